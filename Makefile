@@ -1,0 +1,60 @@
+# Arena: `make run` sets everything up and serves the app; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app arena
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres setup static translations messages lint format db clean
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+setup: $(STAMP) static translations
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Designsystemet from npm, served from static/vendor (not committed).
+static: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/@digdir/designsystemet-css/dist/src/index.css static/vendor/designsystemet.css
+	cp node_modules/@digdir/designsystemet-theme/brand/digdir.css static/vendor/theme.css
+	touch $@
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel --quiet compile -d arena/translations
+
+# Re-extract the bokmål source strings into the catalogues after changing texts.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k _l -o arena/translations/messages.pot .
+	$(VENV)/bin/pybabel --quiet update -i arena/translations/messages.pot -d arena/translations
+
+test: setup
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(VENV)/bin/pytest -q
+
+test-postgres:
+	scripts/with-postgres.sh $(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance/*.sqlite3*

@@ -1,0 +1,120 @@
+"""Arena: the coordination tracker of the regional network «Jobbe smartere sammen»."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from arena.config import Config, TestConfig
+from arena.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Builds the Flask app: configuration, extensions, blueprints, CLI and error pages."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if isinstance(config, dict):
+        overrides, config = config, (TestConfig() if config.get("TESTING") else Config())
+        app.config.from_object(config)
+        app.config.update(overrides)
+    else:
+        app.config.from_object(config or Config())
+    Path(app.instance_path).mkdir(exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from arena import web
+
+    web.init_app(app)
+
+    from arena.accounts.views import bp as accounts_bp
+    from arena.api import bp as api_bp
+    from arena.main.views import bp as main_bp
+    from arena.organisations.views import bp as organisations_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
+
+    from arena.cli import register_commands
+
+    register_commands(app)
+
+    app.after_request(set_security_headers)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: foreign keys on, WAL for concurrent readers, wait rather than fail when busy."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def select_locale() -> str:
+    """The member's preference, else the language chosen with ?lang=, else the browser's."""
+    languages = ("nb", "nn", "en")
+    if "lang" in request.args and request.args["lang"] not in languages:
+        return "nb"
+    if current_user and current_user.is_authenticated and current_user.preferred_language:
+        return current_user.preferred_language
+    if session.get("lang") in languages:
+        return session["lang"]
+    # Browsers often say "no" for Norwegian: that is bokmål for our users.
+    best = request.accept_languages.best_match(["nb", "nn", "en", "no"])
+    return "nb" if best in (None, "no") else best
+
+
+def set_security_headers(response):
+    """Headers every response carries."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if g.get("no_store"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,124 @@
+"""Forms for signing in, registering, resetting passwords, profiles and API tokens."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import EqualTo, InputRequired
+
+from arena.forms import max_length, optional, required
+from arena.organisations.forms import kind_choices
+
+NEW_ORGANISATION = "new"
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
+    password = PasswordField(_l("Passord"), validators=[required(), max_length(200)])
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
+    name = StringField(_l("Fullt navn"), validators=[required(), max_length(120)])
+    title = StringField(_l("Stilling"), validators=[optional(), max_length(150)])
+    organisation_id = SelectField(
+        _l("Organisasjon"),
+        description=_l("Finner du ikke organisasjonen din, velg «Ny organisasjon» nederst."),
+        validators=[required()],
+    )
+    new_organisation_name = StringField(
+        _l("Navn på ny organisasjon"), validators=[optional(), max_length(200)]
+    )
+    new_organisation_kind = SelectField(_l("Type organisasjon"), validators=[optional()])
+    new_organisation_municipality_id = SelectField(_l("Kommune"), validators=[optional()])
+    new_organisation_org_number = StringField(
+        _l("Organisasjonsnummer"),
+        description=_l("9 siffer, valgfritt"),
+        validators=[optional(), max_length(11)],
+    )
+    password = PasswordField(
+        _l("Passord"),
+        description=_l("Minst 10 tegn. Bruk gjerne en setning du husker."),
+        validators=[required(), max_length(200)],
+    )
+    password_again = PasswordField(
+        _l("Gjenta passordet"),
+        validators=[required(), EqualTo("password", message=_l("Passordene er ikke like."))],
+    )
+
+    def fill_choices(self, organisations, municipalities) -> None:
+        self.organisation_id.choices = [("", _l("Velg organisasjon"))]
+        self.organisation_id.choices += [(str(o.id), o.name) for o in organisations]
+        self.organisation_id.choices += [(NEW_ORGANISATION, _l("Ny organisasjon (ikke i lista)"))]
+        self.new_organisation_kind.choices = [("", _l("Velg type")), *kind_choices()]
+        self.new_organisation_municipality_id.choices = [("", _l("Ingen / utenfor regionen"))]
+        self.new_organisation_municipality_id.choices += [
+            (str(m.id), m.name) for m in municipalities
+        ]
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nytt passord"),
+        description=_l("Minst 10 tegn."),
+        validators=[required(), max_length(200)],
+    )
+    password_again = PasswordField(
+        _l("Gjenta passordet"),
+        validators=[required(), EqualTo("password", message=_l("Passordene er ikke like."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Fullt navn"), validators=[required(), max_length(120)])
+    title = StringField(_l("Stilling"), validators=[optional(), max_length(150)])
+    phone = StringField(_l("Telefon"), validators=[optional(), max_length(40)])
+    bio = TextAreaField(
+        _l("Om meg"),
+        description=_l("Du kan bruke Markdown: **fet**, *kursiv*, lenker og lister."),
+        validators=[optional(), max_length(5000)],
+    )
+    preferred_language = SelectField(
+        _l("Foretrukket språk"),
+        choices=[("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")],
+        validators=[required()],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Nåværende passord"), validators=[required()])
+    new_password = PasswordField(
+        _l("Nytt passord"), description=_l("Minst 10 tegn."), validators=[required()]
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Jeg forstår at kontoen min slettes for godt."),
+        validators=[InputRequired(message=_l("Kryss av for å bekrefte."))],
+    )
+    password = PasswordField(_l("Passord"), validators=[required()])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Navn på nøkkelen"),
+        description=_l("For eksempel «Power BI» eller «intranettet vårt»."),
+        validators=[required(), max_length(100)],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""

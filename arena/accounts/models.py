@@ -1,0 +1,81 @@
+"""Members (user accounts) and their personal API tokens."""
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from arena.dates import UTCDateTime, utcnow
+from arena.extensions import db
+from arena.organisations.models import Organisation
+
+
+def new_session_key() -> str:
+    return secrets.token_hex(16)
+
+
+class Member(UserMixin, db.Model):
+    """A person using Arena, belonging to one organisation."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored casefolded, so uniqueness is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    title: Mapped[str] = mapped_column(sa.String(150), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: Markdown; rendered through arena.markup.render_markdown only.
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    preferred_language: Mapped[str | None] = mapped_column(sa.String(5))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    #: False when an admin has deactivated the account: it can no longer sign in.
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Part of the session id: changing it signs the member out everywhere.
+    session_key: Mapped[str] = mapped_column(sa.String(32), default=new_session_key)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="members")
+    api_tokens: Mapped[list["ApiToken"]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="ApiToken.created_at"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive members
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_key}"
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.email}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    #: The member's own label, e.g. "Power BI".
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: Hex SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship(back_populates="api_tokens")
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} of member {self.member_id}>"

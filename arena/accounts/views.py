@@ -1,0 +1,286 @@
+"""Sign-in, registration, password reset, profiles, member pages, API tokens and member admin."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    json,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from arena.access import require_admin
+from arena.accounts import services
+from arena.accounts.forms import (
+    NEW_ORGANISATION,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    TokenForm,
+)
+from arena.errors import ValidationFailed
+from arena.extensions import limiter, submitted_email
+from arena.forms import show_service_errors
+from arena.organisations import services as organisations
+from arena.web import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+LOGIN_LIMIT = "10/minute"
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=submitted_email)
+def login():
+    """Sign in with email and password."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        member = services.authenticate(form.email.data, form.password.data)
+        if member is not None:
+            login_user(member)
+            return redirect(safe_next(form.next.data, url_for("main.index")))
+        form.form_errors.append(_("Feil e-post eller passord."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/auth/logout")
+def logout():
+    """Sign out."""
+    logout_user()
+    flash(_("Du er logget ut."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/auth/register", methods=["GET", "POST"])
+def register():
+    """Create an account in an existing or a newly proposed organisation."""
+    form = RegisterForm()
+    form.fill_choices(organisations.list_organisations(), organisations.municipalities())
+    if form.validate_on_submit():
+        new_org = None
+        if form.organisation_id.data == NEW_ORGANISATION:
+            new_org = {
+                "name": form.new_organisation_name.data,
+                "kind": form.new_organisation_kind.data,
+                "municipality_id": _int_or_none(form.new_organisation_municipality_id.data),
+                "org_number": form.new_organisation_org_number.data,
+            }
+        try:
+            member = services.register_member(
+                email=form.email.data,
+                name=form.name.data,
+                title=form.title.data or "",
+                password=form.password.data,
+                organisation_id=_int_or_none(form.organisation_id.data),
+                new_organisation=new_org,
+            )
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            login_user(member)
+            if new_org:
+                message = _("Velkommen! Organisasjonen din venter på godkjenning.")
+                flash(message, "success")
+            else:
+                flash(_("Velkommen til Arena!"), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/register.html", form=form)
+
+
+def _int_or_none(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@bp.route("/auth/forgot", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=submitted_email)
+def forgot_password():
+    """Ask for a password reset link by email."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(
+            form.email.data,
+            lambda token: url_for("accounts.reset_password", token=token, _external=True),
+        )
+        # The same answer whether or not the address is registered.
+        flash(_("Hvis adressen er registrert, har vi sendt en lenke for å lage nytt passord. "
+                "Lenken virker i én time."), "success")  # fmt: skip
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from an emailed link."""
+    g.no_store = True
+    if services.member_for_reset_token(token) is None:
+        return render_template("accounts/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            flash(_("Passordet er endret. Logg inn med det nye passordet."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Edit one's own profile."""
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.preferred_language.data = current_user.preferred_language or "nb"
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, current_user, form.data)
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            flash(_("Profilen er lagret."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html", form=form, password_form=ChangePasswordForm(prefix="pw")
+    )
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    """Change one's own password."""
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, current_user, form.current_password.data, form.new_password.data
+            )
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            login_user(current_user)  # the session key changed; keep this session
+            flash(_("Passordet er endret."), "success")
+            return redirect(url_for("accounts.profile"))
+    profile_form = ProfileForm(obj=current_user, formdata=None)
+    return render_template("accounts/profile.html", form=profile_form, password_form=form), 422
+
+
+@bp.get("/profile/export")
+@login_required
+def export_data():
+    """Download all of one's own data as JSON."""
+    data = services.export_member_data(current_user, current_user)
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=arena-mine-data.json"},
+    )
+
+
+@bp.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete one's own account, after confirming with the password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user, current_user._get_current_object(),
+                                    form.password.data)  # fmt: skip
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            logout_user()
+            flash(_("Kontoen din er slettet."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("accounts/delete.html", form=form)
+
+
+@bp.route("/profile/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """List, create and revoke one's own API tokens."""
+    g.no_store = True
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            new_token = services.create_api_token(current_user, current_user, form.name.data)
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            form = TokenForm(formdata=None)
+    return render_template(
+        "accounts/tokens.html", form=form, new_token=new_token, revoke_form=EmptyForm()
+    )
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Switch off one of one's own API tokens."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.revoke_api_token(current_user, token_id)
+    flash(_("Nøkkelen er trukket tilbake og virker ikke lenger."), "success")
+    return redirect(url_for("accounts.tokens"))
+
+
+@bp.get("/members/<int:member_id>")
+@login_required
+def member(member_id: int):
+    """Another member's profile (for signed-in members only)."""
+    return render_template("accounts/member.html", member=services.get_member(member_id))
+
+
+@bp.get("/admin/members")
+@login_required
+def admin_members():
+    """Admins see every member, with role and status."""
+    require_admin(current_user)
+    return render_template("admin/members.html", members=services.list_members(), form=EmptyForm())
+
+
+@bp.post("/admin/members/<int:member_id>/admin")
+@login_required
+def admin_set_admin(member_id: int):
+    """An admin makes a member an admin, or takes the role away."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    member = services.get_member(member_id)
+    try:
+        services.set_admin(current_user, member, request.form.get("value") == "1")
+    except ValidationFailed as failure:
+        flash(failure.message, "error")
+    else:
+        flash(_("Rollen til %(name)s er endret.", name=member.name), "success")
+    return redirect(url_for("accounts.admin_members"))
+
+
+@bp.post("/admin/members/<int:member_id>/active")
+@login_required
+def admin_set_active(member_id: int):
+    """An admin deactivates or reactivates a member."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    member = services.get_member(member_id)
+    try:
+        services.set_active(current_user, member, request.form.get("value") == "1")
+    except ValidationFailed as failure:
+        flash(failure.message, "error")
+    else:
+        flash(_("Kontoen til %(name)s er endret.", name=member.name), "success")
+    return redirect(url_for("accounts.admin_members"))

@@ -1,0 +1,62 @@
+"""The JSON API under /api/v1: bearer-token authentication and JSON errors.
+
+Each area's api.py adds its routes to `bp`; they are imported at the bottom.
+"""
+
+from functools import wraps
+
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
+
+from arena.web import json_error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def token_required(view):
+    """The route needs `Authorization: Bearer <token>`; the caller is in g.api_member."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        from arena.accounts import services as accounts
+
+        scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+        member = accounts.member_for_api_token(secret.strip()) if scheme == "Bearer" else None
+        if member is None:
+            response = json_error(
+                401,
+                "unauthorized",
+                _("Mangler gyldig API-nøkkel (Authorization: Bearer <nøkkel>)."),
+            )
+            response[0].headers["WWW-Authenticate"] = 'Bearer realm="arena"'
+            return response
+        g.api_member = member
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400/415 JSON error when it is not one."""
+    from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    try:
+        data = request.get_json()
+    except BadRequest:
+        data = None
+    if not isinstance(data, dict):
+        raise BadRequest()
+    return data
+
+
+@bp.after_request
+def no_caching(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+from arena.accounts import api as _accounts_api  # noqa: E402, F401
+from arena.api import openapi as _openapi  # noqa: E402, F401
+from arena.organisations import api as _organisations_api  # noqa: E402, F401

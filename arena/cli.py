@@ -1,0 +1,78 @@
+"""The `flask --app arena ...` commands."""
+
+import sys
+
+import click
+from flask import current_app
+
+from arena.errors import ServiceError
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Allow seeding when ARENA_ENV=production.")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no members yet.")
+def seed_demo_command(force: bool, if_empty: bool) -> None:
+    """Load the Vestfold og Telemark demo data (idempotent)."""
+    from arena.accounts import services as accounts
+    from arena.demo import DEMO_PASSWORD, seed_demo
+
+    if current_app.config["ARENA_ENV"] == "production" and not force:
+        _fail("Refusing to load demo data in production (use --force if you mean it).")
+    if if_empty and accounts.list_members():
+        click.echo("The database already has members; demo data not loaded.")
+        return
+    counts = seed_demo()
+    click.echo(
+        f"Demo data ready: {counts['organisations']} organisations, {counts['members']} members "
+        f"({counts['new_members']} new). Demo password: {DEMO_PASSWORD}"
+    )
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The member's full name.")
+@click.option("--organisation", required=True, help="An existing organisation's name or slug.")
+@click.option("--admin", is_flag=True, help="Make the member an administrator.")
+def create_user_command(email: str, name: str, organisation: str, admin: bool) -> None:
+    """Create a member; the password is read from stdin, or prompted for twice."""
+    from arena.accounts import services as accounts
+    from arena.organisations import services as organisations
+
+    org = organisations.find_organisation(organisation)
+    if org is None:
+        _fail(f"No approved organisation is called {organisation!r}.")
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        member = accounts.register_member(
+            email=email, name=name, password=password, organisation_id=org.id, is_admin=admin
+        )
+    except ServiceError as error:
+        details = "; ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message
+        _fail(details)
+    role = "administrator" if admin else "member"
+    click.echo(f"Created {role} {member.email} in {org.name}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", "label", default="CLI", help="A label for the token.")
+def create_token_command(email: str, label: str) -> None:
+    """Print a new personal API token for the member (shown only this once)."""
+    from arena.accounts import services as accounts
+
+    member = accounts.find_member_by_email(email)
+    if member is None:
+        _fail(f"No member has the email {email!r}.")
+    click.echo(accounts.issue_api_token(member, label))
+
+
+def register_commands(app) -> None:
+    for command in (seed_demo_command, create_user_command, create_token_command):
+        app.cli.add_command(command)

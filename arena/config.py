@@ -1,0 +1,81 @@
+"""Configuration from environment variables, with safe development defaults."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """The environment does not allow the app to start safely."""
+
+
+class Config:
+    """Read at app creation, so tests and processes can set the environment first."""
+
+    def __init__(self) -> None:
+        env = os.environ.get("ARENA_ENV", "development")
+        self.ARENA_ENV = env
+        secret = os.environ.get("SECRET_KEY")
+        if env == "production" and not secret:
+            raise ConfigError("SECRET_KEY must be set when ARENA_ENV=production")
+        #: Development default only; production refuses to start without SECRET_KEY.
+        self.SECRET_KEY = secret or "dev-only-not-secret"
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'arena.sqlite3'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        secure = self.BASE_URL.startswith("https://")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.PREFERRED_URL_SCHEME = "https" if secure else "http"
+        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+        self.MAIL_DEFAULT_SENDER = os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Arena <ikke-svar@arena.localhost>"
+        )
+
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        #: How many reverse proxies in front of the app set X-Forwarded-* (0: none).
+        self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+        self.BABEL_DEFAULT_LOCALE = "nb"
+        self.BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+        self.LANGUAGES = ("nb", "nn", "en")
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.PASSWORD_RESET_MAX_AGE = 3600
+
+
+class TestConfig(Config):
+    """The test suite's settings; the database comes from TEST_DATABASE_URL."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret"  # noqa: S105 - tests only
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "TEST_DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "test.sqlite3")
+        )
+        self.BASE_URL = "http://localhost"
+        self.SERVER_NAME = None
+        self.MAIL_SERVER = ""
+        self.RATELIMIT_STORAGE_URI = "memory://"

@@ -1,0 +1,117 @@
+"""Realistic demo data for Vestfold og Telemark: organisations and members. Idempotent."""
+
+import random
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from arena.accounts.models import Member
+from arena.extensions import db
+from arena.organisations.models import Municipality, Organisation
+from arena.organisations.services import slugify
+
+DEMO_PASSWORD = "arena-demo-2026"  # noqa: S105 - demo accounts only; refused in production
+DEMO_ADMIN_EMAIL = "admin@arena.example"
+
+# name, kind, municipality, email domain
+OTHER_ORGANISATIONS = [
+    ("Vestfold og Telemark fylkeskommune", "fylkeskommune", "Skien", "vtfk.no"),
+    ("Universitetet i Sørøst-Norge", "akademia", "Horten", "usn.no"),
+    ("Telemarksforsking", "akademia", "Midt-Telemark", "telemarksforsking.no"),
+    ("Statsforvalteren i Vestfold og Telemark", "statlig", "Tønsberg", "statsforvalteren.no"),
+    ("NAV Vestfold og Telemark", "statlig", "Tønsberg", "nav.no"),
+    ("Innovasjon Norge Vestfold og Telemark", "statlig", "Skien", "innovasjonnorge.no"),
+    ("Sykehuset i Vestfold", "statlig", "Tønsberg", "siv.no"),
+    ("Telemark Næringshage", "naeringshage", "Skien", "telemarknh.no"),
+    ("Larvik Næringshage", "naeringshage", "Larvik", "larviknh.no"),
+    ("KS Vestfold og Telemark", "interesseorganisasjon", "Tønsberg", "ks.no"),
+    ("NHO Vestfold og Telemark", "interesseorganisasjon", "Porsgrunn", "nho.no"),
+    ("Herøya Industripark", "naeringsliv", "Porsgrunn", "heroya-industripark.no"),
+    ("Skagerak Energi", "naeringsliv", "Porsgrunn", "skagerakenergi.no"),
+    ("Vestfold Bedriftsrådgivning AS", "naeringsliv", "Sandefjord", "vbr.no"),
+    ("Grenland Frivilligsentral", "frivillighet", "Skien", "grenlandfrivillig.no"),
+    ("Natur og Ungdom Telemark", "frivillighet", "Skien", "nu.no"),
+]
+
+FIRST_NAMES = [
+    "Ingrid", "Ola", "Kari", "Lars", "Marit", "Knut", "Sigrid", "Eirik", "Astrid", "Håkon",
+    "Silje", "Torbjørn", "Ragnhild", "Øyvind", "Hanne", "Gunnar", "Åse", "Sindre", "Liv", "Bjørn",
+    "Mette", "Vegard", "Tone", "Jørgen", "Solveig", "Anders", "Guro", "Magnus", "Hilde", "Trond",
+]  # fmt: skip
+LAST_NAMES = [
+    "Haugen", "Bakke", "Lie", "Dahl", "Solberg", "Kittelsen", "Aasland", "Nygård", "Tveit",
+    "Fjeld", "Bø", "Strand", "Moen", "Grønland", "Sæther", "Vik", "Holte", "Aamodt", "Rønning",
+    "Hovde",
+]  # fmt: skip
+TITLES = {
+    "kommune": ["Rådgiver", "Arealplanlegger", "Næringssjef", "Kommuneplanlegger",
+                "Spesialrådgiver klima", "Kommunalsjef"],
+    "fylkeskommune": ["Seniorrådgiver", "Rådgiver regional utvikling", "Fagleder næring",
+                      "Prosjektleder"],
+    "statlig": ["Seniorrådgiver", "Fagdirektør", "Rådgiver", "Seksjonsleder"],
+    "akademia": ["Førsteamanuensis", "Professor", "Forsker", "Seniorforsker"],
+    "naeringshage": ["Forretningsutvikler", "Daglig leder", "Inkubatorleder"],
+    "interesseorganisasjon": ["Rådgiver", "Regiondirektør", "Fagleder"],
+    "naeringsliv": ["Utviklingssjef", "Prosjektleder", "Bærekraftsansvarlig"],
+    "frivillighet": ["Daglig leder", "Frivillighetskoordinator", "Styreleder"],
+}  # fmt: skip
+MEMBER_COUNT = 60
+
+
+def _organisation(name: str, kind: str, municipality: Municipality | None) -> Organisation:
+    slug = slugify(name)
+    org = db.session.scalar(sa.select(Organisation).filter_by(slug=slug))
+    if org is None:
+        org = Organisation(
+            name=name, slug=slug, kind=kind, municipality=municipality, approved=True
+        )
+        db.session.add(org)
+    return org
+
+
+def seed_demo() -> dict[str, int]:
+    """Adds what is missing of the demo organisations and members; changes nothing else."""
+    municipalities = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
+    orgs: list[tuple[Organisation, str]] = []
+    for name, municipality in sorted(municipalities.items()):
+        orgs.append((_organisation(f"{name} kommune", "kommune", municipality),
+                     f"{slugify(name)}.kommune.no"))  # fmt: skip
+    for name, kind, municipality, domain in OTHER_ORGANISATIONS:
+        orgs.append((_organisation(name, kind, municipalities.get(municipality)), domain))
+    db.session.flush()
+
+    rng = random.Random(2026)  # the same people every time
+    password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
+    existing = set(db.session.scalars(sa.select(Member.email)))
+    new_members = 0
+    people = [(first, last) for first in FIRST_NAMES for last in LAST_NAMES]
+    rng.shuffle(people)
+    for index, (first, last) in enumerate(people[:MEMBER_COUNT]):
+        org, domain = orgs[index % len(orgs)]
+        email = f"{slugify(first)}.{slugify(last)}@{domain}"
+        if email in existing:
+            continue
+        db.session.add(
+            Member(
+                email=email,
+                name=f"{first} {last}",
+                title=rng.choice(TITLES[org.kind]),
+                phone=f"+47 {rng.randint(400, 999)} {rng.randint(10, 99)} {rng.randint(100, 999)}",
+                organisation=org,
+                password_hash=password_hash,
+                preferred_language=rng.choice(["nb", "nb", "nn"]),
+            )
+        )
+        new_members += 1
+    if DEMO_ADMIN_EMAIL not in existing:
+        county = orgs[len(municipalities)][0]
+        db.session.add(Member(email=DEMO_ADMIN_EMAIL, name="Arena Administrator",
+                              title="Systemansvarlig", organisation=county,
+                              password_hash=password_hash, is_admin=True))  # fmt: skip
+        new_members += 1
+    db.session.commit()
+    return {
+        "organisations": len(orgs),
+        "members": db.session.scalar(sa.select(sa.func.count()).select_from(Member)),
+        "new_members": new_members,
+    }

@@ -1,0 +1,31 @@
+"""Shared form helpers: the standard validators and attaching service errors to fields."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Length, Optional
+
+from arena.errors import ValidationFailed
+
+
+def required():
+    return DataRequired(message=_l("Må fylles ut."))
+
+
+def max_length(n: int):
+    return Length(max=n, message=_l("Kan ikke være lengre enn %(max)d tegn."))
+
+
+def optional():
+    return Optional()
+
+
+def show_service_errors(form: FlaskForm, failure: ValidationFailed) -> None:
+    """Puts a service's field errors next to the form's fields (or at the top of the form)."""
+    for name, message in failure.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+    if not failure.fields and failure.message:
+        form.form_errors.append(failure.message)

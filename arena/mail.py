@@ -1,0 +1,32 @@
+"""Sending email through SMTP; without a configured server, mail goes to the log."""
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app
+
+
+def send_mail(to: str, subject: str, body: str, reply_to: str | None = None) -> None:
+    """Send one plain-text email, or log it in development when no server is set."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="arena")
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message.set_content(body)
+
+    if not config["MAIL_SERVER"]:
+        current_app.logger.info("Email (no MAIL_SERVER set, not sent):\n%s", message)
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)

@@ -1,0 +1,49 @@
+"""Front page, health check, admin overview, privacy and accessibility statements."""
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
+
+from arena.access import require_admin
+from arena.extensions import db
+from arena.organisations import services as organisations
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """What Arena is for, and the way to each of its rules."""
+    return render_template("main/index.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the app and its database answer."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "unavailable"}), 503
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/admin")
+@login_required
+def admin():
+    """The admin's overview: what waits for them."""
+    require_admin(current_user)
+    pending = organisations.list_organisations(approved=False)
+    return render_template("admin/index.html", pending=pending)
+
+
+@bp.get("/privacy")
+def privacy():
+    """What Arena stores about members, why, and their rights."""
+    return render_template("main/privacy.html")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement."""
+    return render_template("main/accessibility.html")

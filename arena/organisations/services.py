@@ -1,0 +1,178 @@
+"""Organisations: listing, proposing, approving, editing and merging."""
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from arena.access import require_admin
+from arena.errors import NotFound, ValidationFailed
+from arena.extensions import db
+from arena.organisations.models import ORGANISATION_KINDS, Municipality, Organisation
+
+_ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
+
+
+def slugify(text: str) -> str:
+    """A URL name: lower case ASCII words joined by hyphens (Tønsberg -> tonsberg)."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:200] or "org"
+
+
+def is_valid_org_number(number: str) -> bool:
+    """True for a 9-digit Norwegian organisation number with a correct modulus-11 check digit."""
+    if not re.fullmatch(r"\d{9}", number):
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:8], _ORG_NUMBER_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(number[8])
+
+
+def municipalities() -> list[Municipality]:
+    """All municipalities of the region, by name."""
+    return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))
+
+
+def get_organisation(slug: str, include_pending: bool = False) -> Organisation:
+    """The organisation with this URL name, or NotFound."""
+    org = db.session.scalar(sa.select(Organisation).filter_by(slug=slug))
+    if org is None or (not org.approved and not include_pending):
+        raise NotFound(_("Fant ikke organisasjonen."))
+    return org
+
+
+def find_organisation(name_or_slug: str) -> Organisation | None:
+    """An approved organisation by exact slug or case-insensitive name."""
+    text = (name_or_slug or "").strip()
+    return db.session.scalar(
+        sa.select(Organisation).where(
+            Organisation.approved,
+            sa.or_(Organisation.slug == text, sa.func.lower(Organisation.name) == text.lower()),
+        )
+    )
+
+
+def list_organisations(
+    kind: str | None = None, municipality_id: int | None = None, approved: bool = True
+) -> list[Organisation]:
+    """Organisations by name, optionally of one kind or municipality."""
+    query = sa.select(Organisation).filter_by(approved=approved).order_by(Organisation.name)
+    if kind:
+        query = query.filter_by(kind=kind)
+    if municipality_id:
+        query = query.filter_by(municipality_id=municipality_id)
+    return list(db.session.scalars(query))
+
+
+def _clean(data: dict, current: Organisation | None = None) -> dict:
+    """Checks organisation fields; raises ValidationFailed naming each bad field."""
+    errors: dict[str, str] = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = _("Navn må fylles ut.")
+    elif len(name) > 200:
+        errors["name"] = _("Navnet kan ikke være lengre enn %(n)d tegn.", n=200)
+    else:
+        clash = db.session.scalar(
+            sa.select(Organisation).where(sa.func.lower(Organisation.name) == name.lower())
+        )
+        if clash is not None and clash is not current:
+            errors["name"] = _("Det finnes allerede en organisasjon med dette navnet.")
+    kind = data.get("kind") or ""
+    if kind not in ORGANISATION_KINDS:
+        errors["kind"] = _("Velg en gyldig type organisasjon.")
+    municipality_id = data.get("municipality_id") or None
+    if municipality_id is not None and db.session.get(Municipality, municipality_id) is None:
+        errors["municipality_id"] = _("Velg en kommune fra lista.")
+    org_number = re.sub(r"\s", "", data.get("org_number") or "") or None
+    if org_number is not None:
+        if not is_valid_org_number(org_number):
+            errors["org_number"] = _(
+                "Organisasjonsnummeret må ha 9 siffer og et gyldig kontrollsiffer."
+            )
+        else:
+            clash = db.session.scalar(sa.select(Organisation).filter_by(org_number=org_number))
+            if clash is not None and clash is not current:
+                errors["org_number"] = _("Organisasjonsnummeret er allerede registrert.")
+    website = (data.get("website") or "").strip() or None
+    if website is not None and (
+        not re.match(r"https?://[^\s/]+\.[^\s]+$", website) or len(website) > 300
+    ):
+        errors["website"] = _("Nettstedet må være en adresse som begynner med https://.")
+    if errors:
+        raise ValidationFailed(_("Skjemaet har feil."), errors)
+    return {
+        "name": name,
+        "kind": kind,
+        "municipality_id": municipality_id,
+        "org_number": org_number,
+        "website": website,
+    }
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while db.session.scalar(sa.select(Organisation.id).filter_by(slug=slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def propose_organisation(data: dict) -> Organisation:
+    """A new organisation named by a registering member; it waits for approval."""
+    fields = _clean(data)
+    org = Organisation(slug=_unique_slug(fields["name"]), approved=False, **fields)
+    db.session.add(org)
+    return org
+
+
+def create_organisation(actor, data: dict) -> Organisation:
+    """An admin adds an approved organisation."""
+    require_admin(actor)
+    fields = _clean(data)
+    org = Organisation(slug=_unique_slug(fields["name"]), approved=True, **fields)
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def update_organisation(actor, org: Organisation, data: dict) -> Organisation:
+    """An admin corrects an organisation's details."""
+    require_admin(actor)
+    for key, value in _clean(data, current=org).items():
+        setattr(org, key, value)
+    db.session.commit()
+    return org
+
+
+def approve_organisation(actor, org: Organisation) -> Organisation:
+    """An admin accepts a proposed organisation, so everyone sees it."""
+    require_admin(actor)
+    org.approved = True
+    db.session.commit()
+    return org
+
+
+def merge_organisations(actor, source: Organisation, target: Organisation) -> Organisation:
+    """An admin folds a duplicate into the right organisation: its members move over."""
+    require_admin(actor)
+    if source.id == target.id:
+        raise ValidationFailed(
+            _("En organisasjon kan ikke slås sammen med seg selv."),
+            {"target": _("Velg en annen organisasjon.")},
+        )
+    from arena.accounts import services as accounts  # accounts imports this module
+
+    accounts.move_members(source, target)
+    if target.org_number is None and source.org_number is not None:
+        number, source.org_number = source.org_number, None
+        db.session.flush()
+        target.org_number = number
+    db.session.delete(source)
+    db.session.commit()
+    return target

@@ -1,0 +1,134 @@
+"""What every HTML page shares: sign-in loading, language choice, template helpers, error pages."""
+
+from urllib.parse import urlsplit
+
+from flask import g, jsonify, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from arena.dates import format_date, format_datetime
+from arena.errors import ServiceError
+from arena.extensions import db, login_manager
+from arena.markup import render_markdown
+
+LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+
+
+@login_manager.user_loader
+def load_member(session_id: str):
+    from arena.accounts.models import Member
+
+    member_id, _sep, key = session_id.partition(":")
+    if not member_id.isdigit():
+        return None
+    member = db.session.get(Member, int(member_id))
+    if member is None or not member.active or member.session_key != key:
+        return None
+    return member
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """`next` only when it points back into this site; otherwise the default."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def remember_language() -> None:
+    """?lang= chooses the language and remembers it (on the profile when signed in)."""
+    lang = request.args.get("lang")
+    if lang not in LANGUAGE_NAMES:
+        return
+    session["lang"] = lang
+    if current_user.is_authenticated and current_user.preferred_language != lang:
+        current_user.preferred_language = lang
+        db.session.commit()
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def handle_service_error(error: ServiceError):
+    if wants_json():
+        return json_error(error.status, error.code, error.message, error.fields)
+    return render_template("errors/error.html", status=error.status, message=error.message), (
+        error.status
+    )
+
+
+def handle_http_error(error: HTTPException):
+    status = error.code or 500
+    messages = {
+        400: _("Forespørselen kunne ikke behandles."),
+        401: _("Du må logge inn for å se dette."),
+        403: _("Du har ikke tilgang til dette."),
+        404: _("Siden finnes ikke."),
+        405: _("Denne handlingen er ikke tillatt her."),
+        413: _("Det du sendte er for stort."),
+        429: _("For mange forsøk på kort tid. Vent et minutt og prøv igjen."),
+    }
+    message = messages.get(status, _("Noe gikk galt hos oss. Prøv igjen senere."))
+    if isinstance(error, CSRFError):
+        message = _("Skjemaet var utløpt eller ugyldig. Last siden på nytt og prøv igjen.")
+    if wants_json():
+        codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}  # fmt: skip
+        return json_error(status, codes.get(status, "error"), message)
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def handle_unexpected(error: Exception):
+    db.session.rollback()
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error")
+    message = _("Noe gikk galt hos oss. Prøv igjen senere.")
+    if wants_json():
+        return json_error(500, "internal_error", message)
+    return render_template("errors/error.html", status=500, message=message), 500
+
+
+def language_url(lang: str) -> str:
+    """This page in another language."""
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
+
+
+def forget_request_state(_exc=None) -> None:
+    """Per-request values leave g with the request, even where an app context outlives it."""
+    g.pop("_login_user", None)
+    g.pop("no_store", None)
+
+
+def init_app(app) -> None:
+    app.before_request(remember_language)
+    app.teardown_request(forget_request_state)
+    app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_date, "date")
+
+    @app.context_processor
+    def page_helpers():
+        return {
+            "current_language": str(get_locale() or "nb"),
+            "language_names": LANGUAGE_NAMES,
+            "language_url": language_url,
+        }

@@ -1,0 +1,185 @@
+"""Fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), clients, factories, SMTP."""
+
+import os
+import re
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from werkzeug.security import generate_password_hash
+
+from arena import create_app, dates
+from arena.accounts.models import Member
+from arena.extensions import db, limiter
+from arena.organisations.models import Municipality, Organisation
+from arena.organisations.services import slugify
+
+PASSWORD = "riktig-hest-batteri-stift"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+REFERENCE_TABLES = {"municipalities", "alembic_version"}
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "arena-test.sqlite3")
+    )
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.session.execute(sa.text("SELECT 1"))  # fail early if the database is unreachable
+        meta = sa.MetaData()
+        meta.reflect(db.engine)
+        meta.drop_all(db.engine)
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _context(app):
+    """Each test runs in an app context against empty tables (reference data kept)."""
+    with app.app_context():
+        limiter.reset()
+        yield
+        db.session.remove()
+        dates.clock = dates._system_clock
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in REFERENCE_TABLES:
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock the test can move: clock.now, clock.advance(...)."""
+
+    class Clock:
+        now = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
+
+        def advance(self, **kwargs):
+            self.now += timedelta(**kwargs)
+
+    frozen = Clock()
+    dates.clock = lambda: frozen.now
+    return frozen
+
+
+@pytest.fixture
+def make_organisation():
+    counter = iter(range(1, 10_000))
+
+    def make(name=None, kind="kommune", municipality=None, approved=True, **fields):
+        name = name or f"Testorganisasjon {next(counter)}"
+        if isinstance(municipality, str):
+            municipality = db.session.scalar(sa.select(Municipality).filter_by(name=municipality))
+        org = Organisation(name=name, slug=slugify(name), kind=kind, municipality=municipality,
+                           approved=approved, **fields)  # fmt: skip
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_member(make_organisation):
+    counter = iter(range(1, 10_000))
+
+    def make(org=None, name=None, email=None, is_admin=False, **fields):
+        n = next(counter)
+        member = Member(
+            email=email or f"medlem{n}@example.no",
+            name=name or f"Medlem Nummer{n}",
+            organisation=org or make_organisation(),
+            password_hash=_PASSWORD_HASH,
+            is_admin=is_admin,
+            **fields,
+        )
+        db.session.add(member)
+        db.session.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def login_as(client):
+    """Signs the test client in as the member, as the login form would."""
+
+    def login(member):
+        with client.session_transaction() as session:
+            session["_user_id"] = member.get_id()
+            session["_fresh"] = True
+        return member
+
+    return login
+
+
+def csrf_token(client, path="/auth/login") -> str:
+    """A valid CSRF token for the client's session, read from a form page."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def post_form(client):
+    """Posts a form with a valid CSRF token, as a browser would after loading the page."""
+
+    def post(path, data=None, token_from="/auth/login", **kwargs):
+        data = {"csrf_token": csrf_token(client, token_from), **(data or {})}
+        return client.post(path, data=data, **kwargs)
+
+    return post
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages = []
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        with self._arrived:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self._arrived.notify_all()
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server on loopback; the app sends to it. Returns the list of received mails."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    try:
+        yield inbox.messages
+    finally:
+        controller.stop()
+
+
+def body_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
