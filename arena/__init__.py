@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -96,6 +96,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def select_locale() -> str:
     """The member's preference, else the language chosen with ?lang=, else the browser's."""
     languages = ("nb", "nn", "en")
+    if not has_request_context():  # CLI and background work speak bokmål unless told otherwise
+        return "nb"
     if "lang" in request.args and request.args["lang"] not in languages:
         return "nb"
     if current_user and current_user.is_authenticated and current_user.preferred_language:

@@ -21,7 +21,9 @@ def send_mail(to: str, subject: str, body: str, reply_to: str | None = None) -> 
     message.set_content(body)
 
     if not config["MAIL_SERVER"]:
-        current_app.logger.info("Email (no MAIL_SERVER set, not sent):\n%s", message)
+        current_app.logger.info(
+            "Email not sent (no MAIL_SERVER set)\nTo: %s\nSubject: %s\n\n%s", to, subject, body
+        )
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:

@@ -77,14 +77,18 @@ def handle_http_error(error: HTTPException):
         404: _("Siden finnes ikke."),
         405: _("Denne handlingen er ikke tillatt her."),
         413: _("Det du sendte er for stort."),
+        415: _("Send JSON med Content-Type: application/json."),
         429: _("For mange forsøk på kort tid. Vent et minutt og prøv igjen."),
     }
     message = messages.get(status, _("Noe gikk galt hos oss. Prøv igjen senere."))
     if isinstance(error, CSRFError):
         message = _("Skjemaet var utløpt eller ugyldig. Last siden på nytt og prøv igjen.")
     if wants_json():
+        if status == 400:
+            message = _("Forespørselen må være et gyldig JSON-objekt.")
         codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}  # fmt: skip
+                 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+                 429: "rate_limited"}  # fmt: skip
         return json_error(status, codes.get(status, "error"), message)
     return render_template("errors/error.html", status=status, message=message), status
 
@@ -110,12 +114,14 @@ def language_url(lang: str) -> str:
 
 
 def forget_request_state(_exc=None) -> None:
-    """Per-request values leave g with the request, even where an app context outlives it."""
-    g.pop("_login_user", None)
-    g.pop("no_store", None)
+    """Per-request values (signed-in member, language, headers) never outlive their request,
+    even where one app context serves several requests (tests, CLI)."""
+    for key in ("_login_user", "_flask_babel", "no_store"):
+        g.pop(key, None)
 
 
 def init_app(app) -> None:
+    app.before_request(forget_request_state)
     app.before_request(remember_language)
     app.teardown_request(forget_request_state)
     app.register_error_handler(ServiceError, handle_service_error)

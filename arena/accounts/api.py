@@ -1,8 +1,13 @@
 """API routes about the calling member."""
 
 from flask import g, jsonify
+from flask_babel import gettext as _
 
-from arena.api import bp, token_required
+from arena.accounts import services
+from arena.api import bp, json_body, token_required
+from arena.errors import ValidationFailed
+
+EDITABLE_FIELDS = ("name", "title", "phone", "bio", "preferred_language")
 
 
 def member_json(member) -> dict:
@@ -23,3 +28,20 @@ def member_json(member) -> dict:
 def me():
     """The member the token belongs to."""
     return jsonify(member_json(g.api_member))
+
+
+@bp.patch("/me")
+@token_required
+def update_me():
+    """Change the calling member's own profile fields."""
+    data = json_body()
+    errors = {key: _("Ukjent felt.") for key in data if key not in EDITABLE_FIELDS}
+    errors |= {
+        key: _("Må være tekst.")
+        for key, value in data.items()
+        if key in EDITABLE_FIELDS and not isinstance(value, str)
+    }
+    if errors:
+        raise ValidationFailed(_("Forespørselen har feil."), errors)
+    member = services.update_profile(g.api_member, g.api_member, data)
+    return jsonify(member_json(member))

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo, InputRequired
 
-from arena.forms import max_length, optional, required
+from arena.forms import choices, max_length, optional, required
 from arena.organisations.forms import kind_choices
 
 NEW_ORGANISATION = "new"
@@ -55,14 +55,15 @@ class RegisterForm(FlaskForm):
     )
 
     def fill_choices(self, organisations, municipalities) -> None:
-        self.organisation_id.choices = [("", _l("Velg organisasjon"))]
-        self.organisation_id.choices += [(str(o.id), o.name) for o in organisations]
-        self.organisation_id.choices += [(NEW_ORGANISATION, _l("Ny organisasjon (ikke i lista)"))]
-        self.new_organisation_kind.choices = [("", _l("Velg type")), *kind_choices()]
-        self.new_organisation_municipality_id.choices = [("", _l("Ingen / utenfor regionen"))]
-        self.new_organisation_municipality_id.choices += [
-            (str(m.id), m.name) for m in municipalities
-        ]
+        self.organisation_id.choices = choices(
+            [("", _l("Velg organisasjon"))]
+            + [(o.id, o.name) for o in organisations]
+            + [(NEW_ORGANISATION, _l("Ny organisasjon (ikke i lista)"))]
+        )
+        self.new_organisation_kind.choices = choices([("", _l("Velg type")), *kind_choices()])
+        self.new_organisation_municipality_id.choices = choices(
+            [("", _l("Ingen / utenfor regionen"))] + [(m.id, m.name) for m in municipalities]
+        )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -92,7 +93,7 @@ class ProfileForm(FlaskForm):
     )
     preferred_language = SelectField(
         _l("Foretrukket språk"),
-        choices=[("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")],
+        choices=choices([("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")]),
         validators=[required()],
     )
 

@@ -172,7 +172,7 @@ def change_password():
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
-            login_user(current_user)  # the session key changed; keep this session
+            login_user(current_user._get_current_object())  # new session key: keep this session
             flash(_("Passordet er endret."), "success")
             return redirect(url_for("accounts.profile"))
     profile_form = ProfileForm(obj=current_user, formdata=None)

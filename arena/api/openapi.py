@@ -7,10 +7,14 @@ from arena.api import bp
 _ERROR = {"$ref": "#/components/responses/Error"}
 
 
-def _json(schema_ref: str, description: str) -> dict:
+def _schema(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema_name: str, description: str) -> dict:
     return {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+        "content": {"application/json": {"schema": _schema(schema_name)}},
     }
 
 
@@ -30,7 +34,22 @@ DOCUMENT = {
                 "summary": "The member the token belongs to",
                 "operationId": "getMe",
                 "responses": {"200": _json("Member", "The calling member"), "401": _ERROR},
-            }
+            },
+            "patch": {
+                "summary": "Change the calling member's own profile",
+                "operationId": "updateMe",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _schema("ProfileChange")}},
+                },
+                "responses": {
+                    "200": _json("Member", "The changed member"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            },
         },
         "/organisations": {
             "get": {
@@ -116,6 +135,17 @@ DOCUMENT = {
                     },
                     "is_admin": {"type": "boolean"},
                     "organisation": {"$ref": "#/components/schemas/OrganisationRef"},
+                },
+            },
+            "ProfileChange": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+                    "title": {"type": "string", "maxLength": 150},
+                    "phone": {"type": "string", "maxLength": 40},
+                    "bio": {"type": "string", "maxLength": 5000},
+                    "preferred_language": {"type": "string", "enum": ["nb", "nn", "en"]},
                 },
             },
             "Organisation": {

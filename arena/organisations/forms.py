@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, URLField
 
-from arena.forms import max_length, optional, required
+from arena.forms import choices, max_length, optional, required
 from arena.organisations.models import ORGANISATION_KINDS
 
 
@@ -40,9 +40,10 @@ class OrganisationForm(FlaskForm):
     website = URLField(_l("Nettsted"), validators=[optional(), max_length(300)])
 
     def fill_choices(self, municipalities) -> None:
-        self.kind.choices = [("", _l("Velg type")), *kind_choices()]
-        self.municipality_id.choices = [("", _l("Ingen / utenfor regionen"))]
-        self.municipality_id.choices += [(str(m.id), m.name) for m in municipalities]
+        self.kind.choices = choices([("", _l("Velg type")), *kind_choices()])
+        self.municipality_id.choices = choices(
+            [("", _l("Ingen / utenfor regionen"))] + [(m.id, m.name) for m in municipalities]
+        )
 
     def to_data(self) -> dict:
         return {

@@ -8,7 +8,7 @@ from arena.access import require_admin
 from arena.accounts import services as accounts
 from arena.accounts.forms import EmptyForm
 from arena.errors import ValidationFailed
-from arena.forms import show_service_errors
+from arena.forms import choices, show_service_errors
 from arena.organisations import services
 from arena.organisations.forms import MergeForm, OrganisationForm, kind_choices, kind_labels
 
@@ -117,9 +117,10 @@ def admin_merge(slug: str):
     require_admin(current_user)
     org = services.get_organisation(slug, include_pending=True)
     form = MergeForm()
-    form.target.choices = [("", _("Velg organisasjon"))] + [
-        (o.slug, o.name) for o in services.list_organisations() if o.id != org.id
-    ]
+    form.target.choices = choices(
+        [("", _("Velg organisasjon"))]
+        + [(o.slug, o.name) for o in services.list_organisations() if o.id != org.id]
+    )
     if form.validate_on_submit():
         target = services.get_organisation(form.target.data)
         try:

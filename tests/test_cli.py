@@ -1,0 +1,91 @@
+"""The flask commands: seed-demo, create-user."""
+
+import sqlalchemy as sa
+
+from arena.accounts.models import Member
+from arena.accounts.services import authenticate
+from arena.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from arena.extensions import db
+from arena.organisations.models import Organisation
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_seed_demo_loads_the_region_and_is_idempotent(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    orgs, members = count(Organisation), count(Member)
+    assert orgs >= 38 and 55 <= members <= 70
+    names = set(db.session.scalars(sa.select(Organisation.name)))
+    for expected in (
+        "Skien kommune",
+        "Vinje kommune",
+        "Færder kommune",
+        "Telemarksforsking",
+        "Universitetet i Sørøst-Norge",
+        "Statsforvalteren i Vestfold og Telemark",
+        "NAV Vestfold og Telemark",
+        "Innovasjon Norge Vestfold og Telemark",
+        "Telemark Næringshage",
+        "KS Vestfold og Telemark",
+        "NHO Vestfold og Telemark",
+    ):
+        assert expected in names  # fmt: skip
+    kinds = set(db.session.scalars(sa.select(Organisation.kind)))
+    assert {"kommune", "fylkeskommune", "statlig", "akademia", "naeringsliv",
+            "frivillighet"} <= kinds  # fmt: skip
+    assert all(m.title for m in db.session.scalars(sa.select(Member)))
+    admin = authenticate(DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
+    assert admin is not None and admin.is_admin
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert (count(Organisation), count(Member)) == (orgs, members)
+
+
+def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_member):
+    make_member()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "not loaded" in result.output
+    assert count(Member) == 1
+
+
+def test_seed_demo_refuses_production(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "ARENA_ENV", "production")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert count(Member) == 0
+
+
+def test_create_user_reads_password_from_stdin(runner, make_organisation):
+    make_organisation("Nome kommune")
+    result = runner.invoke(
+        args=["create-user", "Kari@Nome.kommune.no", "--name", "Kari Nome",
+              "--organisation", "nome kommune", "--admin"],
+        input="et-langt-og-godt-passord\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    member = authenticate("kari@nome.kommune.no", "et-langt-og-godt-passord")
+    assert member is not None and member.is_admin and member.name == "Kari Nome"
+
+
+def test_create_user_errors_exit_1_and_write_nothing(runner, make_organisation, make_member):
+    make_organisation("Nome kommune")
+    make_member(email="finnes@example.no")
+    cases = [
+        (["create-user", "a@b.no", "--name", "A", "--organisation", "Finnes ikke"],
+         "langt-nok-passord", "No approved organisation"),
+        (["create-user", "ugyldig", "--name", "A", "--organisation", "nome-kommune"],
+         "langt-nok-passord", "email"),
+        (["create-user", "a@b.no", "--name", "A", "--organisation", "nome-kommune"],
+         "kort", "password"),
+        (["create-user", "FINNES@example.no", "--name", "A", "--organisation", "nome-kommune"],
+         "langt-nok-passord", "email"),
+    ]  # fmt: skip
+    for args, password, message in cases:
+        result = runner.invoke(args=args, input=password + "\n")
+        assert result.exit_code == 1, result.output
+        assert message in result.output
+    assert count(Member) == 1

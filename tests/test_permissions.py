@@ -1,0 +1,146 @@
+"""Every route that changes data, tried as anonymous, as another member and as admin."""
+
+import pytest
+import sqlalchemy as sa
+from conftest import csrf_token
+
+from arena.accounts.models import ApiToken, Member
+from arena.accounts.services import issue_api_token
+from arena.extensions import db
+from arena.organisations.models import Organisation
+
+
+@pytest.fixture
+def world(make_member, make_organisation):
+    """An owner with a token, a pending organisation, a target organisation and an admin."""
+    owner = make_member(email="eier@example.no")
+    issue_api_token(owner, "eierens")
+    return {
+        "owner": owner,
+        "other": make_member(email="annen@example.no"),
+        "admin": make_member(email="admin@example.no", is_admin=True),
+        "pending": make_organisation("Ventende AS", approved=False),
+        "target": make_organisation("Mål AS"),
+        "token_id": db.session.scalar(sa.select(ApiToken.id)),
+    }
+
+
+# rule -> (path builder, form data, expected status as anonymous / other member / admin)
+# "other member" acts on the owner's things; 302 after success, 403 refused, 302->login for anon.
+MATRIX = {
+    "/auth/login": (lambda w: "/auth/login", {"email": "x@y.no", "password": "feil-feil-feil"},
+                    (200, 200, 200)),
+    "/auth/logout": (lambda w: "/auth/logout", {}, (302, 302, 302)),
+    "/auth/register": (lambda w: "/auth/register", {}, (200, 200, 200)),
+    "/auth/forgot": (lambda w: "/auth/forgot", {"email": "x@y.no"}, (302, 302, 302)),
+    "/auth/reset/<token>": (lambda w: "/auth/reset/ugyldig", {}, (400, 400, 400)),
+    "/profile": (lambda w: "/profile", {"name": ""}, ("login", 200, 200)),
+    "/profile/password": (lambda w: "/profile/password", {}, ("login", 422, 422)),
+    "/profile/delete": (lambda w: "/profile/delete", {}, ("login", 200, 200)),
+    "/profile/tokens": (lambda w: "/profile/tokens", {"name": ""}, ("login", 200, 200)),
+    "/profile/tokens/<int:token_id>/revoke": (
+        lambda w: f"/profile/tokens/{w['token_id']}/revoke", {}, ("login", 403, 403)),
+    "/admin/members/<int:member_id>/admin": (
+        lambda w: f"/admin/members/{w['owner'].id}/admin", {"value": "1"}, ("login", 403, 302)),
+    "/admin/members/<int:member_id>/active": (
+        lambda w: f"/admin/members/{w['owner'].id}/active", {"value": "0"}, ("login", 403, 302)),
+    "/admin/organisations/new": (
+        lambda w: "/admin/organisations/new", {"name": "Ny AS", "kind": "naeringsliv"},
+        ("login", 403, 302)),
+    "/admin/organisations/<slug>/edit": (
+        lambda w: f"/admin/organisations/{w['pending'].slug}/edit",
+        {"name": "Endret AS", "kind": "naeringsliv"}, ("login", 403, 302)),
+    "/admin/organisations/<slug>/approve": (
+        lambda w: f"/admin/organisations/{w['pending'].slug}/approve", {}, ("login", 403, 302)),
+    "/admin/organisations/<slug>/merge": (
+        lambda w: f"/admin/organisations/{w['pending'].slug}/merge",
+        {"target": "mal-as"}, ("login", 403, 302)),
+}  # fmt: skip
+
+API_MATRIX = {"/api/v1/me": ("PATCH", {"title": "Endret"})}
+
+
+def test_every_mutating_route_is_in_the_matrix(app):
+    mutating = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    }
+    missing = mutating - set(MATRIX) - set(API_MATRIX)
+    assert not missing, f"add these routes to the permission matrix: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("rule", sorted(MATRIX))
+@pytest.mark.parametrize("who", ["anonymous", "other", "admin"])
+def test_mutating_route_permissions(app, client, world, rule, who):
+    build, data, expected = MATRIX[rule]
+    expected = expected[["anonymous", "other", "admin"].index(who)]
+    if who != "anonymous":
+        with client.session_transaction() as session:
+            session["_user_id"] = world[who].get_id()
+    before = snapshot()
+    response = client.post(build(world), data={"csrf_token": csrf_token(client), **data})
+    if expected == "login":
+        assert response.status_code == 302
+        assert "/auth/login" in response.headers["Location"]
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:500]
+    if expected in (403, "login", 400):
+        db.session.expire_all()
+        assert snapshot() == before, "a refused request changed data"
+
+
+def test_forms_without_csrf_token_are_refused(client, world):
+    with client.session_transaction() as session:
+        session["_user_id"] = world["admin"].get_id()
+    before = snapshot()
+    for rule, (build, data, _expected) in MATRIX.items():
+        response = client.post(build(world), data=data)
+        assert response.status_code == 400, rule
+    assert snapshot() == before
+
+
+def test_api_mutations_need_a_token(client, world):
+    for path, (method, body) in API_MATRIX.items():
+        response = client.open(path, method=method, json=body)
+        assert response.status_code == 401
+
+
+def test_admin_role_and_deactivation(client, post_form, world, login_as):
+    login_as(world["admin"])
+    owner = world["owner"]
+    post_form(f"/admin/members/{owner.id}/admin", {"value": "1"}, token_from="/admin/members")
+    db.session.refresh(owner)
+    assert owner.is_admin
+    post_form(f"/admin/members/{owner.id}/active", {"value": "0"}, token_from="/admin/members")
+    db.session.refresh(owner)
+    assert not owner.active
+    # An admin cannot lock themselves out.
+    admin = world["admin"]
+    response = post_form(f"/admin/members/{admin.id}/active", {"value": "0"},
+                         token_from="/admin/members")  # fmt: skip
+    assert response.status_code == 302
+    db.session.refresh(admin)
+    assert admin.active and admin.is_admin
+
+
+def test_admin_pages_are_for_admins(client, world, login_as):
+    for path in ("/admin", "/admin/members", "/admin/organisations"):
+        assert client.get(path).status_code == 302
+    login_as(world["other"])
+    for path in ("/admin", "/admin/members", "/admin/organisations"):
+        assert client.get(path).status_code == 403
+    login_as(world["admin"])
+    for path in ("/admin", "/admin/members", "/admin/organisations"):
+        assert client.get(path).status_code == 200
+
+
+def snapshot():
+    members = db.session.execute(
+        sa.select(Member.id, Member.name, Member.is_admin, Member.active, Member.password_hash)
+    ).all()
+    orgs = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.approved)
+    ).all()
+    tokens = db.session.execute(sa.select(ApiToken.id, ApiToken.revoked_at)).all()
+    return sorted(members), sorted(orgs), sorted(tokens)
