@@ -135,6 +135,14 @@ def test_login_is_throttled_per_account(client, post_form, make_member):
     assert response.status_code == 429
 
 
+def test_login_is_throttled_per_address(client, post_form):
+    statuses = []
+    for n in range(11):
+        response = post_form("/auth/login", {"email": f"gjett{n}@usn.no", "password": "feil-feil"})
+        statuses.append(response.status_code)
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
 def test_login_form_without_csrf_token_is_rejected(client, make_member):
     make_member(email="ingrid@usn.no")
     response = client.post("/auth/login", data={"email": "ingrid@usn.no", "password": PASSWORD})
