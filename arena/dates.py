@@ -70,6 +70,14 @@ def format_date(value: datetime, locale: str | None = None) -> str:
     return f"{weekday} {local.day}. {month} {local.year}"
 
 
+def format_month(value: datetime, locale: str | None = None) -> str:
+    """«november 2026»."""
+    from babel.dates import get_month_names
+
+    locale = locale or _locale()
+    return f"{get_month_names('wide', locale=locale)[value.month]} {value.year}"
+
+
 def format_time(value: datetime, locale: str | None = None) -> str:
     """«kl. 14.00» (English: «14:00»)."""
     locale = locale or _locale()

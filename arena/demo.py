@@ -1,11 +1,13 @@
 """Realistic demo data for Vestfold og Telemark: organisations and members. Idempotent."""
 
 import random
+from datetime import timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from arena.accounts.models import Member
+from arena.dates import utcnow
 from arena.extensions import db
 from arena.organisations.models import Municipality, Organisation
 from arena.organisations.services import slugify
@@ -69,6 +71,20 @@ def _organisation(name: str, kind: str, municipality: Municipality | None) -> Or
     return org
 
 
+def _sign_declaration_for_some(rng: random.Random) -> None:
+    """About 60 % of demo members have signed over the past 18 months; most consent to be listed."""
+    from arena.declaration.models import Signature  # the declaration builds on members
+
+    signed = set(db.session.scalars(sa.select(Signature.member_id)))
+    now = utcnow()
+    for member in db.session.scalars(sa.select(Member).order_by(Member.email)):
+        if member.id in signed or rng.random() > 0.6:
+            continue
+        days_ago = int(540 * rng.random() ** 1.5)  # more signatures lately
+        db.session.add(Signature(member_id=member.id, signed_at=now - timedelta(days=days_ago),
+                                 public_consent=rng.random() < 0.85))  # fmt: skip
+
+
 def seed_demo() -> dict[str, int]:
     """Adds what is missing of the demo organisations and members; changes nothing else."""
     municipalities = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
@@ -109,6 +125,8 @@ def seed_demo() -> dict[str, int]:
                               title="Systemansvarlig", organisation=county,
                               password_hash=password_hash, is_admin=True))  # fmt: skip
         new_members += 1
+    db.session.flush()
+    _sign_declaration_for_some(rng)
     db.session.commit()
     return {
         "organisations": len(orgs),

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
 
 from arena.dates import format_date, format_datetime
 from arena.errors import ServiceError
@@ -106,6 +107,14 @@ def handle_unexpected(error: Exception):
     return render_template("errors/error.html", status=500, message=message), 500
 
 
+def optional_url(endpoint: str, **values) -> str | None:
+    """The URL of a page, or None while that page does not exist yet."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def language_url(lang: str) -> str:
     """This page in another language."""
     args = request.args.to_dict()
@@ -137,4 +146,5 @@ def init_app(app) -> None:
             "current_language": str(get_locale() or "nb"),
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,
+            "optional_url": optional_url,
         }

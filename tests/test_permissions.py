@@ -40,6 +40,9 @@ MATRIX = {
     "/profile/tokens": (lambda w: "/profile/tokens", {"name": ""}, ("login", 200, 200)),
     "/profile/tokens/<int:token_id>/revoke": (
         lambda w: f"/profile/tokens/{w['token_id']}/revoke", {}, ("login", 403, 403)),
+    "/declaration/sign": (lambda w: "/declaration/sign", {"public_consent": "y"},
+                          ("login", 302, 302)),
+    "/declaration/withdraw": (lambda w: "/declaration/withdraw", {}, ("login", 302, 302)),
     "/admin/members/<int:member_id>/admin": (
         lambda w: f"/admin/members/{w['owner'].id}/admin", {"value": "1"}, ("login", 403, 302)),
     "/admin/members/<int:member_id>/active": (

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 
@@ -235,10 +236,20 @@ def update_profile(actor, member: Member, data: dict) -> Member:
     return member
 
 
+#: Other areas add what they store about a member: name -> function(member) -> JSON value.
+EXPORT_SECTIONS: dict[str, Callable[[Member], object]] = {}
+
+
+def register_export_section(name: str, collect: Callable[[Member], object]) -> None:
+    """An area declares its part of a member's data export."""
+    EXPORT_SECTIONS[name] = collect
+
+
 def export_member_data(actor, member: Member) -> dict:
     """Everything Arena stores about the member, for them to download."""
     require_self(actor, member)
-    return {
+    sections = {name: collect(member) for name, collect in EXPORT_SECTIONS.items()}
+    return sections | {
         "member": {
             "id": member.id,
             "email": member.email,

@@ -243,7 +243,12 @@ def revoke_token(token_id: int):
 @login_required
 def member(member_id: int):
     """Another member's profile (for signed-in members only)."""
-    return render_template("accounts/member.html", member=services.get_member(member_id))
+    from arena.declaration import services as declaration  # declaration builds on accounts
+
+    member = services.get_member(member_id)
+    return render_template(
+        "accounts/member.html", member=member, ambassador=declaration.is_ambassador(member)
+    )
 
 
 @bp.get("/admin/members")
