@@ -61,6 +61,8 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "nb"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
         self.LANGUAGES = ("nb", "nn", "en")
+        #: Every validator message is our own, translated through our catalogues.
+        self.WTF_I18N_ENABLED = False
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.PASSWORD_RESET_MAX_AGE = 3600
 

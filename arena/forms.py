@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from arena.errors import ValidationFailed
@@ -11,6 +11,14 @@ from arena.errors import ValidationFailed
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class Select(SelectField):
+    """A select list whose "not one of the options" message is in the user's language."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", _l("Velg et av alternativene i lista."))
+        super().__init__(*args, **kwargs)
 
 
 def required():

@@ -66,7 +66,7 @@ def test_bad_registration_input_is_explained_next_to_fields_and_writes_nothing(
         ({"password": "kort", "password_again": "kort"}, "minst 10 tegn"),
         ({"password": "1234567890", "password_again": "1234567890"}, "mest brukte"),
         ({"password_again": "noe-annet-helt"}, "Passordene er ikke like"),
-        ({"organisation_id": "999999"}, "Ikke et gyldig valg"),
+        ({"organisation_id": "999999"}, "Velg et av alternativene i lista"),
         ({"organisation_id": "new", "new_organisation_name": "X AS",
           "new_organisation_kind": "naeringsliv", "new_organisation_org_number": "123456789"},
          "kontrollsiffer"),

@@ -88,11 +88,14 @@ def test_admin_organisation_form_rejects_bad_input(
     cases = [
         ({"name": "", "kind": "kommune"}, "Må fylles ut"),
         ({"name": "X" * 201, "kind": "kommune"}, "Kan ikke være lengre enn 200"),
-        ({"name": "Ny", "kind": "finnes-ikke"}, "Ikke et gyldig valg"),
+        ({"name": "Ny", "kind": "finnes-ikke"}, "Velg et av alternativene i lista"),
         ({"name": "Ny", "kind": "kommune", "org_number": "123"}, "9 siffer"),
         ({"name": "Ny", "kind": "kommune", "org_number": "974760673"}, "allerede registrert"),
         ({"name": "skien KOMMUNE", "kind": "kommune"}, "finnes allerede"),
-        ({"name": "Ny", "kind": "kommune", "municipality_id": "9999"}, "Ikke et gyldig valg"),
+        (
+            {"name": "Ny", "kind": "kommune", "municipality_id": "9999"},
+            "Velg et av alternativene i lista",
+        ),
         ({"name": "Ny", "kind": "kommune", "website": "javascript:alert(1)"}, "https://"),
     ]
     for fields, message in cases:

@@ -7,13 +7,12 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import EqualTo, InputRequired
 
-from arena.forms import choices, max_length, optional, required
+from arena.forms import Select, choices, max_length, optional, required
 from arena.organisations.forms import kind_choices
 
 NEW_ORGANISATION = "new"
@@ -29,7 +28,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
     name = StringField(_l("Fullt navn"), validators=[required(), max_length(120)])
     title = StringField(_l("Stilling"), validators=[optional(), max_length(150)])
-    organisation_id = SelectField(
+    organisation_id = Select(
         _l("Organisasjon"),
         description=_l("Finner du ikke organisasjonen din, velg «Ny organisasjon» nederst."),
         validators=[required()],
@@ -37,8 +36,8 @@ class RegisterForm(FlaskForm):
     new_organisation_name = StringField(
         _l("Navn på ny organisasjon"), validators=[optional(), max_length(200)]
     )
-    new_organisation_kind = SelectField(_l("Type organisasjon"), validators=[optional()])
-    new_organisation_municipality_id = SelectField(_l("Kommune"), validators=[optional()])
+    new_organisation_kind = Select(_l("Type organisasjon"), validators=[optional()])
+    new_organisation_municipality_id = Select(_l("Kommune"), validators=[optional()])
     new_organisation_org_number = StringField(
         _l("Organisasjonsnummer"),
         description=_l("9 siffer, valgfritt"),
@@ -91,7 +90,7 @@ class ProfileForm(FlaskForm):
         description=_l("Du kan bruke Markdown: **fet**, *kursiv*, lenker og lister."),
         validators=[optional(), max_length(5000)],
     )
-    preferred_language = SelectField(
+    preferred_language = Select(
         _l("Foretrukket språk"),
         choices=choices([("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")]),
         validators=[required()],

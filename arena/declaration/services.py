@@ -3,7 +3,7 @@
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -117,25 +117,27 @@ def counts_by_municipality(members: list[Member]) -> Counter:
     return Counter(m.organisation.municipality.name for m in members if m.organisation.municipality)
 
 
+def _month_starts(now: datetime, months: int) -> list[datetime]:
+    """The first moment of each of the last `months` months, oldest first, in now's timezone."""
+    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    starts = [first]
+    for _step in range(months - 1):
+        previous = starts[-1] - timedelta(days=1)
+        starts.append(previous.replace(day=1))
+    return starts[::-1]
+
+
 def signature_growth(months: int = 12) -> list[tuple[datetime, int]]:
-    """Current signatures in total at the end of each of the last months (first day, count)."""
-    signed = sorted(db.session.scalars(
-        sa.select(Signature.signed_at).where(Signature.withdrawn_at.is_(None))
-    ))  # fmt: skip
-    now = to_local(utcnow())
-    starts = []
-    year, month = now.year, now.month
-    for _ in range(months):
-        starts.append(now.replace(year=year, month=month, day=1, hour=0, minute=0, second=0,
-                                  microsecond=0))  # fmt: skip
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    starts.reverse()
-    growth = []
-    for start in starts:
-        following = start.replace(year=start.year + (start.month == 12),
-                                  month=start.month % 12 + 1)  # fmt: skip
-        growth.append((start, sum(1 for t in signed if t < following)))
-    return growth
+    """Current signatures in total at the end of each of the last months (month start, count)."""
+    signed = list(
+        db.session.scalars(sa.select(Signature.signed_at).where(Signature.withdrawn_at.is_(None)))
+    )
+    starts = _month_starts(to_local(utcnow()), months)
+    ends = [*starts[1:], None]
+    return [
+        (start, sum(1 for t in signed if end is None or t < end))
+        for start, end in zip(starts, ends, strict=True)
+    ]
 
 
 def export_signature(member: Member) -> dict | None:

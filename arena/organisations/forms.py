@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, URLField
+from wtforms import StringField, URLField
 
-from arena.forms import choices, max_length, optional, required
+from arena.forms import Select, choices, max_length, optional, required
 from arena.organisations.models import ORGANISATION_KINDS
 
 
@@ -30,8 +30,8 @@ def kind_choices() -> list[tuple[str, str]]:
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Navn"), validators=[required(), max_length(200)])
-    kind = SelectField(_l("Type"), validators=[required()])
-    municipality_id = SelectField(_l("Kommune"), validators=[optional()])
+    kind = Select(_l("Type"), validators=[required()])
+    municipality_id = Select(_l("Kommune"), validators=[optional()])
     org_number = StringField(
         _l("Organisasjonsnummer"),
         description=_l("9 siffer"),
@@ -58,7 +58,7 @@ class OrganisationForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    target = SelectField(
+    target = Select(
         _l("Slå sammen med"),
         description=_l("Medlemmene flyttes dit, og denne organisasjonen slettes."),
         validators=[required()],
