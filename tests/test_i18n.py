@@ -137,6 +137,16 @@ USER_FACING_CALLS = {"flash", "ServiceError", "ValidationFailed", "PermissionDen
                      "Conflict", "json_error"}  # fmt: skip
 
 
+def is_prose(node) -> bool:
+    """A literal string with words in it, as opposed to a code or a key."""
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and " " in node.value
+        and re.search(r"[^\W\d_]{3,}", node.value) is not None
+    )
+
+
 def test_python_user_facing_strings_are_marked():
     problems = []
     for path in (ROOT / "arena").rglob("*.py"):
@@ -146,11 +156,11 @@ def test_python_user_facing_strings_are_marked():
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             arguments = list(node.args) + [k.value for k in node.keywords if k.arg in
                                            ("message", "label", "description")]  # fmt: skip
-            if name in USER_FACING_CALLS or name.endswith("Field") or name == "Select":
-                for argument in arguments:
-                    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                        if re.search(r"[^\W\d_]{3,}", argument.value) and " " in argument.value:
-                            problems.append(f"{path.name}:{node.lineno}: {argument.value!r}")
+            if not (name in USER_FACING_CALLS or name.endswith("Field") or name == "Select"):
+                continue
+            for argument in arguments:
+                if is_prose(argument):
+                    problems.append(f"{path.name}:{node.lineno}: {argument.value!r}")
     assert not problems, "unmarked user-facing strings:\n" + "\n".join(problems)
 
 
