@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app arena
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres setup static translations messages lint format db clean
+.PHONY: run test test-sqlite test-postgres setup browser static translations messages lint format clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -38,7 +38,11 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k _l -o arena/translations/messages.pot .
 	$(VENV)/bin/pybabel --quiet update -i arena/translations/messages.pot -d arena/translations
 
-test: setup
+# Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
+browser:
+	@test -x /usr/bin/chromium || scripts/install-chromium.sh
+
+test: setup browser
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 

@@ -1,0 +1,227 @@
+"""Browser tests: the app served by gunicorn on loopback, driven in Debian's Chromium, checked
+with axe-core. Reused by every area's journeys."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TEST_PASSWORD = "nettleser-test-passord"  # noqa: S105 - a throw-away test account
+MEMBER_EMAIL = "nettleser@skien.kommune.no"
+ADMIN_EMAIL = "nettleser-admin@vtfk.no"
+LANGUAGES = ("nb", "nn", "en")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _browser_database(tmp_path_factory) -> str:
+    """A database of its own for the served app: SQLite file, or a sibling PostgreSQL database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("browser") / "arena.sqlite3")
+    base = sa.make_url(url)
+    name = f"{base.database}_browser"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def live_mail():
+    """A real SMTP server the served app sends to; the list of received messages."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+class LiveServer(str):
+    """The served app's base URL, which also knows its database."""
+
+    def __new__(cls, url: str, database_url: str):
+        server = super().__new__(cls, url)
+        server.database_url = database_url
+        return server
+
+    def query(self, sql: str, **params):
+        """Reads from the served app's database (to find ids the pages use)."""
+        engine = sa.create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sa.text(sql), params).all()
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, live_mail):
+    """The app under gunicorn (2 workers) on a free loopback port, migrated, with demo data."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium)")
+    if not AXE_SOURCE.exists():
+        pytest.fail("axe-core is missing: run `make static` (npm ci)")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _browser_database(tmp_path_factory),
+        "SECRET_KEY": "browser-tests",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(live_mail[1]),
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "arena"]
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    for email, name, org, extra in [
+        (MEMBER_EMAIL, "Nettleser Testesen", "Skien kommune", []),
+        (ADMIN_EMAIL, "Admin Testesen", "Vestfold og Telemark fylkeskommune", ["--admin"]),
+    ]:
+        subprocess.run(flask + ["create-user", email, "--name", name, "--organisation", org, *extra],
+                       env=env, cwd=ROOT, check=True, capture_output=True,
+                       input=TEST_PASSWORD + "\n", text=True)  # fmt: skip
+    log = (tmp_path_factory.getbasetemp() / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "wsgi:app"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the app server did not start; see gunicorn.log")
+            time.sleep(0.2)
+    yield LiveServer(url, env["DATABASE_URL"])
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser; quiet on a machine without internet."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": shutil.which("chromium") or CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A Norwegian user's browser: bokmål first."""
+    return {**browser_context_args, "locale": "nb-NO"}
+
+
+def _storage_state(browser, base_url, email, path) -> str:
+    context = browser.new_context(base_url=base_url, locale="nb-NO")
+    page = context.new_page()
+    log_in(page, email)
+    context.storage_state(path=str(path))
+    context.close()
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def member_state(browser, live_server, tmp_path_factory):
+    """A signed-in session of the test member, made once (login is rate limited)."""
+    return _storage_state(browser, live_server, MEMBER_EMAIL,
+                          tmp_path_factory.mktemp("state") / "member.json")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser, live_server, tmp_path_factory):
+    return _storage_state(browser, live_server, ADMIN_EMAIL,
+                          tmp_path_factory.mktemp("state") / "admin.json")  # fmt: skip
+
+
+@pytest.fixture
+def member_page(browser, live_server, member_state):
+    context = browser.new_context(base_url=live_server, storage_state=member_state, locale="nb-NO")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def admin_page(browser, live_server, admin_state):
+    context = browser.new_context(base_url=live_server, storage_state=admin_state, locale="nb-NO")
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page, email, password=TEST_PASSWORD):
+    page.goto("/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def assert_accessible(page):
+    """axe-core finds no WCAG 2.0/2.1 A or AA violation on the page as it is now."""
+    page.evaluate(AXE_SOURCE.read_text())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    violations = [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+    assert not violations, f"{page.url}: " + json.dumps(violations, indent=1, ensure_ascii=False)
+
+
+def assert_reflows(page):
+    """At 320 CSS pixels wide the page needs no horizontal scrolling (WCAG 1.4.10)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{page.url}: {overflow}px horizontal scroll at 320px"
+    finally:
+        page.set_viewport_size(size)

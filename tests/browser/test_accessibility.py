@@ -1,0 +1,85 @@
+"""Every page, in bokmål, nynorsk and English: zero axe violations and reflow at 320 px."""
+
+import pytest
+from werkzeug.exceptions import NotFound
+
+from .conftest import LANGUAGES, MEMBER_EMAIL, assert_accessible, assert_reflows
+
+ANONYMOUS_PAGES = [
+    "/", "/declaration", "/ambassadors", "/ambassadors?q=ingen+treff+her&kind=akademia",
+    "/organisations", "/organisations?kind=kommune", "/organisations/skien-kommune",
+    "/auth/login", "/auth/register", "/auth/forgot", "/auth/reset/ugyldig-lenke",
+    "/privacy", "/accessibility", "/finnes-ikke",
+]  # fmt: skip
+MEMBER_PAGES = [
+    "/profile", "/profile/tokens", "/profile/delete", "/members/{member_id}", "/declaration",
+    "/organisations/skien-kommune",
+]  # fmt: skip
+ADMIN_PAGES = [
+    "/admin", "/admin/members", "/admin/organisations", "/admin/organisations/new",
+    "/admin/organisations/skien-kommune/edit", "/admin/organisations/skien-kommune/merge",
+]  # fmt: skip
+#: Pages that are not HTML for people: machine endpoints and downloads.
+NOT_PAGES = {"static", "main.healthz", "accounts.export_data"}
+
+
+def with_language(path: str, lang: str) -> str:
+    return path + ("&" if "?" in path else "?") + f"lang={lang}"
+
+
+def check(page, path, lang):
+    page.goto(with_language(path, lang))
+    assert page.locator("html").get_attribute("lang") == lang
+    assert_accessible(page)
+    assert_reflows(page)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_pages(page, lang):
+    for path in ANONYMOUS_PAGES:
+        check(page, path, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_member_pages(member_page, live_server, lang):
+    member_id = live_server.query("SELECT id FROM members WHERE email = :e", e=MEMBER_EMAIL)[0][0]
+    for path in MEMBER_PAGES:
+        check(member_page, path.format(member_id=member_id), lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_admin_pages(admin_page, lang):
+    for path in ADMIN_PAGES:
+        check(admin_page, path, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_forms_with_errors(page, lang):
+    """The error summary and the messages next to fields are accessible too."""
+    page.goto(with_language("/auth/register", lang))
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    summary = page.locator(".ds-error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('ds-error-summary')")
+    assert_accessible(page)
+    assert_reflows(page)
+
+
+def test_every_page_of_the_app_is_checked(app):
+    """A new page must be added to one of the lists above."""
+    adapter = app.url_map.bind("localhost")
+    visited = set()
+    for path in ANONYMOUS_PAGES + MEMBER_PAGES + ADMIN_PAGES:
+        try:
+            endpoint, _args = adapter.match(path.format(member_id=1).split("?")[0])
+        except NotFound:
+            continue
+        visited.add(endpoint)
+    pages = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.rule.startswith("/api/")
+    }
+    missing = pages - visited - NOT_PAGES
+    assert not missing, f"pages without an accessibility check: {sorted(missing)}"
