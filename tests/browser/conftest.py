@@ -108,8 +108,8 @@ def live_server(tmp_path_factory, live_mail):
         (MEMBER_EMAIL, "Nettleser Testesen", "Skien kommune", []),
         (ADMIN_EMAIL, "Admin Testesen", "Vestfold og Telemark fylkeskommune", ["--admin"]),
     ]:
-        subprocess.run(flask + ["create-user", email, "--name", name, "--organisation", org, *extra],
-                       env=env, cwd=ROOT, check=True, capture_output=True,
+        command = ["create-user", email, "--name", name, "--organisation", org, *extra]
+        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True,
                        input=TEST_PASSWORD + "\n", text=True)  # fmt: skip
     log = (tmp_path_factory.getbasetemp() / "gunicorn.log").open("w")
     server = subprocess.Popen(
