@@ -94,3 +94,15 @@ def format_datetime(value: datetime | None, locale: str | None = None) -> str:
     locale = locale or _locale()
     separator = ", " if locale == "en" else " "
     return format_date(value, locale) + separator + format_time(value, locale)
+
+
+def format_range(start: datetime, end: datetime | None, locale: str | None = None) -> str:
+    """«torsdag 26. november 2026 kl. 14.00–15.30», or across days «… kl. 14.00 – fredag … kl. 10.00»."""
+    locale = locale or _locale()
+    if end is None:
+        return format_datetime(start, locale)
+    local_start, local_end = to_local(start), to_local(end)
+    if local_start.date() == local_end.date():
+        end_time = format_time(end, locale).removeprefix("kl. ")
+        return f"{format_datetime(start, locale)}\u2013{end_time}"
+    return f"{format_datetime(start, locale)} \u2013 {format_datetime(end, locale)}"

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
-from arena.dates import format_date, format_datetime
+from arena.dates import format_date, format_datetime, format_range
 from arena.errors import ServiceError
 from arena.extensions import db, login_manager
 from arena.markup import render_markdown
@@ -139,6 +139,7 @@ def init_app(app) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
+    app.add_template_global(format_range, "format_range")
 
     @app.context_processor
     def page_helpers():

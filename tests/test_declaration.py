@@ -75,6 +75,16 @@ def test_signing_when_not_signed_in_leads_to_login_and_back(client, post_form):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
 
 
+def test_csrf_token_from_another_session_is_rejected(app, client, make_member, login_as):
+    from conftest import csrf_token
+
+    stolen = csrf_token(app.test_client(), "/auth/login")  # the attacker's own session
+    login_as(make_member())
+    response = client.post("/declaration/sign", data={"csrf_token": stolen, "public_consent": "y"})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
+
+
 def test_forged_sign_post_without_csrf_is_rejected(client, make_member, login_as):
     login_as(make_member())
     response = client.post("/declaration/sign", data={"public_consent": "y"})

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from arena.dates import format_datetime, format_month, format_time
+from arena.dates import format_datetime, format_month, format_range, format_time
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("nn", "en")
@@ -179,3 +179,15 @@ def test_dates_in_norwegian_convention():
     assert format_datetime(datetime(2027, 3, 1, 12, tzinfo=UTC), "nn") == (
         "måndag 1. mars 2027 kl. 13.00"
     )
+
+
+def test_time_ranges_use_an_en_dash():
+    start = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
+    end = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
+    assert format_range(start, end, "nb") == "torsdag 26. november 2026 kl. 14.00\u201315.30"
+    assert format_range(start, end, "en") == "Thursday 26 November 2026, 14:00\u201315:30"
+    next_day = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    assert format_range(start, next_day, "nb") == (
+        "torsdag 26. november 2026 kl. 14.00 \u2013 fredag 27. november 2026 kl. 10.00"
+    )
+    assert format_range(start, None, "nb") == "torsdag 26. november 2026 kl. 14.00"
