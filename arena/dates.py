@@ -97,7 +97,7 @@ def format_datetime(value: datetime | None, locale: str | None = None) -> str:
 
 
 def format_range(start: datetime, end: datetime | None, locale: str | None = None) -> str:
-    """«torsdag 26. november 2026 kl. 14.00–15.30», or across days «… kl. 14.00 – fredag … kl. 10.00»."""
+    """«torsdag 26. november 2026 kl. 14.00–15.30»; across days both ends in full."""
     locale = locale or _locale()
     if end is None:
         return format_datetime(start, locale)
