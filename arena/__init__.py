@@ -66,6 +66,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from arena.accounts.views import bp as accounts_bp
     from arena.api import bp as api_bp
     from arena.declaration.views import bp as declaration_bp
+    from arena.expertise.views import bp as expertise_bp
+    from arena.initiatives.views import bp as initiatives_bp
     from arena.main.views import bp as main_bp
     from arena.organisations.views import bp as organisations_bp
 
@@ -73,6 +75,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(declaration_bp)
+    app.register_blueprint(initiatives_bp)
+    app.register_blueprint(expertise_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
 

@@ -73,6 +73,32 @@ def create_token_command(email: str, label: str) -> None:
     click.echo(accounts.issue_api_token(member, label))
 
 
+@click.command("send-reminders")
+def send_reminders_command() -> None:
+    """Send the reminders that are due (idempotent; run it daily)."""
+    from flask import url_for
+
+    from arena.initiatives import services as initiatives
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        reviews = initiatives.send_review_reminders(
+            lambda i: url_for("initiatives.show", initiative_id=i.id, _external=True)
+        )
+    click.echo(f"Sent {reviews} initiative review reminder(s).")
+
+
+@click.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index (after changing synonyms or the text pipeline)."""
+    from arena.expertise import services as expertise
+    from arena.initiatives import services as initiatives
+
+    areas = expertise.reindex_all()
+    count = initiatives.reindex_all()
+    click.echo(f"Reindexed {areas} expertise areas and {count} initiatives.")
+
+
 def register_commands(app) -> None:
-    for command in (seed_demo_command, create_user_command, create_token_command):
+    for command in (seed_demo_command, create_user_command, create_token_command,
+                    send_reminders_command, reindex_command):  # fmt: skip
         app.cli.add_command(command)

@@ -85,6 +85,66 @@ def _sign_declaration_for_some(rng: random.Random) -> None:
                                  public_consent=rng.random() < 0.85))  # fmt: skip
 
 
+def _seed_areas() -> dict:
+    from arena.demo_initiatives import AREAS
+    from arena.expertise.models import ExpertiseArea
+    from arena.expertise.services import index_area
+
+    existing = {a.name: a for a in db.session.scalars(sa.select(ExpertiseArea))}
+    for name, name_nn, synonyms in AREAS:
+        if name not in existing:
+            area = ExpertiseArea(name=name, name_nn=name_nn, synonyms=synonyms, slug=slugify(name),
+                                 approved=True)  # fmt: skip
+            db.session.add(area)
+            db.session.flush()
+            index_area(area)
+            existing[name] = area
+    return existing
+
+
+def _seed_initiatives(rng: random.Random, areas: dict) -> int:
+    """About 40 initiatives across the region, with partners, themes and updates."""
+    from arena.demo_initiatives import INITIATIVES, UPDATES
+    from arena.initiatives.models import Initiative, InitiativeUpdate
+    from arena.initiatives.services import index_initiative
+
+    orgs = {o.name: o for o in db.session.scalars(sa.select(Organisation))}
+    places = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
+    titles = set(db.session.scalars(sa.select(Initiative.title)))
+    now = utcnow()
+    added = 0
+    for title, summary, status, priority, lead, themes, wanted, municipalities in INITIATIVES:
+        if title in titles:
+            continue
+        lead_org = orgs[lead]
+        staff = sorted(lead_org.members, key=lambda m: m.email)
+        contact = staff[0] if staff else None
+        partners = rng.sample(sorted((o for o in orgs.values() if o is not lead_org),
+                                     key=lambda o: o.name), k=rng.randint(0, 3))  # fmt: skip
+        created = now - timedelta(days=rng.randint(20, 400))
+        updated = created + (now - created) * rng.random()
+        ends = created + timedelta(days=rng.choice([365, 730]))
+        initiative = Initiative(
+            title=title, summary=summary, status=status, is_priority=priority,
+            description=f"{summary}\n\n**Mål:** bedre samarbeid på tvers av organisasjonene.",
+            lead_organisation=lead_org, contact=contact, partners=partners,
+            themes=[areas[a] for a in themes], wanted_competence=[areas[a] for a in wanted],
+            municipalities=[places[m] for m in municipalities],
+            starts_on=created.date(), ends_on=ends.date() if status != "idea" else None,
+            created_at=created, updated_at=updated, reviewed_at=updated,
+            created_by_id=getattr(contact, "id", None),
+        )  # fmt: skip
+        db.session.add(initiative)
+        for body in rng.sample(UPDATES, k=rng.randint(0, 2)):
+            posted = created + (updated - created) * rng.random()
+            db.session.add(InitiativeUpdate(initiative=initiative, author=contact, body=body,
+                                            created_at=posted))  # fmt: skip
+        db.session.flush()
+        index_initiative(initiative)
+        added += 1
+    return added
+
+
 def seed_demo() -> dict[str, int]:
     """Adds what is missing of the demo organisations and members; changes nothing else."""
     municipalities = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
@@ -127,6 +187,7 @@ def seed_demo() -> dict[str, int]:
         new_members += 1
     db.session.flush()
     _sign_declaration_for_some(rng)
+    _seed_initiatives(rng, _seed_areas())
     db.session.commit()
     return {
         "organisations": len(orgs),

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField
+from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional
 
 from arena.errors import ValidationFailed
@@ -18,6 +18,24 @@ class Select(SelectField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_choice_message", _l("Velg et av alternativene i lista."))
+        super().__init__(*args, **kwargs)
+
+
+class MultiSelect(SelectMultipleField):
+    """A set of checkboxes (rendered by the `checkboxes` macro) with our own messages."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", _l("Velg bare fra alternativene i lista."))
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("invalid_value_message", _l("Velg bare fra alternativene i lista."))
+        super().__init__(*args, **kwargs)
+
+
+class DateInput(DateField):
+    """A date typed or picked as YYYY-MM-DD, with a message in the user's language."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", _l("Skriv en gyldig dato (åååå-mm-dd)."))
         super().__init__(*args, **kwargs)
 
 

@@ -115,6 +115,11 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def combine_args(args: dict, **changes) -> dict:
+    """Query arguments (as lists) with some replaced, for links that keep the other filters."""
+    return {**args, **{key: [value] for key, value in changes.items()}}
+
+
 def language_url(lang: str) -> str:
     """This page in another language."""
     args = request.args.to_dict()
@@ -140,6 +145,7 @@ def init_app(app) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_global(format_range, "format_range")
+    app.add_template_filter(combine_args, "combine_args")
 
     @app.context_processor
     def page_helpers():

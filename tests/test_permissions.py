@@ -7,6 +7,8 @@ from conftest import csrf_token
 from arena.accounts.models import ApiToken, Member
 from arena.accounts.services import issue_api_token
 from arena.extensions import db
+from arena.initiatives import services as initiatives
+from arena.initiatives.models import Initiative, InitiativeUpdate
 from arena.organisations.models import Organisation
 
 
@@ -15,8 +17,14 @@ def world(make_member, make_organisation):
     """An owner with a token, a pending organisation, a target organisation and an admin."""
     owner = make_member(email="eier@example.no")
     issue_api_token(owner, "eierens")
+    initiative = initiatives.create_initiative(
+        owner,
+        initiatives.InitiativeInput(title="Eierens initiativ", summary="Om noe", status="idea"),
+    )
     return {
         "owner": owner,
+        "initiative": initiative.id,
+        "owner_org": owner.organisation_id,
         "other": make_member(email="annen@example.no"),
         "admin": make_member(email="admin@example.no", is_admin=True),
         "pending": make_organisation("Ventende AS", approved=False),
@@ -43,6 +51,20 @@ MATRIX = {
     "/declaration/sign": (lambda w: "/declaration/sign", {"public_consent": "y"},
                           ("login", 302, 302)),
     "/declaration/withdraw": (lambda w: "/declaration/withdraw", {}, ("login", 302, 302)),
+    "/initiatives/new": (lambda w: "/initiatives/new", {"title": ""}, ("login", 200, 200)),
+    "/initiatives/<int:initiative_id>/edit": (
+        lambda w: f"/initiatives/{w['initiative']}/edit",
+        lambda w: {"title": "Endret", "summary": "Endret", "status": "ongoing",
+                   "lead_organisation_id": str(w["owner_org"]), "version": "1"},
+        ("login", 403, 302)),
+    "/initiatives/<int:initiative_id>/updates": (
+        lambda w: f"/initiatives/{w['initiative']}/updates", {"body": "Nytt"}, ("login", 403, 302)),
+    "/initiatives/<int:initiative_id>/confirm": (
+        lambda w: f"/initiatives/{w['initiative']}/confirm", {}, ("login", 403, 302)),
+    "/initiatives/<int:initiative_id>/delete": (
+        lambda w: f"/initiatives/{w['initiative']}/delete", {}, ("login", 403, 302)),
+    "/follow": (lambda w: "/follow", lambda w: {"kind": "initiative", "id": w["initiative"]},
+                ("login", 302, 302)),
     "/admin/members/<int:member_id>/admin": (
         lambda w: f"/admin/members/{w['owner'].id}/admin", {"value": "1"}, ("login", 403, 302)),
     "/admin/members/<int:member_id>/active": (
@@ -60,7 +82,12 @@ MATRIX = {
         {"target": "mal-as"}, ("login", 403, 302)),
 }  # fmt: skip
 
-API_MATRIX = {"/api/v1/me": ("PATCH", {"title": "Endret"})}
+API_MATRIX = [
+    ("/api/v1/me", "PATCH", {"title": "Endret"}),
+    ("/api/v1/initiatives", "POST", {"title": "Nytt", "summary": "Nytt"}),
+    ("/api/v1/initiatives/<int:initiative_id>", "PATCH", {"title": "Endret"}),
+    ("/api/v1/initiatives/<int:initiative_id>", "DELETE", None),
+]
 
 
 def test_every_mutating_route_is_in_the_matrix(app):
@@ -69,7 +96,7 @@ def test_every_mutating_route_is_in_the_matrix(app):
         for rule in app.url_map.iter_rules()
         if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
     }
-    missing = mutating - set(MATRIX) - set(API_MATRIX)
+    missing = mutating - set(MATRIX) - {path for path, _method, _body in API_MATRIX}
     assert not missing, f"add these routes to the permission matrix: {sorted(missing)}"
 
 
@@ -82,6 +109,7 @@ def test_mutating_route_permissions(app, client, world, rule, who):
         with client.session_transaction() as session:
             session["_user_id"] = world[who].get_id()
     before = snapshot()
+    data = data(world) if callable(data) else data
     response = client.post(build(world), data={"csrf_token": csrf_token(client), **data})
     if expected == "login":
         assert response.status_code == 302
@@ -98,15 +126,29 @@ def test_forms_without_csrf_token_are_refused(client, world):
         session["_user_id"] = world["admin"].get_id()
     before = snapshot()
     for rule, (build, data, _expected) in MATRIX.items():
+        data = data(world) if callable(data) else data
         response = client.post(build(world), data=data)
         assert response.status_code == 400, rule
     assert snapshot() == before
 
 
 def test_api_mutations_need_a_token(client, world):
-    for path, (method, body) in API_MATRIX.items():
+    before = snapshot()
+    for path, method, body in API_MATRIX:
+        path = path.replace("<int:initiative_id>", str(world["initiative"]))
         response = client.open(path, method=method, json=body)
         assert response.status_code == 401
+    assert snapshot() == before
+
+
+def test_api_initiative_changes_by_another_organisation_are_refused(client, world):
+    other_token = issue_api_token(world["other"], "andres")
+    before = snapshot()
+    headers = {"Authorization": f"Bearer {other_token}"}
+    path = f"/api/v1/initiatives/{world['initiative']}"
+    assert client.patch(path, json={"title": "Kapret"}, headers=headers).status_code == 403
+    assert client.delete(path, headers=headers).status_code == 403
+    assert snapshot() == before
 
 
 def test_admin_role_and_deactivation(client, post_form, world, login_as):
@@ -146,4 +188,8 @@ def snapshot():
         sa.select(Organisation.id, Organisation.name, Organisation.approved)
     ).all()
     tokens = db.session.execute(sa.select(ApiToken.id, ApiToken.revoked_at)).all()
-    return sorted(members), sorted(orgs), sorted(tokens)
+    initiative_rows = db.session.execute(
+        sa.select(Initiative.id, Initiative.title, Initiative.version, Initiative.reviewed_at)
+    ).all()
+    updates = db.session.execute(sa.select(InitiativeUpdate.id)).all()
+    return sorted(members), sorted(orgs), sorted(tokens), sorted(initiative_rows), sorted(updates)

@@ -331,6 +331,9 @@ def move_members(source: Organisation, target: Organisation) -> None:
     )
 
 
+organisations.register_merge_step(move_members)
+
+
 # --- API tokens -------------------------------------------------------------------------------
 
 TOKEN_PREFIX = "arena_"  # noqa: S105 - a label, not a secret

@@ -3,12 +3,23 @@
 from flask import jsonify
 
 from arena.api import bp
+from arena.initiatives.models import STATUSES
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 
 
 def _schema(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _query(name: str, description: str, kind: str = "string") -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": kind},
+    }
 
 
 def _json(schema_name: str, description: str) -> dict:
@@ -69,6 +80,93 @@ DOCUMENT = {
                     "401": _ERROR,
                 },
             }
+        },
+        "/initiatives": {
+            "get": {
+                "summary": "Initiatives, newest or best match first",
+                "operationId": "listInitiatives",
+                "parameters": [
+                    _query("q", "Full-text search (Norwegian: inflections, compounds, æøå)"),
+                    _query("status", "idea, planned, ongoing, completed or paused; repeatable"),
+                    _query("priority", "1 for priorities only"),
+                    _query("theme", "Expertise area slug"),
+                    _query("organisation", "Organisation slug (lead or partner)"),
+                    _query("kind", "Kind of the lead organisation"),
+                    _query("municipality", "Municipality number, e.g. 4003"),
+                    _query("from", "Active on or after this date (YYYY-MM-DD)"),
+                    _query("to", "Active on or before this date (YYYY-MM-DD)"),
+                    _query("page", "Page number, from 1", "integer"),
+                    _query("per_page", "Results per page, 1-100 (default 20)", "integer"),
+                ],
+                "responses": {
+                    "200": _json("InitiativeList", "A page of initiatives"),
+                    "401": _ERROR,
+                    "422": _ERROR,
+                },
+            },
+            "post": {
+                "summary": "Register an initiative",
+                "operationId": "createInitiative",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _schema("InitiativeInput")}},
+                },
+                "responses": {
+                    "201": _json("Initiative", "The new initiative"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            },
+        },
+        "/initiatives/{initiative_id}": {
+            "parameters": [
+                {
+                    "name": "initiative_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "get": {
+                "summary": "One initiative",
+                "operationId": "getInitiative",
+                "responses": {
+                    "200": _json("Initiative", "The initiative"),
+                    "401": _ERROR,
+                    "404": _ERROR,
+                },
+            },
+            "patch": {
+                "summary": "Change an initiative (contact person, lead organisation, admins)",
+                "description": "Send the `version` you read; 409 when someone else saved since.",
+                "operationId": "updateInitiative",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _schema("InitiativeInput")}},
+                },
+                "responses": {
+                    "200": _json("Initiative", "The changed initiative"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                    "409": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            },
+            "delete": {
+                "summary": "Delete an initiative",
+                "operationId": "deleteInitiative",
+                "responses": {
+                    "204": {"description": "Deleted"},
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                },
+            },
         },
         "/openapi.json": {
             "get": {
@@ -135,6 +233,75 @@ DOCUMENT = {
                     },
                     "is_admin": {"type": "boolean"},
                     "organisation": {"$ref": "#/components/schemas/OrganisationRef"},
+                },
+            },
+            "Ref": {
+                "type": "object",
+                "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "Initiative": {
+                "type": "object",
+                "required": ["id", "title", "summary", "status", "lead_organisation", "version"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "url": {"type": "string"},
+                    "title": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "description": {"type": "string"},
+                    "status": {"type": "string", "enum": list(STATUSES)},
+                    "is_priority": {"type": "boolean"},
+                    "starts_on": {"type": ["string", "null"], "format": "date"},
+                    "ends_on": {"type": ["string", "null"], "format": "date"},
+                    "contact": {"type": ["object", "null"]},
+                    "lead_organisation": _schema("Ref"),
+                    "partners": {"type": "array", "items": _schema("Ref")},
+                    "themes": {"type": "array", "items": _schema("Ref")},
+                    "wanted_competence": {"type": "array", "items": _schema("Ref")},
+                    "municipalities": {"type": "array", "items": {"type": "object"}},
+                    "links": {"type": "array", "items": {"type": "object"}},
+                    "is_public": {"type": "boolean"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "updated_at": {"type": "string", "format": "date-time"},
+                    "version": {"type": "integer"},
+                },
+            },
+            "InitiativeInput": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "title": {"type": "string", "maxLength": 200},
+                    "summary": {"type": "string", "maxLength": 500},
+                    "description": {"type": "string", "maxLength": 20000},
+                    "status": {"type": "string", "enum": list(STATUSES)},
+                    "is_priority": {"type": "boolean"},
+                    "starts_on": {"type": ["string", "null"], "format": "date"},
+                    "ends_on": {"type": ["string", "null"], "format": "date"},
+                    "contact_email": {"type": "string", "format": "email"},
+                    "lead_organisation": {"type": "string", "description": "slug"},
+                    "partners": {"type": "array", "items": {"type": "string"}},
+                    "themes": {"type": "array", "items": {"type": "string"}},
+                    "wanted_competence": {"type": "array", "items": {"type": "string"}},
+                    "municipalities": {"type": "array", "items": {"type": "string"}},
+                    "links": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"url": {"type": "string"}, "label": {"type": "string"}},
+                        },
+                    },
+                    "is_public": {"type": "boolean"},
+                    "version": {"type": "integer"},
+                },
+            },
+            "InitiativeList": {
+                "type": "object",
+                "required": ["results", "total", "page", "per_page", "next"],
+                "properties": {
+                    "results": {"type": "array", "items": _schema("Initiative")},
+                    "total": {"type": "integer"},
+                    "page": {"type": "integer"},
+                    "per_page": {"type": "integer"},
+                    "next": {"type": ["string", "null"]},
                 },
             },
             "ProfileChange": {

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -158,17 +159,26 @@ def approve_organisation(actor, org: Organisation) -> Organisation:
     return org
 
 
+#: What other areas move from a merged organisation to the one it is merged into.
+MERGE_STEPS: list[Callable[[Organisation, Organisation], None]] = []
+
+
+def register_merge_step(step: Callable[[Organisation, Organisation], None]) -> None:
+    """An area declares how its data follows an organisation into a merge."""
+    MERGE_STEPS.append(step)
+
+
 def merge_organisations(actor, source: Organisation, target: Organisation) -> Organisation:
-    """An admin folds a duplicate into the right organisation: its members move over."""
+    """An admin folds a duplicate into the right organisation: members and all else move over."""
     require_admin(actor)
     if source.id == target.id:
         raise ValidationFailed(
             _("En organisasjon kan ikke slås sammen med seg selv."),
             {"target": _("Velg en annen organisasjon.")},
         )
-    from arena.accounts import services as accounts  # accounts imports this module
-
-    accounts.move_members(source, target)
+    for step in MERGE_STEPS:
+        step(source, target)
+    db.session.expire_all()  # the steps moved rows behind the loaded relationships
     if target.org_number is None and source.org_number is not None:
         number, source.org_number = source.org_number, None
         db.session.flush()

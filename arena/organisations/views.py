@@ -39,9 +39,21 @@ def index():
 @bp.get("/organisations/<slug>")
 def show(slug: str):
     """One organisation; its members are listed for signed-in members."""
+    from arena.initiatives import services as initiatives  # initiatives build on organisations
+    from arena.initiatives.forms import status_labels
+
     is_admin = current_user.is_authenticated and current_user.is_admin
     org = services.get_organisation(slug, include_pending=is_admin)
-    return render_template("organisations/show.html", org=org, kind_labels=kind_labels())
+    priorities, others = initiatives.initiatives_of_organisation(org, current_user)
+    return render_template(
+        "organisations/show.html",
+        org=org,
+        kind_labels=kind_labels(),
+        priorities=priorities,
+        initiatives=others,
+        statuses=status_labels(),
+        following=initiatives.is_following(current_user, "organisation", org.id),
+    )
 
 
 @bp.get("/admin/organisations")

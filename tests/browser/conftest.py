@@ -182,14 +182,18 @@ def admin_state(browser, live_server, tmp_path_factory):
 @pytest.fixture
 def member_page(browser, live_server, member_state):
     context = browser.new_context(base_url=live_server, storage_state=member_state, locale="nb-NO")
-    yield context.new_page()
+    page = context.new_page()
+    page.goto("/?lang=nb")  # earlier tests may have switched this member's language
+    yield page
     context.close()
 
 
 @pytest.fixture
 def admin_page(browser, live_server, admin_state):
     context = browser.new_context(base_url=live_server, storage_state=admin_state, locale="nb-NO")
-    yield context.new_page()
+    page = context.new_page()
+    page.goto("/?lang=nb")  # earlier tests may have switched this member's language
+    yield page
     context.close()
 
 

@@ -10,17 +10,20 @@ ANONYMOUS_PAGES = [
     "/organisations", "/organisations?kind=kommune", "/organisations/skien-kommune",
     "/auth/login", "/auth/register", "/auth/forgot", "/auth/reset/ugyldig-lenke",
     "/privacy", "/accessibility", "/finnes-ikke",
+    "/initiatives", "/initiatives?q=klimatilpasningen&status=ongoing&status=planned",
+    "/initiatives?theme=finnes-ikke", "/initiatives/1", "/areas/klimatilpasning",
 ]  # fmt: skip
 MEMBER_PAGES = [
     "/profile", "/profile/tokens", "/profile/delete", "/members/{member_id}", "/declaration",
-    "/organisations/skien-kommune",
+    "/organisations/skien-kommune", "/initiatives/new", "/overview", "/initiatives/1",
 ]  # fmt: skip
 ADMIN_PAGES = [
     "/admin", "/admin/members", "/admin/organisations", "/admin/organisations/new",
     "/admin/organisations/skien-kommune/edit", "/admin/organisations/skien-kommune/merge",
+    "/initiatives/1/edit",
 ]  # fmt: skip
 #: Pages that are not HTML for people: machine endpoints and downloads.
-NOT_PAGES = {"static", "main.healthz", "accounts.export_data"}
+NOT_PAGES = {"static", "main.healthz", "accounts.export_data", "initiatives.feed"}
 
 
 def with_language(path: str, lang: str) -> str:
