@@ -40,7 +40,7 @@ def index_area(area: ExpertiseArea) -> None:
 
 def suggest_areas(query: str, limit: int = 10) -> list[ExpertiseArea]:
     """Areas matching what is typed, by name, nynorsk name or synonym, best first."""
-    hits = search.search("area", query)[:limit]
+    hits = search.search("area", query, limit=limit)
     areas = {a.id: a for a in areas_by_ids([h.object_id for h in hits])} if hits else {}
     return [areas[h.object_id] for h in hits]
 

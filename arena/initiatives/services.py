@@ -341,81 +341,75 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _filtered_ids(chosen: InitiativeFilter, reader) -> sa.Select:
-    statement = sa.select(Initiative.id)
+def _conditions(chosen: InitiativeFilter, reader) -> list:
+    """WHERE conditions on Initiative for the chosen filters (and what the reader may see)."""
+    conditions = []
     if not _signed_in(reader):
-        statement = statement.where(Initiative.is_public)
+        conditions.append(Initiative.is_public)
     if chosen.statuses:
-        statement = statement.where(Initiative.status.in_(chosen.statuses))
+        conditions.append(Initiative.status.in_(chosen.statuses))
     if chosen.priority_only:
-        statement = statement.where(Initiative.is_priority)
+        conditions.append(Initiative.is_priority)
     if chosen.theme is not None:
-        statement = statement.where(
-            Initiative.id.in_(
-                sa.select(initiative_themes.c.initiative_id).where(
-                    initiative_themes.c.area_id == chosen.theme.id
-                )
-            )
-        )
+        conditions.append(Initiative.id.in_(
+            sa.select(initiative_themes.c.initiative_id)
+            .where(initiative_themes.c.area_id == chosen.theme.id)
+        ))  # fmt: skip
     if chosen.organisation is not None:
         org_id = chosen.organisation.id
-        statement = statement.where(
-            sa.or_(
-                Initiative.lead_organisation_id == org_id,
-                Initiative.id.in_(
-                    sa.select(initiative_partners.c.initiative_id).where(
-                        initiative_partners.c.organisation_id == org_id
-                    )
-                ),
-            )
-        )
-    if chosen.organisation_kind:
-        statement = statement.where(
-            Initiative.lead_organisation_id.in_(
-                sa.select(Organisation.id).where(Organisation.kind == chosen.organisation_kind)
-            )
-        )
-    if chosen.municipality is not None:
-        statement = statement.where(
+        conditions.append(sa.or_(
+            Initiative.lead_organisation_id == org_id,
             Initiative.id.in_(
-                sa.select(initiative_municipalities.c.initiative_id).where(
-                    initiative_municipalities.c.municipality_id == chosen.municipality.id
-                )
-            )
-        )
+                sa.select(initiative_partners.c.initiative_id)
+                .where(initiative_partners.c.organisation_id == org_id)
+            ),
+        ))  # fmt: skip
+    if chosen.organisation_kind:
+        conditions.append(Initiative.lead_organisation_id.in_(
+            sa.select(Organisation.id).where(Organisation.kind == chosen.organisation_kind)
+        ))  # fmt: skip
+    if chosen.municipality is not None:
+        conditions.append(Initiative.id.in_(
+            sa.select(initiative_municipalities.c.initiative_id)
+            .where(initiative_municipalities.c.municipality_id == chosen.municipality.id)
+        ))  # fmt: skip
     # The period filter keeps initiatives whose period overlaps it (open ends count as open).
     if chosen.active_from is not None:
-        statement = statement.where(
+        conditions.append(
             sa.or_(Initiative.ends_on.is_(None), Initiative.ends_on >= chosen.active_from)
         )
     if chosen.active_to is not None:
-        statement = statement.where(
+        conditions.append(
             sa.or_(Initiative.starts_on.is_(None), Initiative.starts_on <= chosen.active_to)
         )
-    return statement
+    return conditions
 
 
 def list_initiatives(chosen: InitiativeFilter, reader, page: int = 1, per_page: int = 20) -> Page:
     """«Hva skjer»: newest and recently updated first, or best match first when searching."""
     page = max(1, page)
-    ids = _filtered_ids(chosen, reader)
+    conditions = _conditions(chosen, reader)
     if chosen.query.strip():
-        hits = search.search("initiative", chosen.query, among=ids)
-        total = len(hits)
-        chosen_ids = [h.object_id for h in hits[(page - 1) * per_page : page * per_page]]
+        ranking = search.ranked("initiative", chosen.query)
+        if ranking is None:
+            return Page([], 0, page, per_page)
+        # One ranked pass gives both the count and the page.
+        ids = list(db.session.scalars(
+            sa.select(Initiative.id).join(ranking, ranking.c.object_id == Initiative.id)
+            .where(*conditions).order_by(*search.best_first(ranking, Initiative.id))
+        ))  # fmt: skip
+        chosen_ids = ids[(page - 1) * per_page : page * per_page]
         by_id = _load(chosen_ids)
-        items = [by_id[i] for i in chosen_ids]
-    else:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
-        statement = (
-            sa.select(Initiative)
-            .where(Initiative.id.in_(ids))
-            .order_by(Initiative.updated_at.desc(), Initiative.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        items = list(db.session.scalars(statement.options(*_list_options())))
-    return Page(items, total, page, per_page)
+        return Page([by_id[i] for i in chosen_ids], len(ids), page, per_page)
+    total = db.session.scalar(sa.select(sa.func.count(Initiative.id)).where(*conditions))
+    statement = (
+        sa.select(Initiative).where(*conditions)
+        .order_by(Initiative.updated_at.desc(), Initiative.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )  # fmt: skip
+    return Page(
+        list(db.session.scalars(statement.options(*_list_options()))), total, page, per_page
+    )
 
 
 def _list_options():
@@ -445,9 +439,9 @@ def similar_initiatives(
     scores: dict[int, float] = {}
     wanted = f"{title} {summary}"
     words = len(text.parse_query(wanted)) or 1
-    for hit in search.search("initiative", wanted)[:200]:
+    for hit in search.search("initiative", wanted, limit=200):
         # How much of what was typed the other initiative matches, 0..1, counted up to 4.
-        scores[hit.object_id] = 4 * hit.score / (search.TOP_WEIGHT * words)
+        scores[hit.object_id] = 4 * hit.score / (search.TOP_WEIGHT * search.EXACT * words)
     for table, column, ids, weight in (
         (initiative_themes, initiative_themes.c.area_id, theme_ids, 1.5),
         (initiative_municipalities, initiative_municipalities.c.municipality_id,
@@ -469,10 +463,9 @@ def similar_initiatives(
 
 def initiatives_of_organisation(org: Organisation, reader) -> tuple[list, list]:
     """An organisation's priorities and its other initiatives (led or partnered)."""
-    chosen = InitiativeFilter(organisation=org)
-    ids = _filtered_ids(chosen, reader)
+    conditions = _conditions(InitiativeFilter(organisation=org), reader)
     items = list(db.session.scalars(
-        sa.select(Initiative).where(Initiative.id.in_(ids))
+        sa.select(Initiative).where(*conditions)
         .order_by(Initiative.updated_at.desc()).options(*_list_options())
     ))  # fmt: skip
     priorities = [i for i in items if i.is_priority and i.lead_organisation_id == org.id]

@@ -21,8 +21,9 @@ class SearchEntry(db.Model):
     term: Mapped[str] = mapped_column(TermString, primary_key=True)
     #: The term spelled backwards, so compound tails are found with an index range scan.
     term_reversed: Mapped[str] = mapped_column(TermString)
-    #: How much a match on this term counts (where it stood: title, theme, body, ...).
-    weight: Mapped[float]
+    #: How much a match on this term counts, in tenths (30 for a title, 10 for a body). Whole
+    #: numbers keep sums exact, so ranking is identical on every database.
+    weight: Mapped[int]
 
     __table_args__ = (
         sa.Index("ix_search_entries_kind_term", "kind", "term"),

@@ -1,7 +1,7 @@
-"""Indexing and ranking, identical on SQLite and PostgreSQL: the database only stores terms and
-finds them by exact value or index range; all language work happens in arena.text."""
+"""Indexing and ranking, identical on SQLite and PostgreSQL: the database stores terms, finds them
+by exact value or index range and adds up whole-number weights; all language work happens in
+arena.text."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,19 +18,28 @@ HEAD_MIN = 3
 #: ... and the start of one («klima» in «klimatilpasning») when the tail left is long enough.
 COMPOUND_HEAD_MIN = 4
 TAIL_MIN = 3
-#: How much a match counts by kind: the term itself or a synonym, or only a compound part.
-EXACT, COMPOUND = 1.0, 0.6
-#: The highest field weight any index gives (a title or an area name).
-TOP_WEIGHT = 3.0
+#: How much a match counts, in tenths: the term itself or a synonym, or only a compound part.
+EXACT, COMPOUND = 10, 6
+#: At most this many compound terms count for one query word (the commonest are kept).
+MAX_EXPANSIONS = 60
+
+
+def weight_of(field_weight: float) -> int:
+    """A field weight such as 2.5 as the stored whole number (25)."""
+    return round(field_weight * 10)
+
+
+#: The highest field weight any index gives (a title or an area name), stored form.
+TOP_WEIGHT = weight_of(3.0)
 
 
 def index(kind: str, object_id: int, fields: list[tuple[str, float]]) -> None:
     """(Re)indexes one object from its texts and their weights; the caller commits."""
-    weights: dict[str, float] = {}
-    for content, weight in fields:
+    weights: dict[str, int] = {}
+    for content, field_weight in fields:
         for term in text.index_terms(content):
             if len(term) <= MAX_TERM_LENGTH:
-                weights[term] = max(weight, weights.get(term, 0.0))
+                weights[term] = max(weight_of(field_weight), weights.get(term, 0))
     remove(kind, object_id)
     if weights:
         db.session.execute(
@@ -52,35 +61,73 @@ def _next_after_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _matching_terms(kind: str, word: text.QueryWord) -> dict[str, float]:
+def _matching_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
     """Index terms that count as this query word, with how much each match counts."""
-    matches = {term: EXACT for term in word.alternatives}
+    matches = dict.fromkeys(word.alternatives, EXACT)
     q = word.term
     if q.startswith("~"):
         return matches
-    column, reversed_column = SearchEntry.term, SearchEntry.term_reversed
+    term, backwards = SearchEntry.term, SearchEntry.term_reversed
+    found: list[str] = []
     if len(q) >= COMPOUND_HEAD_MIN:
-        starts = db.session.scalars(
-            sa.select(column)
-            .distinct()
-            .where(SearchEntry.kind == kind, column > q, column < _next_after_prefix(q))
-        )
-        matches |= {t: COMPOUND for t in starts if len(t) - len(q) >= TAIL_MIN}
+        found += [t for t in db.session.scalars(
+            sa.select(term).distinct().where(
+                SearchEntry.kind == kind, term > q, term < _next_after_prefix(q))
+            .order_by(term).limit(MAX_EXPANSIONS)
+        ) if len(t) - len(q) >= TAIL_MIN]  # fmt: skip
     if len(q) >= COMPOUND_TAIL_MIN:
-        backwards = q[::-1]
-        ends = db.session.scalars(
-            sa.select(column)
-            .distinct()
-            .where(
-                SearchEntry.kind == kind,
-                reversed_column > backwards,
-                reversed_column < _next_after_prefix(backwards),
-            )
-        )
-        for t in ends:
-            if len(t) - len(q) >= HEAD_MIN:
-                matches.setdefault(t, COMPOUND)
+        reversed_q = q[::-1]
+        found += [t for t in db.session.scalars(
+            sa.select(term).distinct().where(
+                SearchEntry.kind == kind, backwards > reversed_q,
+                backwards < _next_after_prefix(reversed_q))
+            .order_by(term).limit(MAX_EXPANSIONS)
+        ) if len(t) - len(q) >= HEAD_MIN]  # fmt: skip
+    for t in found:
+        matches.setdefault(t, COMPOUND)
     return matches
+
+
+def ranked(kind: str, query: str) -> sa.Subquery | None:
+    """The objects matching a query as a subquery (object_id, matched, score) to join with.
+
+    `matched` is how many of the query's words an object has; `score` adds up, per word, its
+    best field weight times match quality. Order by matched, then score (both descending)."""
+    words = text.parse_query(query)
+    wanted = [
+        sa.select(sa.literal(term, sa.String).label("term"), sa.literal(n).label("word"),
+                  sa.literal(quality).label("quality"))
+        for n, word in enumerate(words)
+        for term, quality in sorted(_matching_terms(kind, word).items())
+    ]  # fmt: skip
+    if not wanted:
+        return None
+    wanted_terms = sa.union_all(*wanted).subquery("wanted")
+    per_word = (
+        sa.select(
+            SearchEntry.object_id,
+            wanted_terms.c.word,
+            sa.func.max(SearchEntry.weight * wanted_terms.c.quality).label("best"),
+        )
+        .join(wanted_terms, SearchEntry.term == wanted_terms.c.term)
+        .where(SearchEntry.kind == kind)
+        .group_by(SearchEntry.object_id, wanted_terms.c.word)
+        .subquery("per_word")
+    )
+    return (
+        sa.select(
+            per_word.c.object_id,
+            sa.func.count().label("matched"),
+            sa.func.sum(per_word.c.best).label("score"),
+        )
+        .group_by(per_word.c.object_id)
+        .subquery("ranked")
+    )
+
+
+def best_first(ranking: sa.Subquery, object_id_column) -> tuple:
+    """ORDER BY terms for a query joined with `ranked`: most words, highest score, newest id."""
+    return (ranking.c.matched.desc(), ranking.c.score.desc(), object_id_column.desc())
 
 
 @dataclass
@@ -88,34 +135,16 @@ class Hit:
     object_id: int
     #: How many of the query's words the object matched.
     matched: int
-    score: float
+    #: Sum over matched words of field weight × match quality (whole numbers, in hundredths).
+    score: int
 
 
-def search(kind: str, query: str, among: sa.Select | None = None) -> list[Hit]:
-    """Objects matching the query, best first: most query words matched, then highest score.
-
-    `among` optionally restricts the objects to a SELECT of ids (the page's other filters)."""
-    words = text.parse_query(query)
-    if not words:
+def search(kind: str, query: str, limit: int | None = None) -> list[Hit]:
+    """Objects matching the query, best first."""
+    ranking = ranked(kind, query)
+    if ranking is None:
         return []
-    per_word = [_matching_terms(kind, word) for word in words]
-    all_terms = set().union(*per_word)
-    statement = sa.select(SearchEntry.object_id, SearchEntry.term, SearchEntry.weight).where(
-        SearchEntry.kind == kind, SearchEntry.term.in_(sorted(all_terms))
-    )
-    if among is not None:
-        statement = statement.where(SearchEntry.object_id.in_(among))
-    postings: dict[int, dict[str, float]] = defaultdict(dict)
-    for object_id, term, weight in db.session.execute(statement):
-        postings[object_id][term] = weight
-    hits = []
-    for object_id, found in postings.items():
-        matched, score = 0, 0.0
-        for matches in per_word:
-            best = max((found[t] * q for t, q in matches.items() if t in found), default=0.0)
-            if best:
-                matched += 1
-                score += best
-        hits.append(Hit(object_id, matched, round(score, 6)))
-    hits.sort(key=lambda h: (-h.matched, -h.score, -h.object_id))
-    return hits
+    statement = sa.select(ranking).order_by(*best_first(ranking, ranking.c.object_id))
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [Hit(r.object_id, r.matched, r.score) for r in db.session.execute(statement)]

@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('object_id', sa.Integer(), nullable=False),
     sa.Column('term', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
     sa.Column('term_reversed', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
-    sa.Column('weight', sa.Double(), nullable=False),
+    sa.Column('weight', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'object_id', 'term', name=op.f('pk_search_entries'))
     )
     with op.batch_alter_table('search_entries', schema=None) as batch_op:
