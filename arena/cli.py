@@ -78,13 +78,15 @@ def send_reminders_command() -> None:
     """Send the reminders that are due (idempotent; run it daily)."""
     from flask import url_for
 
+    from arena.expertise import services as expertise
     from arena.initiatives import services as initiatives
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         reviews = initiatives.send_review_reminders(
             lambda i: url_for("initiatives.show", initiative_id=i.id, _external=True)
         )
-    click.echo(f"Sent {reviews} initiative review reminder(s).")
+        profiles = expertise.send_profile_reminders(url_for("accounts.profile", _external=True))
+    click.echo(f"Sent {reviews} initiative review reminder(s) and {profiles} profile reminder(s).")
 
 
 @click.command("reindex")
@@ -95,10 +97,38 @@ def reindex_command() -> None:
 
     areas = expertise.reindex_all()
     count = initiatives.reindex_all()
-    click.echo(f"Reindexed {areas} expertise areas and {count} initiatives.")
+    members = expertise.reindex_members()
+    click.echo(f"Reindexed {areas} expertise areas, {count} initiatives and {members} members.")
+
+
+@click.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+def import_members_command(file: str, dry_run: bool) -> None:
+    """Import members and their expertise from a CSV file (all lines or none)."""
+    from pathlib import Path
+
+    from arena.expertise import importer
+
+    report = importer.import_members(None, Path(file).read_bytes(), dry_run=dry_run)
+    for line, reason in report.errors:
+        click.echo(f"line {line}: {reason}" if line else reason, err=True)
+    if report.errors:
+        _fail(f"{len(report.errors)} line(s) rejected; nothing was imported.")
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(
+        f"{verb} {report.created} new and {report.updated} updated member(s), "
+        f"{len(report.new_organisations)} new organisation(s), {len(report.new_areas)} new area(s)."
+    )
 
 
 def register_commands(app) -> None:
-    for command in (seed_demo_command, create_user_command, create_token_command,
-                    send_reminders_command, reindex_command):  # fmt: skip
+    for command in (
+        seed_demo_command,
+        create_user_command,
+        create_token_command,
+        send_reminders_command,
+        reindex_command,
+        import_members_command,
+    ):
         app.cli.add_command(command)

@@ -36,27 +36,81 @@ OTHER_ORGANISATIONS = [
 ]
 
 FIRST_NAMES = [
-    "Ingrid", "Ola", "Kari", "Lars", "Marit", "Knut", "Sigrid", "Eirik", "Astrid", "Håkon",
-    "Silje", "Torbjørn", "Ragnhild", "Øyvind", "Hanne", "Gunnar", "Åse", "Sindre", "Liv", "Bjørn",
-    "Mette", "Vegard", "Tone", "Jørgen", "Solveig", "Anders", "Guro", "Magnus", "Hilde", "Trond",
-]  # fmt: skip
+    "Ingrid",
+    "Ola",
+    "Kari",
+    "Lars",
+    "Marit",
+    "Knut",
+    "Sigrid",
+    "Eirik",
+    "Astrid",
+    "Håkon",
+    "Silje",
+    "Torbjørn",
+    "Ragnhild",
+    "Øyvind",
+    "Hanne",
+    "Gunnar",
+    "Åse",
+    "Sindre",
+    "Liv",
+    "Bjørn",
+    "Mette",
+    "Vegard",
+    "Tone",
+    "Jørgen",
+    "Solveig",
+    "Anders",
+    "Guro",
+    "Magnus",
+    "Hilde",
+    "Trond",
+]
 LAST_NAMES = [
-    "Haugen", "Bakke", "Lie", "Dahl", "Solberg", "Kittelsen", "Aasland", "Nygård", "Tveit",
-    "Fjeld", "Bø", "Strand", "Moen", "Grønland", "Sæther", "Vik", "Holte", "Aamodt", "Rønning",
+    "Haugen",
+    "Bakke",
+    "Lie",
+    "Dahl",
+    "Solberg",
+    "Kittelsen",
+    "Aasland",
+    "Nygård",
+    "Tveit",
+    "Fjeld",
+    "Bø",
+    "Strand",
+    "Moen",
+    "Grønland",
+    "Sæther",
+    "Vik",
+    "Holte",
+    "Aamodt",
+    "Rønning",
     "Hovde",
-]  # fmt: skip
+]
 TITLES = {
-    "kommune": ["Rådgiver", "Arealplanlegger", "Næringssjef", "Kommuneplanlegger",
-                "Spesialrådgiver klima", "Kommunalsjef"],
-    "fylkeskommune": ["Seniorrådgiver", "Rådgiver regional utvikling", "Fagleder næring",
-                      "Prosjektleder"],
+    "kommune": [
+        "Rådgiver",
+        "Arealplanlegger",
+        "Næringssjef",
+        "Kommuneplanlegger",
+        "Spesialrådgiver klima",
+        "Kommunalsjef",
+    ],
+    "fylkeskommune": [
+        "Seniorrådgiver",
+        "Rådgiver regional utvikling",
+        "Fagleder næring",
+        "Prosjektleder",
+    ],
     "statlig": ["Seniorrådgiver", "Fagdirektør", "Rådgiver", "Seksjonsleder"],
     "akademia": ["Førsteamanuensis", "Professor", "Forsker", "Seniorforsker"],
     "naeringshage": ["Forretningsutvikler", "Daglig leder", "Inkubatorleder"],
     "interesseorganisasjon": ["Rådgiver", "Regiondirektør", "Fagleder"],
     "naeringsliv": ["Utviklingssjef", "Prosjektleder", "Bærekraftsansvarlig"],
     "frivillighet": ["Daglig leder", "Frivillighetskoordinator", "Styreleder"],
-}  # fmt: skip
+}
 MEMBER_COUNT = 60
 
 
@@ -81,8 +135,13 @@ def _sign_declaration_for_some(rng: random.Random) -> None:
         if member.id in signed or rng.random() > 0.6:
             continue
         days_ago = int(540 * rng.random() ** 1.5)  # more signatures lately
-        db.session.add(Signature(member_id=member.id, signed_at=now - timedelta(days=days_ago),
-                                 public_consent=rng.random() < 0.85))  # fmt: skip
+        db.session.add(
+            Signature(
+                member_id=member.id,
+                signed_at=now - timedelta(days=days_ago),
+                public_consent=rng.random() < 0.85,
+            )
+        )
 
 
 def _seed_areas() -> dict:
@@ -93,8 +152,9 @@ def _seed_areas() -> dict:
     existing = {a.name: a for a in db.session.scalars(sa.select(ExpertiseArea))}
     for name, name_nn, synonyms in AREAS:
         if name not in existing:
-            area = ExpertiseArea(name=name, name_nn=name_nn, synonyms=synonyms, slug=slugify(name),
-                                 approved=True)  # fmt: skip
+            area = ExpertiseArea(
+                name=name, name_nn=name_nn, synonyms=synonyms, slug=slugify(name), approved=True
+            )
             db.session.add(area)
             db.session.flush()
             index_area(area)
@@ -119,30 +179,69 @@ def _seed_initiatives(rng: random.Random, areas: dict) -> int:
         lead_org = orgs[lead]
         staff = sorted(lead_org.members, key=lambda m: m.email)
         contact = staff[0] if staff else None
-        partners = rng.sample(sorted((o for o in orgs.values() if o is not lead_org),
-                                     key=lambda o: o.name), k=rng.randint(0, 3))  # fmt: skip
+        partners = rng.sample(
+            sorted((o for o in orgs.values() if o is not lead_org), key=lambda o: o.name),
+            k=rng.randint(0, 3),
+        )
         created = now - timedelta(days=rng.randint(20, 400))
         updated = created + (now - created) * rng.random()
         ends = created + timedelta(days=rng.choice([365, 730]))
         initiative = Initiative(
-            title=title, summary=summary, status=status, is_priority=priority,
+            title=title,
+            summary=summary,
+            status=status,
+            is_priority=priority,
             description=f"{summary}\n\n**Mål:** bedre samarbeid på tvers av organisasjonene.",
-            lead_organisation=lead_org, contact=contact, partners=partners,
-            themes=[areas[a] for a in themes], wanted_competence=[areas[a] for a in wanted],
+            lead_organisation=lead_org,
+            contact=contact,
+            partners=partners,
+            themes=[areas[a] for a in themes],
+            wanted_competence=[areas[a] for a in wanted],
             municipalities=[places[m] for m in municipalities],
-            starts_on=created.date(), ends_on=ends.date() if status != "idea" else None,
-            created_at=created, updated_at=updated, reviewed_at=updated,
+            starts_on=created.date(),
+            ends_on=ends.date() if status != "idea" else None,
+            created_at=created,
+            updated_at=updated,
+            reviewed_at=updated,
             created_by_id=getattr(contact, "id", None),
-        )  # fmt: skip
+        )
         db.session.add(initiative)
         for body in rng.sample(UPDATES, k=rng.randint(0, 2)):
             posted = created + (updated - created) * rng.random()
-            db.session.add(InitiativeUpdate(initiative=initiative, author=contact, body=body,
-                                            created_at=posted))  # fmt: skip
+            db.session.add(
+                InitiativeUpdate(
+                    initiative=initiative, author=contact, body=body, created_at=posted
+                )
+            )
         db.session.flush()
         index_initiative(initiative)
         added += 1
     return added
+
+
+def _seed_expertise(rng: random.Random, areas: dict) -> None:
+    """Gives demo members without expertise 2-4 realistic areas and an «ask me about» text."""
+    from arena.demo_initiatives import AREAS_BY_KIND, ASK_ME_ABOUT
+    from arena.expertise.models import MemberExpertise
+    from arena.expertise.services import index_member
+
+    having = set(db.session.scalars(sa.select(MemberExpertise.member_id)))
+    for member in db.session.scalars(sa.select(Member).order_by(Member.email)):
+        if member.id in having or member.email == DEMO_ADMIN_EMAIL:
+            continue
+        names = rng.sample(
+            AREAS_BY_KIND[member.organisation.kind],
+            k=min(rng.randint(2, 4), len(AREAS_BY_KIND[member.organisation.kind])),
+        )
+        for name in names:
+            db.session.add(
+                MemberExpertise(
+                    member_id=member.id, area_id=areas[name].id, level=rng.choice([1, 2, 2, 3, 3])
+                )
+            )
+        member.ask_me_about = " ".join(ASK_ME_ABOUT[n] for n in names if n in ASK_ME_ABOUT)
+        db.session.flush()
+        index_member(member)
 
 
 def seed_demo() -> dict[str, int]:
@@ -150,8 +249,12 @@ def seed_demo() -> dict[str, int]:
     municipalities = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
     orgs: list[tuple[Organisation, str]] = []
     for name, municipality in sorted(municipalities.items()):
-        orgs.append((_organisation(f"{name} kommune", "kommune", municipality),
-                     f"{slugify(name)}.kommune.no"))  # fmt: skip
+        orgs.append(
+            (
+                _organisation(f"{name} kommune", "kommune", municipality),
+                f"{slugify(name)}.kommune.no",
+            )
+        )
     for name, kind, municipality, domain in OTHER_ORGANISATIONS:
         orgs.append((_organisation(name, kind, municipalities.get(municipality)), domain))
     db.session.flush()
@@ -181,13 +284,22 @@ def seed_demo() -> dict[str, int]:
         new_members += 1
     if DEMO_ADMIN_EMAIL not in existing:
         county = orgs[len(municipalities)][0]
-        db.session.add(Member(email=DEMO_ADMIN_EMAIL, name="Arena Administrator",
-                              title="Systemansvarlig", organisation=county,
-                              password_hash=password_hash, is_admin=True))  # fmt: skip
+        db.session.add(
+            Member(
+                email=DEMO_ADMIN_EMAIL,
+                name="Arena Administrator",
+                title="Systemansvarlig",
+                organisation=county,
+                password_hash=password_hash,
+                is_admin=True,
+            )
+        )
         new_members += 1
     db.session.flush()
     _sign_declaration_for_some(rng)
-    _seed_initiatives(rng, _seed_areas())
+    areas = _seed_areas()
+    _seed_initiatives(rng, areas)
+    _seed_expertise(rng, areas)
     db.session.commit()
     return {
         "organisations": len(orgs),

@@ -37,3 +37,10 @@ class Conflict(ServiceError):
 
     status = 409
     code = "conflict"
+
+
+class TooMany(ServiceError):
+    """A limit that stops spamming was reached."""
+
+    status = 429
+    code = "rate_limited"

@@ -8,9 +8,25 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 _md.disable("image")  # images from elsewhere would leak readers' addresses
 
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-}  # fmt: skip
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+}
 
 
 def render_markdown(text: str | None) -> Markup:

@@ -87,9 +87,16 @@ def handle_http_error(error: HTTPException):
     if wants_json():
         if status == 400:
             message = _("Forespørselen må være et gyldig JSON-objekt.")
-        codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-                 429: "rate_limited"}  # fmt: skip
+        codes = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            415: "unsupported_media_type",
+            429: "rate_limited",
+        }
         return json_error(status, codes.get(status, "error"), message)
     return render_template("errors/error.html", status=status, message=message), status
 

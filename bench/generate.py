@@ -56,9 +56,14 @@ TOPICS = [
     "grønn omstilling",
     "landbruk",
 ]
-SENTENCES = ["Vi samarbeider på tvers av kommunegrensene.", "Målet er bedre tjenester for innbyggerne.",
-             "Prosjektet er finansiert av regionale midler.", "Vi ønsker flere partnere med på laget.",
-             "Erfaringene deles med resten av regionen.", "Arbeidet bygger på et forprosjekt fra i fjor."]  # fmt: skip
+SENTENCES = [
+    "Vi samarbeider på tvers av kommunegrensene.",
+    "Målet er bedre tjenester for innbyggerne.",
+    "Prosjektet er finansiert av regionale midler.",
+    "Vi ønsker flere partnere med på laget.",
+    "Erfaringene deles med resten av regionen.",
+    "Arbeidet bygger på et forprosjekt fra i fjor.",
+]
 
 
 def generate_initiatives(count: int, seed: int = 7) -> None:
@@ -89,30 +94,47 @@ def generate_initiatives(count: int, seed: int = 7) -> None:
             title = f"{rng.choice(ACTIONS)} {topic} i {rng.choice([place, rng.choice(PLACES)])}"
             summary = f"{topic.capitalize()}: {rng.choice(SENTENCES)} {rng.choice(SENTENCES)}"
             updated = now - timedelta(days=rng.random() * 900)
-            rows.append({
-                "id": initiative_id, "title": title, "summary": summary,
-                "description": " ".join(rng.sample(SENTENCES, 3)),
-                "status": rng.choice(models.STATUSES), "is_priority": rng.random() < 0.15,
-                "starts_on": (updated - timedelta(days=200)).date(), "ends_on": None,
-                "contact_id": contact_id, "lead_organisation_id": lead_id, "is_public": True,
-                "created_at": updated - timedelta(days=30), "updated_at": updated,
-                "reviewed_at": updated, "version": 1,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": initiative_id,
+                    "title": title,
+                    "summary": summary,
+                    "description": " ".join(rng.sample(SENTENCES, 3)),
+                    "status": rng.choice(models.STATUSES),
+                    "is_priority": rng.random() < 0.15,
+                    "starts_on": (updated - timedelta(days=200)).date(),
+                    "ends_on": None,
+                    "contact_id": contact_id,
+                    "lead_organisation_id": lead_id,
+                    "is_public": True,
+                    "created_at": updated - timedelta(days=30),
+                    "updated_at": updated,
+                    "reviewed_at": updated,
+                    "version": 1,
+                }
+            )
             chosen_areas = rng.sample(areas, k=rng.randint(1, 3))
             themes += [{"initiative_id": initiative_id, "area_id": a} for a, _name in chosen_areas]
-            wanted += [{"initiative_id": initiative_id, "area_id": a}
-                       for a, _name in rng.sample(areas, k=rng.randint(0, 2))]  # fmt: skip
-            partners += [{"initiative_id": initiative_id, "organisation_id": o}
-                         for o in set(rng.sample(orgs, k=rng.randint(0, 3))) - {lead_id}]  # fmt: skip
+            wanted += [
+                {"initiative_id": initiative_id, "area_id": a}
+                for a, _name in rng.sample(areas, k=rng.randint(0, 2))
+            ]
+            partners += [
+                {"initiative_id": initiative_id, "organisation_id": o}
+                for o in set(rng.sample(orgs, k=rng.randint(0, 3))) - {lead_id}
+            ]
             municipalities.append({"initiative_id": initiative_id, "municipality_id": place_id})
             theme_text = " ".join(name for _id, name in chosen_areas)
-            entries += _entries(initiative_id, [(title, 3.0), (theme_text, 2.5), (summary, 2.0),
-                                                (place, 1.0)])  # fmt: skip
+            entries += _entries(
+                initiative_id, [(title, 3.0), (theme_text, 2.5), (summary, 2.0), (place, 1.0)]
+            )
         db.session.execute(sa.insert(models.Initiative), rows)
-        for table, values in ((models.initiative_partners, partners),
-                              (models.initiative_themes, themes),
-                              (models.initiative_wanted_competence, wanted),
-                              (models.initiative_municipalities, municipalities)):  # fmt: skip
+        for table, values in (
+            (models.initiative_partners, partners),
+            (models.initiative_themes, themes),
+            (models.initiative_wanted_competence, wanted),
+            (models.initiative_municipalities, municipalities),
+        ):
             if values:
                 db.session.execute(table.insert(), values)
         db.session.execute(sa.insert(SearchEntry), entries)
@@ -130,8 +152,16 @@ def _entries(object_id: int, fields) -> list[dict]:
     for content, weight in fields:
         for term in text.index_terms(content):
             weights[term] = max(weight_of(weight), weights.get(term, 0))
-    return [{"kind": "initiative", "object_id": object_id, "term": t, "term_reversed": t[::-1],
-             "weight": w} for t, w in weights.items()]  # fmt: skip
+    return [
+        {
+            "kind": "initiative",
+            "object_id": object_id,
+            "term": t,
+            "term_reversed": t[::-1],
+            "weight": w,
+        }
+        for t, w in weights.items()
+    ]
 
 
 def prepare(database_url: str):

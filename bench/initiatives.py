@@ -26,9 +26,11 @@ QUERIES = {
     "search «planlegging» (compounds)": "/initiatives?q=planlegging",
     "search + filter": "/initiatives?q=hydrogen+grenland&status=ongoing",
 }
-SIMILAR = [("Klimatilpasning i Skien", "Overvann og flom i sentrum"),
-           ("Hydrogen for tungtransport", "Fyllestasjon og samarbeid med industrien"),
-           ("Reiselivsstrategi for fjellet", "Helårsturisme og nye arbeidsplasser")]  # fmt: skip
+SIMILAR = [
+    ("Klimatilpasning i Skien", "Overvann og flom i sentrum"),
+    ("Hydrogen for tungtransport", "Fyllestasjon og samarbeid med industrien"),
+    ("Reiselivsstrategi for fjellet", "Helårsturisme og nye arbeidsplasser"),
+]
 WARMUP, RUNS = 5, 40
 
 

@@ -88,8 +88,14 @@ def make_organisation():
         name = name or f"Testorganisasjon {next(counter)}"
         if isinstance(municipality, str):
             municipality = db.session.scalar(sa.select(Municipality).filter_by(name=municipality))
-        org = Organisation(name=name, slug=slugify(name), kind=kind, municipality=municipality,
-                           approved=approved, **fields)  # fmt: skip
+        org = Organisation(
+            name=name,
+            slug=slugify(name),
+            kind=kind,
+            municipality=municipality,
+            approved=approved,
+            **fields,
+        )
         db.session.add(org)
         db.session.commit()
         return org

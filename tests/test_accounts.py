@@ -17,8 +17,14 @@ def count(model) -> int:
 
 
 def register(post_form, **fields):
-    data = {"email": "kari@skien.kommune.no", "name": "Kari Nordmann", "title": "Rådgiver",
-            "password": GOOD_PASSWORD, "password_again": GOOD_PASSWORD, **fields}  # fmt: skip
+    data = {
+        "email": "kari@skien.kommune.no",
+        "name": "Kari Nordmann",
+        "title": "Rådgiver",
+        "password": GOOD_PASSWORD,
+        "password_again": GOOD_PASSWORD,
+        **fields,
+    }
     return post_form("/auth/register", data, token_from="/auth/register")
 
 
@@ -48,8 +54,9 @@ def test_register_with_proposed_organisation_waits_for_approval(client, post_for
 
 def test_email_is_unique_case_insensitively(client, post_form, make_member):
     member = make_member(email="ola@nome.kommune.no")
-    response = register(post_form, email="OLA@Nome.Kommune.no",
-                        organisation_id=str(member.organisation_id))  # fmt: skip
+    response = register(
+        post_form, email="OLA@Nome.Kommune.no", organisation_id=str(member.organisation_id)
+    )
     assert response.status_code == 200
     assert "allerede registrert" in response.get_data(as_text=True)
     assert count(Member) == 1
@@ -67,12 +74,20 @@ def test_bad_registration_input_is_explained_next_to_fields_and_writes_nothing(
         ({"password": "1234567890", "password_again": "1234567890"}, "mest brukte"),
         ({"password_again": "noe-annet-helt"}, "Passordene er ikke like"),
         ({"organisation_id": "999999"}, "Velg et av alternativene i lista"),
-        ({"organisation_id": "new", "new_organisation_name": "X AS",
-          "new_organisation_kind": "naeringsliv", "new_organisation_org_number": "123456789"},
-         "kontrollsiffer"),
-        ({"organisation_id": "new", "new_organisation_name": "", "new_organisation_kind": ""},
-         "Navn må fylles ut"),
-    ]  # fmt: skip
+        (
+            {
+                "organisation_id": "new",
+                "new_organisation_name": "X AS",
+                "new_organisation_kind": "naeringsliv",
+                "new_organisation_org_number": "123456789",
+            },
+            "kontrollsiffer",
+        ),
+        (
+            {"organisation_id": "new", "new_organisation_name": "", "new_organisation_kind": ""},
+            "Navn må fylles ut",
+        ),
+    ]
     for fields, message in cases:
         response = register(post_form, **{"organisation_id": str(org.id), **fields})
         html = response.get_data(as_text=True)
@@ -177,8 +192,9 @@ def test_password_reset_by_emailed_link(client, post_form, make_member, smtp_ser
     link = reset_link(mail)
 
     new_password = "sommer-i-seljord-2027"
-    response = post_form(link, {"password": new_password, "password_again": new_password},
-                         token_from=link)  # fmt: skip
+    response = post_form(
+        link, {"password": new_password, "password_again": new_password}, token_from=link
+    )
     assert response.status_code == 302
     response = post_form("/auth/login", {"email": "ingrid@usn.no", "password": new_password})
     assert response.status_code == 302
@@ -199,8 +215,9 @@ def test_password_reset_never_reveals_whether_email_is_registered(
     assert "Hvis adressen er registrert" in known_page
 
 
-def test_password_reset_link_expires_after_an_hour(client, post_form, make_member, smtp_server,
-                                                   clock):  # fmt: skip
+def test_password_reset_link_expires_after_an_hour(
+    client, post_form, make_member, smtp_server, clock
+):
     make_member(email="ingrid@usn.no")
     post_form("/auth/forgot", {"email": "ingrid@usn.no"}, token_from="/auth/forgot")
     link = reset_link(smtp_server[0])
@@ -227,10 +244,15 @@ def test_profile_edit_with_safe_markdown(client, post_form, make_member, login_a
     bio = "Jobber med **klimatilpasning**.\n\n<script>alert(1)</script> [x](javascript:alert(1))"
     response = post_form(
         "/profile",
-        {"name": "Ny Navnesen", "title": "Seniorrådgiver", "phone": "+47 400 00 000",
-         "bio": bio, "preferred_language": "nn"},
+        {
+            "name": "Ny Navnesen",
+            "title": "Seniorrådgiver",
+            "phone": "+47 400 00 000",
+            "bio": bio,
+            "preferred_language": "nn",
+        },
         token_from="/profile",
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     db.session.refresh(member)
     assert member.name == "Ny Navnesen" and member.preferred_language == "nn"
@@ -243,8 +265,9 @@ def test_profile_edit_with_safe_markdown(client, post_form, make_member, login_a
 
 def test_profile_rejects_overlong_fields(client, post_form, make_member, login_as):
     member = login_as(make_member(name="Gammelt Navn"))
-    response = post_form("/profile", {"name": "N" * 200, "preferred_language": "nb"},
-                         token_from="/profile")  # fmt: skip
+    response = post_form(
+        "/profile", {"name": "N" * 200, "preferred_language": "nb"}, token_from="/profile"
+    )
     assert response.status_code == 200
     assert "Kan ikke være lengre enn 120" in response.get_data(as_text=True)
     db.session.refresh(member)
@@ -299,13 +322,17 @@ def test_delete_account_needs_confirmation_and_password(client, post_form, make_
     response = post_form("/profile/delete", {"password": PASSWORD}, token_from="/profile/delete")
     assert response.status_code == 200
     assert "Kryss av for å bekrefte" in response.get_data(as_text=True)
-    response = post_form("/profile/delete", {"confirm": "y", "password": "feil-passord-her"},
-                         token_from="/profile/delete")  # fmt: skip
+    response = post_form(
+        "/profile/delete",
+        {"confirm": "y", "password": "feil-passord-her"},
+        token_from="/profile/delete",
+    )
     assert "Passordet er feil" in response.get_data(as_text=True)
     assert db.session.get(Member, member_id) is not None
 
-    response = post_form("/profile/delete", {"confirm": "y", "password": PASSWORD},
-                         token_from="/profile/delete")  # fmt: skip
+    response = post_form(
+        "/profile/delete", {"confirm": "y", "password": PASSWORD}, token_from="/profile/delete"
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Member, member_id) is None

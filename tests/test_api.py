@@ -157,15 +157,17 @@ def test_patch_me_rejects_bad_input_and_writes_nothing(client, make_member):
     cases = [
         (dict(data="{not json", headers=headers), 400, "bad_request"),
         (dict(data="[1, 2]", headers=headers), 400, "bad_request"),
-        (dict(data="name=x", headers={**bearer(secret), "Content-Type": "text/plain"}), 415,
-         "unsupported_media_type"),
+        (
+            dict(data="name=x", headers={**bearer(secret), "Content-Type": "text/plain"}),
+            415,
+            "unsupported_media_type",
+        ),
         (dict(json={"name": "x" * 121}, headers=bearer(secret)), 422, "validation_failed"),
         (dict(json={"name": ""}, headers=bearer(secret)), 422, "validation_failed"),
         (dict(json={"name": 42}, headers=bearer(secret)), 422, "validation_failed"),
         (dict(json={"is_admin": True}, headers=bearer(secret)), 422, "validation_failed"),
-        (dict(json={"preferred_language": "de"}, headers=bearer(secret)), 422,
-         "validation_failed"),
-    ]  # fmt: skip
+        (dict(json={"preferred_language": "de"}, headers=bearer(secret)), 422, "validation_failed"),
+    ]
     for kwargs, status, code in cases:
         response = client.patch("/api/v1/me", **kwargs)
         assert response.status_code == status, kwargs

@@ -32,10 +32,16 @@ def test_seed_demo_loads_the_region_and_is_idempotent(runner):
         "KS Vestfold og Telemark",
         "NHO Vestfold og Telemark",
     ):
-        assert expected in names  # fmt: skip
+        assert expected in names
     kinds = set(db.session.scalars(sa.select(Organisation.kind)))
-    assert {"kommune", "fylkeskommune", "statlig", "akademia", "naeringsliv",
-            "frivillighet"} <= kinds  # fmt: skip
+    assert {
+        "kommune",
+        "fylkeskommune",
+        "statlig",
+        "akademia",
+        "naeringsliv",
+        "frivillighet",
+    } <= kinds
     assert all(m.title for m in db.session.scalars(sa.select(Member)))
     admin = authenticate(DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
     assert admin is not None and admin.is_admin
@@ -62,10 +68,17 @@ def test_seed_demo_refuses_production(app, runner, monkeypatch):
 def test_create_user_reads_password_from_stdin(runner, make_organisation):
     make_organisation("Nome kommune")
     result = runner.invoke(
-        args=["create-user", "Kari@Nome.kommune.no", "--name", "Kari Nome",
-              "--organisation", "nome kommune", "--admin"],
+        args=[
+            "create-user",
+            "Kari@Nome.kommune.no",
+            "--name",
+            "Kari Nome",
+            "--organisation",
+            "nome kommune",
+            "--admin",
+        ],
         input="et-langt-og-godt-passord\n",
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     member = authenticate("kari@nome.kommune.no", "et-langt-og-godt-passord")
     assert member is not None and member.is_admin and member.name == "Kari Nome"
@@ -75,15 +88,27 @@ def test_create_user_errors_exit_1_and_write_nothing(runner, make_organisation, 
     make_organisation("Nome kommune")
     make_member(email="finnes@example.no")
     cases = [
-        (["create-user", "a@b.no", "--name", "A", "--organisation", "Finnes ikke"],
-         "langt-nok-passord", "No approved organisation"),
-        (["create-user", "ugyldig", "--name", "A", "--organisation", "nome-kommune"],
-         "langt-nok-passord", "email"),
-        (["create-user", "a@b.no", "--name", "A", "--organisation", "nome-kommune"],
-         "kort", "password"),
-        (["create-user", "FINNES@example.no", "--name", "A", "--organisation", "nome-kommune"],
-         "langt-nok-passord", "email"),
-    ]  # fmt: skip
+        (
+            ["create-user", "a@b.no", "--name", "A", "--organisation", "Finnes ikke"],
+            "langt-nok-passord",
+            "No approved organisation",
+        ),
+        (
+            ["create-user", "ugyldig", "--name", "A", "--organisation", "nome-kommune"],
+            "langt-nok-passord",
+            "email",
+        ),
+        (
+            ["create-user", "a@b.no", "--name", "A", "--organisation", "nome-kommune"],
+            "kort",
+            "password",
+        ),
+        (
+            ["create-user", "FINNES@example.no", "--name", "A", "--organisation", "nome-kommune"],
+            "langt-nok-passord",
+            "email",
+        ),
+    ]
     for args, password, message in cases:
         result = runner.invoke(args=args, input=password + "\n")
         assert result.exit_code == 1, result.output

@@ -95,8 +95,11 @@ def test_forged_sign_post_without_csrf_is_rejected(client, make_member, login_as
 def test_ambassadors_search_and_filters(client, make_member, make_organisation):
     skien = make_organisation("Skien kommune", kind="kommune", municipality="Skien")
     usn = make_organisation("Universitetet i Sørøst-Norge", kind="akademia", municipality="Horten")
-    for org, name, title in [(skien, "Bjørn Dahl", "Planlegger"), (usn, "Åse Vik", "Professor"),
-                             (usn, "Knut Moen", "Forsker")]:  # fmt: skip
+    for org, name, title in [
+        (skien, "Bjørn Dahl", "Planlegger"),
+        (usn, "Åse Vik", "Professor"),
+        (usn, "Knut Moen", "Forsker"),
+    ]:
         services.sign_declaration(make_member(org=org, name=name, title=title), True)
 
     def names(query):
@@ -114,10 +117,20 @@ def test_ambassadors_search_and_filters(client, make_member, make_organisation):
 
 def test_ambassadors_search_answers_normally_for_hostile_input(client, make_member):
     services.sign_declaration(make_member(name="Vanlig Navn"), True)
-    for query in ['"', "'; DROP TABLE members; --", "%", "_", "x" * 10_000, "😀🇳🇴", "<script>",
-                  "kind=%00", "\u202e"]:  # fmt: skip
-        response = client.get("/ambassadors", query_string={"q": query, "kind": query,
-                                                             "municipality": query})  # fmt: skip
+    for query in [
+        '"',
+        "'; DROP TABLE members; --",
+        "%",
+        "_",
+        "x" * 10_000,
+        "😀🇳🇴",
+        "<script>",
+        "kind=%00",
+        "\u202e",
+    ]:
+        response = client.get(
+            "/ambassadors", query_string={"q": query, "kind": query, "municipality": query}
+        )
         assert response.status_code == 200, query
         assert "<script>" not in response.get_data(as_text=True).split("<main", 1)[1]
 
@@ -144,8 +157,9 @@ def test_deleting_account_removes_signature(client, post_form, make_member, logi
 
     member = login_as(make_member(name="Skal Slettes"))
     sign(post_form)
-    post_form("/profile/delete", {"confirm": "y", "password": PASSWORD},
-              token_from="/profile/delete")  # fmt: skip
+    post_form(
+        "/profile/delete", {"confirm": "y", "password": PASSWORD}, token_from="/profile/delete"
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
     assert member.id
 

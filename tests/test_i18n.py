@@ -79,10 +79,21 @@ def test_catalogues_have_every_extracted_string(tmp_path):
     """Fails when a marked string lacks a nynorsk or English translation (run `make messages`)."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [Path(sys.executable).parent / "pybabel", "--quiet", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-o", str(pot), "."],
-        cwd=ROOT, check=True,
-    )  # fmt: skip
+        [
+            Path(sys.executable).parent / "pybabel",
+            "--quiet",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     with pot.open("rb") as f:
         template = read_po(f)
     for lang in LANGUAGES:
@@ -134,8 +145,15 @@ def test_templates_have_no_unmarked_text(template):
         assert not unmarked, f"{template}: text not marked for translation: {text.strip()!r}"
 
 
-USER_FACING_CALLS = {"flash", "ServiceError", "ValidationFailed", "PermissionDenied", "NotFound",
-                     "Conflict", "json_error"}  # fmt: skip
+USER_FACING_CALLS = {
+    "flash",
+    "ServiceError",
+    "ValidationFailed",
+    "PermissionDenied",
+    "NotFound",
+    "Conflict",
+    "json_error",
+}
 
 
 def is_prose(node) -> bool:
@@ -155,8 +173,9 @@ def test_python_user_facing_strings_are_marked():
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-            arguments = list(node.args) + [k.value for k in node.keywords if k.arg in
-                                           ("message", "label", "description")]  # fmt: skip
+            arguments = list(node.args) + [
+                k.value for k in node.keywords if k.arg in ("message", "label", "description")
+            ]
             if not (name in USER_FACING_CALLS or name.endswith("Field") or name == "Select"):
                 continue
             for argument in arguments:

@@ -22,8 +22,9 @@ def make_area():
     def make(name, name_nn="", synonyms=""):
         from arena.organisations.services import slugify
 
-        area = ExpertiseArea(name=name, name_nn=name_nn, synonyms=synonyms, slug=slugify(name),
-                             approved=True)  # fmt: skip
+        area = ExpertiseArea(
+            name=name, name_nn=name_nn, synonyms=synonyms, slug=slugify(name), approved=True
+        )
         db.session.add(area)
         db.session.flush()
         index_area(area)
@@ -37,8 +38,9 @@ def make_area():
 def make_initiative(make_member):
     def make(actor=None, **fields):
         actor = actor or make_member()
-        data = InitiativeInput(**{"title": "Et initiativ", "summary": "Kort om det",
-                                  "status": "ongoing", **fields})  # fmt: skip
+        data = InitiativeInput(
+            **{"title": "Et initiativ", "summary": "Kort om det", "status": "ongoing", **fields}
+        )
         return services.create_initiative(actor, data)
 
     return make
@@ -58,13 +60,22 @@ def test_register_with_defaults_and_relations(make_member, make_organisation, ma
     usn = make_organisation("USN", kind="akademia")
     member = make_member(org=skien)
     theme = make_area("Klimatilpasning")
-    initiative = services.create_initiative(member, InitiativeInput(
-        title="Overvann i Skien", summary="Flomveier kartlegges", status="planned",
-        is_priority=True, partner_ids=[usn.id], theme_ids=[theme.id],
-        municipality_ids=[municipality("Skien").id], new_wanted_names=["Hydrologi"],
-        links=[("https://skien.kommune.no/overvann", "Prosjektside")],
-        starts_on=date(2027, 1, 1), ends_on=None,
-    ))  # fmt: skip
+    initiative = services.create_initiative(
+        member,
+        InitiativeInput(
+            title="Overvann i Skien",
+            summary="Flomveier kartlegges",
+            status="planned",
+            is_priority=True,
+            partner_ids=[usn.id],
+            theme_ids=[theme.id],
+            municipality_ids=[municipality("Skien").id],
+            new_wanted_names=["Hydrologi"],
+            links=[("https://skien.kommune.no/overvann", "Prosjektside")],
+            starts_on=date(2027, 1, 1),
+            ends_on=None,
+        ),
+    )
     assert initiative.contact == member and initiative.lead_organisation == skien
     assert [o.name for o in initiative.partners] == ["USN"]
     assert [a.name for a in initiative.wanted_competence] == ["Hydrologi"]
@@ -106,8 +117,9 @@ def test_partner_listed_twice_or_lead_as_partner_is_refused(make_member, make_or
     usn = make_organisation("USN")
     for partners in ([usn.id, usn.id], [member.organisation_id]):
         with pytest.raises(ValidationFailed) as failure:
-            services.create_initiative(member, InitiativeInput(
-                title="T", summary="S", partner_ids=partners))  # fmt: skip
+            services.create_initiative(
+                member, InitiativeInput(title="T", summary="S", partner_ids=partners)
+            )
         assert "partner_ids" in failure.value.fields
 
 
@@ -130,19 +142,28 @@ def test_second_of_two_simultaneous_edits_gets_a_conflict(make_member, make_init
     owner = make_member()
     initiative = make_initiative(owner, title="Original")
     version_both_read = initiative.version
-    services.update_initiative(owner, initiative, InitiativeInput(
-        title="Først lagret", summary="S", status="ongoing"), version_both_read)  # fmt: skip
+    services.update_initiative(
+        owner,
+        initiative,
+        InitiativeInput(title="Først lagret", summary="S", status="ongoing"),
+        version_both_read,
+    )
     with pytest.raises(Conflict):
-        services.update_initiative(owner, initiative, InitiativeInput(
-            title="Andre lagret", summary="S", status="ongoing"), version_both_read)  # fmt: skip
+        services.update_initiative(
+            owner,
+            initiative,
+            InitiativeInput(title="Andre lagret", summary="S", status="ongoing"),
+            version_both_read,
+        )
     db.session.expire_all()
     assert db.session.get(Initiative, initiative.id).title == "Først lagret"
 
 
 def test_similar_initiatives_by_words_themes_and_places(make_member, make_area, make_initiative):
     theme = make_area("Klimatilpasning")
-    grenland = make_initiative(title="Klimatilpasning i Grenland", summary="Overvann og flom",
-                               theme_ids=[theme.id])  # fmt: skip
+    grenland = make_initiative(
+        title="Klimatilpasning i Grenland", summary="Overvann og flom", theme_ids=[theme.id]
+    )
     themed = make_initiative(title="Regnbed i sentrum", summary="Grønne tak", theme_ids=[theme.id])
     make_initiative(title="Reiselivsstrategi", summary="Helårsturisme i fjellet")
     found = services.similar_initiatives("Klimatilpasningen i Skien", "flom", [theme.id])
@@ -156,12 +177,24 @@ def test_filters_and_search(make_member, make_organisation, make_area, make_init
     usn = make_organisation("USN", kind="akademia")
     hydrogen = make_area("Hydrogen")
     member = make_member(org=porsgrunn)
-    a = make_initiative(member, title="Hydrogenknutepunkt", summary="Fyllestasjon",
-                        theme_ids=[hydrogen.id], is_priority=True, partner_ids=[usn.id],
-                        municipality_ids=[municipality("Porsgrunn").id],
-                        starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))  # fmt: skip
-    b = make_initiative(make_member(org=usn), title="Reiseliv i Vinje", summary="Helårsturisme",
-                        status="idea", starts_on=date(2028, 1, 1))  # fmt: skip
+    a = make_initiative(
+        member,
+        title="Hydrogenknutepunkt",
+        summary="Fyllestasjon",
+        theme_ids=[hydrogen.id],
+        is_priority=True,
+        partner_ids=[usn.id],
+        municipality_ids=[municipality("Porsgrunn").id],
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    b = make_initiative(
+        make_member(org=usn),
+        title="Reiseliv i Vinje",
+        summary="Helårsturisme",
+        status="idea",
+        starts_on=date(2028, 1, 1),
+    )
 
     def found(**fields):
         return [i.id for i in services.list_initiatives(InitiativeFilter(**fields), member).items]
@@ -194,9 +227,13 @@ def test_register_through_the_form_shows_similar_first(
 ):
     existing = make_initiative(title="Klimatilpasning i Grenland", summary="Overvann og flom")
     member = login_as(make_member())
-    data = {"title": "Klimatilpasning i Bamble", "summary": "Flom og overvann i Bamble",
-            "status": "planned", "lead_organisation_id": str(member.organisation_id),
-            "is_public": "y"}  # fmt: skip
+    data = {
+        "title": "Klimatilpasning i Bamble",
+        "summary": "Flom og overvann i Bamble",
+        "status": "planned",
+        "lead_organisation_id": str(member.organisation_id),
+        "is_public": "y",
+    }
     response = post_form("/initiatives/new", data, token_from="/initiatives/new")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Finnes dette allerede?" in html
@@ -206,8 +243,9 @@ def test_register_through_the_form_shows_similar_first(
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Initiative)) == 1
 
-    response = post_form("/initiatives/new", {**data, "seen_similar": "1"},
-                         token_from="/initiatives/new")  # fmt: skip
+    response = post_form(
+        "/initiatives/new", {**data, "seen_similar": "1"}, token_from="/initiatives/new"
+    )
     assert response.status_code == 302
     new = db.session.scalar(sa.select(Initiative).filter_by(title="Klimatilpasning i Bamble"))
     assert new.contact_id == member.id and new.is_public
@@ -215,10 +253,18 @@ def test_register_through_the_form_shows_similar_first(
 
 def test_form_errors_are_shown_next_to_fields(client, post_form, make_member, login_as):
     member = login_as(make_member())
-    response = post_form("/initiatives/new", {
-        "title": "", "summary": "S", "status": "ongoing", "starts_on": "2027-13-40",
-        "lead_organisation_id": str(member.organisation_id), "partner_ids": ["999999"],
-    }, token_from="/initiatives/new")  # fmt: skip
+    response = post_form(
+        "/initiatives/new",
+        {
+            "title": "",
+            "summary": "S",
+            "status": "ongoing",
+            "starts_on": "2027-13-40",
+            "lead_organisation_id": str(member.organisation_id),
+            "partner_ids": ["999999"],
+        },
+        token_from="/initiatives/new",
+    )
     html = response.get_data(as_text=True)
     assert "Må fylles ut." in html and "Skriv en gyldig dato" in html
     assert "Velg bare fra alternativene i lista" in html
@@ -228,8 +274,13 @@ def test_form_errors_are_shown_next_to_fields(client, post_form, make_member, lo
 def test_edit_conflict_through_the_form(client, post_form, make_member, login_as, make_initiative):
     owner = login_as(make_member())
     initiative = make_initiative(owner, title="Original")
-    data = {"title": "Mitt navn", "summary": "S", "status": "ongoing",
-            "lead_organisation_id": str(owner.organisation_id), "version": "1"}  # fmt: skip
+    data = {
+        "title": "Mitt navn",
+        "summary": "S",
+        "status": "ongoing",
+        "lead_organisation_id": str(owner.organisation_id),
+        "version": "1",
+    }
     page = f"/initiatives/{initiative.id}/edit"
     assert post_form(page, data, token_from=page).status_code == 302
     response = post_form(page, {**data, "title": "Noen andres"}, token_from=page)
@@ -258,8 +309,10 @@ def test_markdown_description_is_sanitised(client, make_initiative):
 
 def test_unknown_filter_values_are_ignored_with_a_notice(client, make_initiative):
     make_initiative(title="Finnes")
-    response = client.get("/initiatives?theme=finnes-ikke&status=ferdig&municipality=9999"
-                          "&from=2027-02-30&kind=romvesen&page=-3")  # fmt: skip
+    response = client.get(
+        "/initiatives?theme=finnes-ikke&status=ferdig&municipality=9999"
+        "&from=2027-02-30&kind=romvesen&page=-3"
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Noen filtre finnes ikke" in html and "finnes-ikke" in html and "Finnes" in html
@@ -296,8 +349,10 @@ def test_updates_follow_and_overview(
     clock.advance(hours=1)
     login_as(follower)
     html = client.get("/overview").get_data(as_text=True)
-    assert "Endret siden sist du var her" in html and "Fulgt initiativ" in html.split(
-        "Dette følger du")[0]  # fmt: skip
+    assert (
+        "Endret siden sist du var her" in html
+        and "Fulgt initiativ" in html.split("Dette følger du")[0]
+    )
     html = client.get("/overview").get_data(as_text=True)
     assert "Ingenting nytt i det du følger" in html
 
@@ -318,8 +373,9 @@ def test_follow_theme_and_organisation_show_their_initiatives(
     assert response.status_code == 404
 
 
-def test_organisation_and_theme_pages_list_initiatives(client, make_member, make_area,
-                                                       make_initiative):  # fmt: skip
+def test_organisation_and_theme_pages_list_initiatives(
+    client, make_member, make_area, make_initiative
+):
     theme = make_area("Hydrogen")
     member = make_member()
     make_initiative(member, title="Prioritert hydrogen", is_priority=True, theme_ids=[theme.id])
@@ -369,8 +425,13 @@ def test_review_reminders_are_sent_once_and_shown_on_the_overview(
     html = client.get("/overview").get_data(as_text=True)
     assert "Er desse framleis aktuelle?" in html and "Gammelt initiativ" in html
     services.confirm_current(contact, initiative)
-    assert "Gammelt initiativ" not in client.get("/overview").get_data(as_text=True).split(
-        "Dette følgjer du")[0].split("changed-heading")[0]  # fmt: skip
+    assert (
+        "Gammelt initiativ"
+        not in client.get("/overview")
+        .get_data(as_text=True)
+        .split("Dette følgjer du")[0]
+        .split("changed-heading")[0]
+    )
 
 
 def test_deleting_the_contact_keeps_the_initiative_as_former_member(
@@ -381,8 +442,9 @@ def test_deleting_the_contact_keeps_the_initiative_as_former_member(
     contact = login_as(make_member())
     initiative = make_initiative(contact, title="Blir stående")
     services.post_update(contact, initiative, "Siste ord")
-    post_form("/profile/delete", {"confirm": "y", "password": PASSWORD},
-              token_from="/profile/delete")  # fmt: skip
+    post_form(
+        "/profile/delete", {"confirm": "y", "password": PASSWORD}, token_from="/profile/delete"
+    )
     html = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert "Blir stående" in html and "tidligere medlem" in html and "Siste ord" in html
 

@@ -16,8 +16,12 @@ def auth(member):
 def test_list_paginates_with_next_links_and_filters(client, make_member):
     member = make_member()
     for n in range(5):
-        services.create_initiative(member, InitiativeInput(
-            title=f"Hydrogen {n}", summary="S", status="ongoing" if n % 2 else "idea"))  # fmt: skip
+        services.create_initiative(
+            member,
+            InitiativeInput(
+                title=f"Hydrogen {n}", summary="S", status="ongoing" if n % 2 else "idea"
+            ),
+        )
     headers = auth(member)
     body = client.get("/api/v1/initiatives?per_page=2", headers=headers).get_json()
     assert body["total"] == 5 and len(body["results"]) == 2
@@ -36,11 +40,19 @@ def test_create_read_patch_delete(client, make_member, make_organisation):
     usn = make_organisation("USN", kind="akademia")
     member = make_member()
     headers = auth(member)
-    response = client.post("/api/v1/initiatives", headers=headers, json={
-        "title": "Felles innkjøp", "summary": "Samordnet", "status": "planned",
-        "partners": [usn.slug], "municipalities": ["4003"], "starts_on": "2027-01-01",
-        "links": [{"url": "https://example.no", "label": "Side"}],
-    })  # fmt: skip
+    response = client.post(
+        "/api/v1/initiatives",
+        headers=headers,
+        json={
+            "title": "Felles innkjøp",
+            "summary": "Samordnet",
+            "status": "planned",
+            "partners": [usn.slug],
+            "municipalities": ["4003"],
+            "starts_on": "2027-01-01",
+            "links": [{"url": "https://example.no", "label": "Side"}],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert created["partners"] == [{"slug": "usn", "name": "USN"}]
@@ -67,19 +79,23 @@ def test_bad_json_input_gives_json_errors_and_writes_nothing(client, make_member
         ({"title": "T", "summary": "S", "partners": ["finnes-ikke"]}, 422, "partners"),
         ({"title": "T", "summary": "S", "partners": "usn"}, 422, "partners"),
         ({"title": "T", "summary": "S", "starts_on": "i morgen"}, 422, "starts_on"),
-        ({"title": "T", "summary": "S", "starts_on": "2027-05-01", "ends_on": "2027-04-01"},
-         422, "ends_on"),
+        (
+            {"title": "T", "summary": "S", "starts_on": "2027-05-01", "ends_on": "2027-04-01"},
+            422,
+            "ends_on",
+        ),
         ({"title": 5, "summary": "S"}, 422, "title"),
         ({"title": "T", "summary": "S", "is_public": "ja"}, 422, "is_public"),
         ({"title": "T", "summary": "S", "links": [{"url": "javascript:alert(1)"}]}, 422, "links"),
         ({"title": "T", "summary": "S", "owner": "meg"}, 422, "owner"),
-    ]  # fmt: skip
+    ]
     for body, status, field in cases:
         response = client.post("/api/v1/initiatives", headers=headers, json=body)
         assert response.status_code == status, body
         assert field in response.get_json()["error"]["fields"], body
-    response = client.post("/api/v1/initiatives", headers={**headers, "Content-Type":
-                           "application/json"}, data="{oops")  # fmt: skip
+    response = client.post(
+        "/api/v1/initiatives", headers={**headers, "Content-Type": "application/json"}, data="{oops"
+    )
     assert response.status_code == 400
     response = client.post("/api/v1/initiatives", headers=headers, data="title=x")
     assert response.status_code == 415

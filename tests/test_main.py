@@ -12,8 +12,18 @@ def test_healthz_answers_ok_when_database_answers(client):
     assert response.get_json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path", ["/", "/privacy", "/accessibility", "/organisations",
-                                  "/auth/login", "/auth/register", "/auth/forgot"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/privacy",
+        "/accessibility",
+        "/organisations",
+        "/auth/login",
+        "/auth/register",
+        "/auth/forgot",
+    ],
+)
 def test_public_pages_render_with_security_headers(client, path):
     response = client.get(path)
     assert response.status_code == 200

@@ -11,9 +11,16 @@ from arena.organisations.services import is_valid_org_number, slugify
 
 @pytest.mark.parametrize(
     ("number", "valid"),
-    [("974760673", True), ("923609016", True), ("974760674", False), ("12345678", False),
-     ("97476067a", False), ("", False), ("9747606730", False)],
-)  # fmt: skip
+    [
+        ("974760673", True),
+        ("923609016", True),
+        ("974760674", False),
+        ("12345678", False),
+        ("97476067a", False),
+        ("", False),
+        ("9747606730", False),
+    ],
+)
 def test_org_number_modulus_11(number, valid):
     assert is_valid_org_number(number) is valid
 
@@ -71,10 +78,15 @@ def test_admin_creates_organisation(client, post_form, make_member, login_as):
     login_as(make_member(is_admin=True))
     response = post_form(
         "/admin/organisations/new",
-        {"name": "Vinje Reiseliv", "kind": "naeringsliv", "municipality_id": "",
-         "org_number": "974 760 673", "website": "https://vinje.example.no"},
+        {
+            "name": "Vinje Reiseliv",
+            "kind": "naeringsliv",
+            "municipality_id": "",
+            "org_number": "974 760 673",
+            "website": "https://vinje.example.no",
+        },
         token_from="/admin/organisations/new",
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     org = db.session.scalar(sa.select(Organisation).filter_by(name="Vinje Reiseliv"))
     assert org.approved and org.org_number == "974760673" and org.slug == "vinje-reiseliv"
@@ -99,8 +111,9 @@ def test_admin_organisation_form_rejects_bad_input(
         ({"name": "Ny", "kind": "kommune", "website": "javascript:alert(1)"}, "https://"),
     ]
     for fields, message in cases:
-        response = post_form("/admin/organisations/new", fields,
-                             token_from="/admin/organisations/new")  # fmt: skip
+        response = post_form(
+            "/admin/organisations/new", fields, token_from="/admin/organisations/new"
+        )
         assert response.status_code == 200, fields
         assert message in response.get_data(as_text=True), fields
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 2
@@ -110,8 +123,9 @@ def test_admin_edits_and_approves(client, post_form, make_member, make_organisat
     org = make_organisation("Bø Sauelag", kind="frivillighet", approved=False)
     login_as(make_member(is_admin=True))
     page = f"/admin/organisations/{org.slug}/edit"
-    response = post_form(page, {"name": "Bø og Omegn Sauelag", "kind": "frivillighet"},
-                         token_from=page)  # fmt: skip
+    response = post_form(
+        page, {"name": "Bø og Omegn Sauelag", "kind": "frivillighet"}, token_from=page
+    )
     assert response.status_code == 302
     response = post_form(f"/admin/organisations/{org.slug}/approve", token_from="/admin")
     assert response.status_code == 302

@@ -6,6 +6,7 @@ from conftest import csrf_token
 
 from arena.accounts.models import ApiToken, Member
 from arena.accounts.services import issue_api_token
+from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertise
 from arena.extensions import db
 from arena.initiatives import services as initiatives
 from arena.initiatives.models import Initiative, InitiativeUpdate
@@ -21,12 +22,24 @@ def world(make_member, make_organisation):
         owner,
         initiatives.InitiativeInput(title="Eierens initiativ", summary="Om noe", status="idea"),
     )
+    area = ExpertiseArea(name="Foreslått", slug="foreslatt", approved=False)
+    other_area = ExpertiseArea(name="Godkjent", slug="godkjent", approved=True)
+    db.session.add_all([area, other_area])
+    admin = make_member(email="admin@example.no", is_admin=True)
+    db.session.add(
+        ContactRequest(
+            sender_id=admin.id, expert_id=owner.id, subject="Hei", message="Kan vi snakke?"
+        )
+    )
+    db.session.commit()
     return {
         "owner": owner,
+        "area": area.id,
+        "contact_request": db.session.scalar(sa.select(ContactRequest.id)),
         "initiative": initiative.id,
         "owner_org": owner.organisation_id,
         "other": make_member(email="annen@example.no"),
-        "admin": make_member(email="admin@example.no", is_admin=True),
+        "admin": admin,
         "pending": make_organisation("Ventende AS", approved=False),
         "target": make_organisation("Mål AS"),
         "token_id": db.session.scalar(sa.select(ApiToken.id)),
@@ -36,8 +49,11 @@ def world(make_member, make_organisation):
 # rule -> (path builder, form data, expected status as anonymous / other member / admin)
 # "other member" acts on the owner's things; 302 after success, 403 refused, 302->login for anon.
 MATRIX = {
-    "/auth/login": (lambda w: "/auth/login", {"email": "x@y.no", "password": "feil-feil-feil"},
-                    (200, 200, 200)),
+    "/auth/login": (
+        lambda w: "/auth/login",
+        {"email": "x@y.no", "password": "feil-feil-feil"},
+        (200, 200, 200),
+    ),
     "/auth/logout": (lambda w: "/auth/logout", {}, (302, 302, 302)),
     "/auth/register": (lambda w: "/auth/register", {}, (200, 200, 200)),
     "/auth/forgot": (lambda w: "/auth/forgot", {"email": "x@y.no"}, (302, 302, 302)),
@@ -47,46 +63,128 @@ MATRIX = {
     "/profile/delete": (lambda w: "/profile/delete", {}, ("login", 200, 200)),
     "/profile/tokens": (lambda w: "/profile/tokens", {"name": ""}, ("login", 200, 200)),
     "/profile/tokens/<int:token_id>/revoke": (
-        lambda w: f"/profile/tokens/{w['token_id']}/revoke", {}, ("login", 403, 403)),
-    "/declaration/sign": (lambda w: "/declaration/sign", {"public_consent": "y"},
-                          ("login", 302, 302)),
+        lambda w: f"/profile/tokens/{w['token_id']}/revoke",
+        {},
+        ("login", 403, 403),
+    ),
+    "/declaration/sign": (
+        lambda w: "/declaration/sign",
+        {"public_consent": "y"},
+        ("login", 302, 302),
+    ),
     "/declaration/withdraw": (lambda w: "/declaration/withdraw", {}, ("login", 302, 302)),
     "/initiatives/new": (lambda w: "/initiatives/new", {"title": ""}, ("login", 200, 200)),
     "/initiatives/<int:initiative_id>/edit": (
         lambda w: f"/initiatives/{w['initiative']}/edit",
-        lambda w: {"title": "Endret", "summary": "Endret", "status": "ongoing",
-                   "lead_organisation_id": str(w["owner_org"]), "version": "1"},
-        ("login", 403, 302)),
+        lambda w: {
+            "title": "Endret",
+            "summary": "Endret",
+            "status": "ongoing",
+            "lead_organisation_id": str(w["owner_org"]),
+            "version": "1",
+        },
+        ("login", 403, 302),
+    ),
     "/initiatives/<int:initiative_id>/updates": (
-        lambda w: f"/initiatives/{w['initiative']}/updates", {"body": "Nytt"}, ("login", 403, 302)),
+        lambda w: f"/initiatives/{w['initiative']}/updates",
+        {"body": "Nytt"},
+        ("login", 403, 302),
+    ),
     "/initiatives/<int:initiative_id>/confirm": (
-        lambda w: f"/initiatives/{w['initiative']}/confirm", {}, ("login", 403, 302)),
+        lambda w: f"/initiatives/{w['initiative']}/confirm",
+        {},
+        ("login", 403, 302),
+    ),
     "/initiatives/<int:initiative_id>/delete": (
-        lambda w: f"/initiatives/{w['initiative']}/delete", {}, ("login", 403, 302)),
-    "/follow": (lambda w: "/follow", lambda w: {"kind": "initiative", "id": w["initiative"]},
-                ("login", 302, 302)),
+        lambda w: f"/initiatives/{w['initiative']}/delete",
+        {},
+        ("login", 403, 302),
+    ),
+    "/follow": (
+        lambda w: "/follow",
+        lambda w: {"kind": "initiative", "id": w["initiative"]},
+        ("login", 302, 302),
+    ),
+    "/profile/expertise": (
+        lambda w: "/profile/expertise",
+        {"area": "", "level": "2"},
+        ("login", 422, 422),
+    ),
+    "/profile/expertise/<int:area_id>": (
+        lambda w: f"/profile/expertise/{w['area']}",
+        {"level": "2"},
+        ("login", 302, 302),
+    ),
+    "/profile/expertise/<int:area_id>/remove": (
+        lambda w: f"/profile/expertise/{w['area']}/remove",
+        {},
+        ("login", 302, 302),
+    ),
+    "/profile/review": (lambda w: "/profile/review", {}, ("login", 302, 302)),
+    "/members/<int:member_id>/contact": (
+        lambda w: f"/members/{w['owner'].id}/contact",
+        {"subject": ""},
+        ("login", 200, 200),
+    ),
+    "/contact-requests/<int:request_id>/answered": (
+        lambda w: f"/contact-requests/{w['contact_request']}/answered",
+        {},
+        ("login", 403, 403),
+    ),
+    "/admin/areas/<slug>/approve": (
+        lambda w: "/admin/areas/foreslatt/approve",
+        {},
+        ("login", 403, 302),
+    ),
+    "/admin/areas/<slug>/edit": (
+        lambda w: "/admin/areas/foreslatt/edit",
+        {"name": "Nytt navn"},
+        ("login", 403, 302),
+    ),
+    "/admin/areas/<slug>/merge": (
+        lambda w: "/admin/areas/foreslatt/merge",
+        {"target": "godkjent"},
+        ("login", 403, 302),
+    ),
+    "/admin/import": (lambda w: "/admin/import", {}, ("login", 403, 200)),
     "/admin/members/<int:member_id>/admin": (
-        lambda w: f"/admin/members/{w['owner'].id}/admin", {"value": "1"}, ("login", 403, 302)),
+        lambda w: f"/admin/members/{w['owner'].id}/admin",
+        {"value": "1"},
+        ("login", 403, 302),
+    ),
     "/admin/members/<int:member_id>/active": (
-        lambda w: f"/admin/members/{w['owner'].id}/active", {"value": "0"}, ("login", 403, 302)),
+        lambda w: f"/admin/members/{w['owner'].id}/active",
+        {"value": "0"},
+        ("login", 403, 302),
+    ),
     "/admin/organisations/new": (
-        lambda w: "/admin/organisations/new", {"name": "Ny AS", "kind": "naeringsliv"},
-        ("login", 403, 302)),
+        lambda w: "/admin/organisations/new",
+        {"name": "Ny AS", "kind": "naeringsliv"},
+        ("login", 403, 302),
+    ),
     "/admin/organisations/<slug>/edit": (
         lambda w: f"/admin/organisations/{w['pending'].slug}/edit",
-        {"name": "Endret AS", "kind": "naeringsliv"}, ("login", 403, 302)),
+        {"name": "Endret AS", "kind": "naeringsliv"},
+        ("login", 403, 302),
+    ),
     "/admin/organisations/<slug>/approve": (
-        lambda w: f"/admin/organisations/{w['pending'].slug}/approve", {}, ("login", 403, 302)),
+        lambda w: f"/admin/organisations/{w['pending'].slug}/approve",
+        {},
+        ("login", 403, 302),
+    ),
     "/admin/organisations/<slug>/merge": (
         lambda w: f"/admin/organisations/{w['pending'].slug}/merge",
-        {"target": "mal-as"}, ("login", 403, 302)),
-}  # fmt: skip
+        {"target": "mal-as"},
+        ("login", 403, 302),
+    ),
+}
 
 API_MATRIX = [
     ("/api/v1/me", "PATCH", {"title": "Endret"}),
     ("/api/v1/initiatives", "POST", {"title": "Nytt", "summary": "Nytt"}),
     ("/api/v1/initiatives/<int:initiative_id>", "PATCH", {"title": "Endret"}),
     ("/api/v1/initiatives/<int:initiative_id>", "DELETE", None),
+    ("/api/v1/me/expertise", "PUT", {"expertise": []}),
 ]
 
 
@@ -162,8 +260,9 @@ def test_admin_role_and_deactivation(client, post_form, world, login_as):
     assert not owner.active
     # An admin cannot lock themselves out.
     admin = world["admin"]
-    response = post_form(f"/admin/members/{admin.id}/active", {"value": "0"},
-                         token_from="/admin/members")  # fmt: skip
+    response = post_form(
+        f"/admin/members/{admin.id}/active", {"value": "0"}, token_from="/admin/members"
+    )
     assert response.status_code == 302
     db.session.refresh(admin)
     assert admin.active and admin.is_admin
@@ -192,4 +291,20 @@ def snapshot():
         sa.select(Initiative.id, Initiative.title, Initiative.version, Initiative.reviewed_at)
     ).all()
     updates = db.session.execute(sa.select(InitiativeUpdate.id)).all()
-    return sorted(members), sorted(orgs), sorted(tokens), sorted(initiative_rows), sorted(updates)
+    areas = db.session.execute(
+        sa.select(ExpertiseArea.id, ExpertiseArea.name, ExpertiseArea.approved)
+    ).all()
+    expertise = db.session.execute(
+        sa.select(MemberExpertise.member_id, MemberExpertise.area_id, MemberExpertise.level)
+    ).all()
+    requests = db.session.execute(sa.select(ContactRequest.id, ContactRequest.answered_at)).all()
+    return (
+        sorted(members),
+        sorted(orgs),
+        sorted(tokens),
+        sorted(initiative_rows),
+        sorted(updates),
+        sorted(areas),
+        sorted(expertise),
+        sorted(requests),
+    )

@@ -7,7 +7,7 @@ from arena.accounts import services
 from arena.api import bp, json_body, token_required
 from arena.errors import ValidationFailed
 
-EDITABLE_FIELDS = ("name", "title", "phone", "bio", "preferred_language")
+EDITABLE_FIELDS = ("name", "title", "phone", "bio", "ask_me_about", "preferred_language")
 
 
 def member_json(member) -> dict:

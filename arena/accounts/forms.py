@@ -90,6 +90,13 @@ class ProfileForm(FlaskForm):
         description=_l("Du kan bruke Markdown: **fet**, *kursiv*, lenker og lister."),
         validators=[optional(), max_length(5000)],
     )
+    ask_me_about = TextAreaField(
+        _l("Spør meg om"),
+        description=_l(
+            "Hva kan kollegaer i andre organisasjoner spørre deg om? Skriv gjerne noen setninger."
+        ),
+        validators=[optional(), max_length(2000)],
+    )
     preferred_language = Select(
         _l("Foretrukket språk"),
         choices=choices([("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")]),

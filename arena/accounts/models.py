@@ -29,6 +29,8 @@ class Member(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     #: Markdown; rendered through arena.markup.render_markdown only.
     bio: Mapped[str] = mapped_column(sa.Text, default="")
+    #: «Spør meg om»: free text on what colleagues may ask about (searched by the colleague finder).
+    ask_me_about: Mapped[str] = mapped_column(sa.Text, default="")
     preferred_language: Mapped[str | None] = mapped_column(sa.String(5))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     organisation_id: Mapped[int] = mapped_column(
@@ -41,6 +43,10 @@ class Member(UserMixin, db.Model):
     session_key: Mapped[str] = mapped_column(sa.String(32), default=new_session_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: When the member last saved or confirmed their profile; a year on they are asked again.
+    profile_reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the last «please review your profile» reminder was sent.
+    profile_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
     api_tokens: Mapped[list["ApiToken"]] = relationship(

@@ -23,10 +23,26 @@ from arena.extensions import db
 from arena.mail import send_mail
 from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
+from arena.search import services as search
 
 MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("nb", "nn", "en")
-FIELD_LIMITS = {"name": 120, "title": 150, "phone": 40, "bio": 5000}
+FIELD_LIMITS = {"name": 120, "title": 150, "phone": 40, "bio": 5000, "ask_me_about": 2000}
+
+#: Other areas that keep something derived from a profile (the colleague finder's index).
+PROFILE_LISTENERS: list[Callable[[Member], None]] = []
+
+
+def register_profile_listener(listener: Callable[[Member], None]) -> None:
+    """An area asks to hear whenever a member's profile is created or changed."""
+    PROFILE_LISTENERS.append(listener)
+
+
+def _profile_changed(member: Member) -> None:
+    db.session.flush()
+    for listener in PROFILE_LISTENERS:
+        listener(member)
+
 
 # A precomputed hash, so signing in with an unknown email costs as much as with a known one.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
@@ -134,6 +150,7 @@ def register_member(
         is_admin=is_admin,
     )
     db.session.add(member)
+    _profile_changed(member)
     db.session.commit()
     return member
 
@@ -223,7 +240,7 @@ def change_password(actor, member: Member, current_password: str, new_password: 
 def update_profile(actor, member: Member, data: dict) -> Member:
     """A member edits their own name, title, phone, bio and language."""
     require_self(actor, member)
-    allowed = {"name", "title", "phone", "bio", "preferred_language"}
+    allowed = {"name", "title", "phone", "bio", "ask_me_about", "preferred_language"}
     data = {k: v for k, v in data.items() if k in allowed}
     errors: dict[str, str] = {}
     _check_profile_fields(data, errors)
@@ -232,6 +249,8 @@ def update_profile(actor, member: Member, data: dict) -> Member:
     for key, value in data.items():
         value = (value or "").strip() if key != "bio" else (value or "")
         setattr(member, key, value or None if key == "preferred_language" else value)
+    member.profile_reviewed_at = utcnow()
+    _profile_changed(member)
     db.session.commit()
     return member
 
@@ -257,6 +276,7 @@ def export_member_data(actor, member: Member) -> dict:
             "title": member.title,
             "phone": member.phone,
             "bio": member.bio,
+            "ask_me_about": member.ask_me_about,
             "preferred_language": member.preferred_language,
             "is_admin": member.is_admin,
             "created_at": member.created_at.isoformat(),
@@ -281,6 +301,7 @@ def delete_account(actor, member: Member, password: str) -> None:
     require_self(actor, member)
     if not check_password_hash(member.password_hash, password or ""):
         raise ValidationFailed(_("Passordet er feil."), {"password": _("Passordet er feil.")})
+    search.remove("member", member.id)
     db.session.delete(member)
     db.session.commit()
 

@@ -115,8 +115,13 @@ def forgot_password():
             lambda token: url_for("accounts.reset_password", token=token, _external=True),
         )
         # The same answer whether or not the address is registered.
-        flash(_("Hvis adressen er registrert, har vi sendt en lenke for å lage nytt passord. "
-                "Lenken virker i én time."), "success")  # fmt: skip
+        flash(
+            _(
+                "Hvis adressen er registrert, har vi sendt en lenke for å lage nytt passord. "
+                "Lenken virker i én time."
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -154,8 +159,35 @@ def profile():
         else:
             flash(_("Profilen er lagret."), "success")
             return redirect(url_for("accounts.profile"))
+    return render_profile(form=form)
+
+
+def render_profile(form=None, password_form=None, add_form=None, suggestions=()):
+    """The profile page with whichever of its forms carries errors."""
+    from arena.expertise import services as expertise  # expertise builds on accounts
+    from arena.expertise.forms import AddExpertiseForm, EditExpertiseForm, level_labels
+
+    member = current_user._get_current_object()
+    if form is None:
+        form = ProfileForm(obj=member, formdata=None)
+        form.preferred_language.data = member.preferred_language or "nb"
+    entries = expertise.expertise_of(member)
+    edit_forms = {
+        e.area_id: EditExpertiseForm(formdata=None, level=e.level, note=e.note) for e in entries
+    }
     return render_template(
-        "accounts/profile.html", form=form, password_form=ChangePasswordForm(prefix="pw")
+        "accounts/profile.html",
+        form=form,
+        password_form=password_form or ChangePasswordForm(prefix="pw"),
+        add_form=add_form or AddExpertiseForm(formdata=None),
+        suggestions=suggestions,
+        entries=entries,
+        edit_forms=edit_forms,
+        levels=level_labels(),
+        missing=expertise.missing_from_profile(member),
+        needs_review=expertise.profile_needs_review(member),
+        all_areas=expertise.all_areas(),
+        empty_form=EmptyForm(),
     )
 
 
@@ -175,8 +207,7 @@ def change_password():
             login_user(current_user._get_current_object())  # new session key: keep this session
             flash(_("Passordet er endret."), "success")
             return redirect(url_for("accounts.profile"))
-    profile_form = ProfileForm(obj=current_user, formdata=None)
-    return render_template("accounts/profile.html", form=profile_form, password_form=form), 422
+    return render_profile(password_form=form), 422
 
 
 @bp.get("/profile/export")
@@ -198,8 +229,9 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            services.delete_account(current_user, current_user._get_current_object(),
-                                    form.password.data)  # fmt: skip
+            services.delete_account(
+                current_user, current_user._get_current_object(), form.password.data
+            )
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
@@ -244,10 +276,16 @@ def revoke_token(token_id: int):
 def member(member_id: int):
     """Another member's profile (for signed-in members only)."""
     from arena.declaration import services as declaration  # declaration builds on accounts
+    from arena.expertise import services as expertise
+    from arena.expertise.forms import level_labels
 
     member = services.get_member(member_id)
     return render_template(
-        "accounts/member.html", member=member, ambassador=declaration.is_ambassador(member)
+        "accounts/member.html",
+        member=member,
+        ambassador=declaration.is_ambassador(member),
+        entries=expertise.expertise_of(member),
+        levels=level_labels(),
     )
 
 

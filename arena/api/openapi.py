@@ -168,6 +168,56 @@ DOCUMENT = {
                 },
             },
         },
+        "/experts": {
+            "get": {
+                "summary": "Find a colleague: the best people for a query, best first",
+                "description": "Members of the caller's own organisation are left out unless "
+                "include_own_organisation=1.",
+                "operationId": "findExperts",
+                "parameters": [
+                    _query("q", "What you need help with (Norwegian search)"),
+                    _query("include_own_organisation", "1 to include your own organisation"),
+                    _query("organisation_kind", "Kind of organisation"),
+                    _query("level_min", "1 interested, 2 experienced, 3 expert", "integer"),
+                    _query("limit", "At most this many results, 1-100 (default 20)", "integer"),
+                ],
+                "responses": {
+                    "200": _json("ExpertList", "Experts, best first"),
+                    "401": _ERROR,
+                    "422": _ERROR,
+                },
+            }
+        },
+        "/me/expertise": {
+            "get": {
+                "summary": "The calling member's fields of expertise",
+                "operationId": "getMyExpertise",
+                "responses": {"200": _json("MyExpertise", "Expertise"), "401": _ERROR},
+            },
+            "put": {
+                "summary": "Replace the calling member's fields of expertise",
+                "operationId": "replaceMyExpertise",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _schema("ExpertiseInput")}},
+                },
+                "responses": {
+                    "200": _json("MyExpertise", "Expertise"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            },
+        },
+        "/expertise-areas": {
+            "get": {
+                "summary": "The vocabulary of fields of expertise, or suggestions for ?q=",
+                "operationId": "listExpertiseAreas",
+                "parameters": [_query("q", "Suggest areas by name, nynorsk name or synonym")],
+                "responses": {"200": _json("AreaList", "Areas"), "401": _ERROR},
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -217,7 +267,7 @@ DOCUMENT = {
                     "frivillighet",
                     "annet",
                 ],
-            },  # fmt: skip
+            },
             "Member": {
                 "type": "object",
                 "required": ["id", "email", "name", "organisation"],
@@ -304,6 +354,98 @@ DOCUMENT = {
                     "next": {"type": ["string", "null"]},
                 },
             },
+            "ExpertList": {
+                "type": "object",
+                "required": ["results"],
+                "properties": {
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": [
+                                "id",
+                                "name",
+                                "title",
+                                "organisation",
+                                "expertise",
+                                "score",
+                            ],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "title": {"type": "string"},
+                                "organisation": _schema("OrganisationRef"),
+                                "expertise": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "area": {"type": "string"},
+                                            "level": {"type": "integer"},
+                                        },
+                                    },
+                                },
+                                "score": {"type": "integer"},
+                            },
+                        },
+                    }
+                },
+            },
+            "MyExpertise": {
+                "type": "object",
+                "properties": {
+                    "expertise": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "area": {"type": "string"},
+                                "name": {"type": "string"},
+                                "level": {"type": "integer", "minimum": 1, "maximum": 3},
+                                "note": {"type": "string"},
+                            },
+                        },
+                    },
+                    "ask_me_about": {"type": "string"},
+                },
+            },
+            "ExpertiseInput": {
+                "type": "object",
+                "required": ["expertise"],
+                "additionalProperties": False,
+                "properties": {
+                    "expertise": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["area", "level"],
+                            "properties": {
+                                "area": {"type": "string", "description": "area slug"},
+                                "level": {"type": "integer", "minimum": 1, "maximum": 3},
+                                "note": {"type": "string", "maxLength": 300},
+                            },
+                        },
+                    }
+                },
+            },
+            "AreaList": {
+                "type": "object",
+                "properties": {
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "slug": {"type": "string"},
+                                "name": {"type": "string"},
+                                "name_nn": {"type": "string"},
+                                "synonyms": {"type": "array", "items": {"type": "string"}},
+                                "approved": {"type": "boolean"},
+                            },
+                        },
+                    }
+                },
+            },
             "ProfileChange": {
                 "type": "object",
                 "additionalProperties": False,
@@ -312,6 +454,7 @@ DOCUMENT = {
                     "title": {"type": "string", "maxLength": 150},
                     "phone": {"type": "string", "maxLength": 40},
                     "bio": {"type": "string", "maxLength": 5000},
+                    "ask_me_about": {"type": "string", "maxLength": 2000},
                     "preferred_language": {"type": "string", "enum": ["nb", "nn", "en"]},
                 },
             },

@@ -1,23 +1,307 @@
 """Pages of the fields of expertise (fagområder)."""
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-from arena.expertise import services
+from arena.access import require_admin
+from arena.accounts import services as accounts
+from arena.accounts.forms import EmptyForm
+from arena.errors import TooMany, ValidationFailed
+from arena.expertise import finder, importer, services
+from arena.expertise.forms import (
+    AddExpertiseForm,
+    AreaForm,
+    ContactForm,
+    EditExpertiseForm,
+    ImportForm,
+    MergeAreaForm,
+    level_labels,
+)
+from arena.forms import choices, show_service_errors
 from arena.initiatives import services as initiatives
 from arena.initiatives.forms import status_labels
+from arena.organisations import services as organisations
+from arena.organisations.forms import kind_choices
 
 bp = Blueprint("expertise", __name__)
 
 
 @bp.get("/areas/<slug>")
 def area(slug: str):
-    """A field of expertise: the initiatives across the region on this theme."""
+    """A field of expertise: who knows it (by level) and the initiatives on this theme."""
     area = services.get_area(slug)
     return render_template(
         "expertise/area.html",
         area=area,
+        people=services.people_by_level(area) if current_user.is_authenticated else None,
+        levels=level_labels(),
         initiatives=initiatives.initiatives_with_theme(area, current_user),
         following=initiatives.is_following(current_user, "theme", area.id),
         statuses=status_labels(),
     )
+
+
+def _profile_url(member) -> str:
+    return url_for("accounts.member", member_id=member.id, _external=True)
+
+
+@bp.post("/profile/expertise")
+@login_required
+def add_expertise():
+    """Add a field of expertise to one's profile (suggesting existing ones before a new one)."""
+    form = AddExpertiseForm()
+    if not form.validate_on_submit():
+        return _profile_with(add_form=form), 422
+    area, suggestions = None, []
+    try:
+        if form.area_id.data and form.area_id.data.isdigit():
+            area = services.areas_by_ids([int(form.area_id.data)])[0]
+        elif form.propose.data == "1":
+            area = services.propose_area(current_user, form.area.data)
+        else:
+            area, suggestions = services.resolve_area(current_user, form.area.data)
+        if area is None:
+            return _profile_with(add_form=form, suggestions=suggestions)
+        services.set_expertise(current_user, current_user, area, form.level.data, form.note.data)
+    except ValidationFailed as failure:
+        show_service_errors(form, failure)
+        return _profile_with(add_form=form), 422
+    flash(
+        _("%(area)s er lagt til på profilen din.", area=area.display_name(str(get_locale()))),
+        "success",
+    )
+    return redirect(url_for("accounts.profile") + "#expertise-heading")
+
+
+def _profile_with(**context):
+    from arena.accounts.views import render_profile  # the profile page belongs to accounts
+
+    return render_profile(**context)
+
+
+@bp.post("/profile/expertise/<int:area_id>")
+@login_required
+def edit_expertise(area_id: int):
+    """Change the level or note of one of one's fields of expertise."""
+    form = EditExpertiseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    area = services.areas_by_ids([area_id])[0]
+    services.set_expertise(current_user, current_user, area, form.level.data, form.note.data)
+    flash(_("Endringene er lagret."), "success")
+    return redirect(url_for("accounts.profile") + "#expertise-heading")
+
+
+@bp.post("/profile/expertise/<int:area_id>/remove")
+@login_required
+def remove_expertise(area_id: int):
+    """Remove a field of expertise from one's profile."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.remove_expertise(current_user, current_user, area_id)
+    flash(_("Fagområdet er fjernet fra profilen din."), "success")
+    return redirect(url_for("accounts.profile") + "#expertise-heading")
+
+
+@bp.post("/profile/review")
+@login_required
+def confirm_profile():
+    """Confirm one's profile is up to date."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.confirm_profile(current_user, current_user)
+    flash(_("Takk! Profilen er merket som oppdatert."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.get("/experts")
+@login_required
+def experts():
+    """«Finn en kollega»: the best people in other organisations for what you need."""
+    wanted, ignored = _query_from_args(request.args)
+    answer = finder.find_experts(current_user, wanted)
+    return render_template(
+        "expertise/experts.html",
+        wanted=wanted,
+        ignored=ignored,
+        answer=answer,
+        levels=level_labels(),
+        kinds=dict(kind_choices()),
+        municipalities=organisations.municipalities(),
+        areas=services.all_areas(),
+    )
+
+
+def _query_from_args(args) -> tuple[finder.ExpertQuery, list[str]]:
+    """The finder's query from the URL; unknown filter values are left out and named."""
+    wanted = finder.ExpertQuery(text=(args.get("q") or "")[:300])
+    ignored = []
+    kind = args.get("organisation_kind")
+    if kind:
+        (
+            setattr(wanted, "organisation_kind", kind)
+            if kind in dict(kind_choices())
+            else ignored.append(kind)
+        )
+    municipality = args.get("municipality")
+    if municipality:
+        found = next((m for m in organisations.municipalities() if m.number == municipality), None)
+        (setattr(wanted, "municipality_id", found.id) if found else ignored.append(municipality))
+    level = args.get("level_min")
+    if level:
+        (
+            setattr(wanted, "level_min", int(level))
+            if level in ("1", "2", "3")
+            else ignored.append(level)
+        )
+    wanted.include_own_organisation = args.get("include_own_organisation") == "1"
+    return wanted, ignored
+
+
+@bp.route("/members/<int:member_id>/contact", methods=["GET", "POST"])
+@login_required
+def contact(member_id: int):
+    """«Ta kontakt»: send a short message to a colleague; the reply comes by email."""
+    expert = accounts.get_member(member_id)
+    form = ContactForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.send_contact_request(
+                current_user,
+                expert,
+                form.subject.data,
+                form.message.data,
+                _profile_url(current_user),
+            )
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        except TooMany as limit:
+            form.form_errors.append(limit.message)
+            status = 429
+        else:
+            flash(
+                _("Meldingen er sendt til %(name)s. Svaret kommer på e-post.", name=expert.name),
+                "success",
+            )
+            return redirect(url_for("accounts.member", member_id=expert.id))
+    return render_template("expertise/contact.html", form=form, expert=expert), status
+
+
+@bp.get("/profile/contact-requests")
+@login_required
+def contact_requests():
+    """Requests one has received and sent through «Ta kontakt»."""
+    received, sent = services.contact_requests_of(current_user)
+    return render_template(
+        "expertise/contact_requests.html", received=received, sent=sent, form=EmptyForm()
+    )
+
+
+@bp.post("/contact-requests/<int:request_id>/answered")
+@login_required
+def mark_answered(request_id: int):
+    """Mark a received request as answered."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.mark_answered(current_user, request_id)
+    flash(_("Forespørselen er merket som besvart."), "success")
+    return redirect(url_for("expertise.contact_requests"))
+
+
+# --- admin: the vocabulary and importing staff lists ---------------------------------------------
+
+
+@bp.get("/admin/areas")
+@login_required
+def admin_areas():
+    """Proposed areas waiting for an admin, and the whole vocabulary."""
+    require_admin(current_user)
+    return render_template(
+        "admin/areas.html",
+        proposed=services.proposed_areas(),
+        areas=services.all_areas(),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/admin/areas/<slug>/approve")
+@login_required
+def admin_approve_area(slug: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    area = services.get_area(slug)
+    services.approve_area(current_user, area)
+    flash(_("%(name)s er godkjent.", name=area.name), "success")
+    return redirect(url_for("expertise.admin_areas"))
+
+
+@bp.route("/admin/areas/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def admin_edit_area(slug: str):
+    """Rename an area, give its nynorsk name and synonyms (approves it too)."""
+    require_admin(current_user)
+    area = services.get_area(slug)
+    form = AreaForm(obj=area)
+    if form.validate_on_submit():
+        try:
+            services.update_area(
+                current_user, area, form.name.data, form.name_nn.data, form.synonyms.data
+            )
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            flash(_("Endringene er lagret."), "success")
+            return redirect(url_for("expertise.admin_areas"))
+    return render_template("admin/area_form.html", form=form, area=area)
+
+
+@bp.route("/admin/areas/<slug>/merge", methods=["GET", "POST"])
+@login_required
+def admin_merge_area(slug: str):
+    """Merge a duplicate area into another."""
+    require_admin(current_user)
+    area = services.get_area(slug)
+    form = MergeAreaForm()
+    form.target.choices = choices(
+        [("", _("Velg fagområde"))]
+        + [(a.slug, a.name) for a in services.all_areas() if a.id != area.id]
+    )
+    if form.validate_on_submit():
+        target = services.get_area(form.target.data)
+        services.merge_areas(current_user, area, target)
+        flash(_("Fagområdene er slått sammen."), "success")
+        return redirect(url_for("expertise.area", slug=target.slug))
+    return render_template("admin/area_merge.html", form=form, area=area)
+
+
+@bp.route("/admin/import", methods=["GET", "POST"])
+@login_required
+def admin_import():
+    """Import an organisation's staff list: preview first, then write everything or nothing."""
+    require_admin(current_user)
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        content = form.file.data.read() if form.file.data else (form.content.data or "").encode()
+        if len(content) > 2_000_000:
+            form.form_errors.append(_("Fila er for stor (høyst 2 MB)."))
+        elif not content:
+            form.form_errors.append(_("Velg en CSV-fil."))
+        else:
+            confirmed = bool(form.confirm.data) and not form.file.data
+            report = importer.import_members(current_user, content, dry_run=not confirmed)
+            if report.written:
+                flash(
+                    _(
+                        "Importert: %(created)d nye og %(updated)d oppdaterte medlemmer.",
+                        created=report.created,
+                        updated=report.updated,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("expertise.admin_import"))
+            form.content.data = content.decode("utf-8", "replace") if not report.errors else ""
+    return render_template("admin/import.html", form=form, report=report)

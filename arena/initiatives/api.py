@@ -14,9 +14,24 @@ from arena.initiatives.views import _lookups
 from arena.organisations import services as organisations
 
 MAX_PER_PAGE = 100
-FIELDS = {"title", "summary", "description", "status", "is_priority", "starts_on", "ends_on",
-          "contact_email", "lead_organisation", "partners", "themes", "wanted_competence",
-          "municipalities", "links", "is_public", "version"}  # fmt: skip
+FIELDS = {
+    "title",
+    "summary",
+    "description",
+    "status",
+    "is_priority",
+    "starts_on",
+    "ends_on",
+    "contact_email",
+    "lead_organisation",
+    "partners",
+    "themes",
+    "wanted_competence",
+    "municipalities",
+    "links",
+    "is_public",
+    "version",
+}
 
 
 def initiative_json(i) -> dict:
@@ -31,7 +46,8 @@ def initiative_json(i) -> dict:
         "starts_on": i.starts_on.isoformat() if i.starts_on else None,
         "ends_on": i.ends_on.isoformat() if i.ends_on else None,
         "contact": {"id": i.contact.id, "name": i.contact.name, "email": i.contact.email}
-        if i.contact else None,
+        if i.contact
+        else None,
         "lead_organisation": {"slug": i.lead_organisation.slug, "name": i.lead_organisation.name},
         "partners": [{"slug": o.slug, "name": o.name} for o in i.partners],
         "themes": [{"slug": a.slug, "name": a.name} for a in i.themes],
@@ -42,7 +58,7 @@ def initiative_json(i) -> dict:
         "created_at": i.created_at.isoformat(),
         "updated_at": i.updated_at.isoformat(),
         "version": i.version,
-    }  # fmt: skip
+    }
 
 
 @bp.get("/initiatives")
@@ -58,12 +74,18 @@ def list_initiatives():
     args = request.args.to_dict(flat=False)
     next_url = (
         url_for("api.list_initiatives", _external=True, **{**args, "page": [page + 1]})
-        if page < result.pages else None
-    )  # fmt: skip
+        if page < result.pages
+        else None
+    )
     return jsonify(
-        {"results": [initiative_json(i) for i in result.items], "total": result.total,
-         "page": page, "per_page": per_page, "next": next_url}
-    )  # fmt: skip
+        {
+            "results": [initiative_json(i) for i in result.items],
+            "total": result.total,
+            "page": page,
+            "per_page": per_page,
+            "next": next_url,
+        }
+    )
 
 
 @bp.post("/initiatives")
@@ -107,15 +129,22 @@ def _input(body: dict, current) -> services.InitiativeInput:
     data = services.InitiativeInput()
     if current is not None:
         data = services.InitiativeInput(
-            title=current.title, summary=current.summary, description=current.description,
-            status=current.status, is_priority=current.is_priority, starts_on=current.starts_on,
-            ends_on=current.ends_on, contact_email=current.contact.email if current.contact else "",
+            title=current.title,
+            summary=current.summary,
+            description=current.description,
+            status=current.status,
+            is_priority=current.is_priority,
+            starts_on=current.starts_on,
+            ends_on=current.ends_on,
+            contact_email=current.contact.email if current.contact else "",
             lead_organisation_id=current.lead_organisation_id,
-            partner_ids=[o.id for o in current.partners], theme_ids=[a.id for a in current.themes],
+            partner_ids=[o.id for o in current.partners],
+            theme_ids=[a.id for a in current.themes],
             wanted_ids=[a.id for a in current.wanted_competence],
             municipality_ids=[m.id for m in current.municipalities],
-            links=[(k.url, k.label) for k in current.links], is_public=current.is_public,
-        )  # fmt: skip
+            links=[(k.url, k.label) for k in current.links],
+            is_public=current.is_public,
+        )
     for key in ("title", "summary", "description", "status", "contact_email"):
         if key in body:
             if isinstance(body[key], str):
@@ -137,13 +166,19 @@ def _input(body: dict, current) -> services.InitiativeInput:
     lookups = {
         "lead_organisation": _organisation,
         "partners": _organisation,
-        "themes": _area, "wanted_competence": _area,
+        "themes": _area,
+        "wanted_competence": _area,
         "municipalities": lambda v: next(
-            (m for m in organisations.municipalities() if m.number == str(v)), None),
-    }  # fmt: skip
-    targets = {"lead_organisation": "lead_organisation_id", "partners": "partner_ids",
-               "themes": "theme_ids", "wanted_competence": "wanted_ids",
-               "municipalities": "municipality_ids"}  # fmt: skip
+            (m for m in organisations.municipalities() if m.number == str(v)), None
+        ),
+    }
+    targets = {
+        "lead_organisation": "lead_organisation_id",
+        "partners": "partner_ids",
+        "themes": "theme_ids",
+        "wanted_competence": "wanted_ids",
+        "municipalities": "municipality_ids",
+    }
     for key, find in lookups.items():
         if key not in body:
             continue
@@ -153,8 +188,10 @@ def _input(body: dict, current) -> services.InitiativeInput:
             continue
         found = [find(v) for v in values]
         if any(f is None for f in found):
-            errors[key] = _("Ukjent verdi: %(values)s", values=", ".join(
-                str(v) for v, f in zip(values, found, strict=True) if f is None))  # fmt: skip
+            errors[key] = _(
+                "Ukjent verdi: %(values)s",
+                values=", ".join(str(v) for v, f in zip(values, found, strict=True) if f is None),
+            )
             continue
         ids = [f.id for f in found]
         setattr(data, targets[key], ids[0] if key == "lead_organisation" else ids)

@@ -131,8 +131,11 @@ def filter_from_args(args, lookups) -> tuple[InitiativeFilter, list[str]]:
     for status in args.getlist("status"):
         (chosen.statuses.append if status in STATUSES else ignored.append)(status)
     chosen.priority_only = args.get("priority") == "1"
-    for key, attribute in (("theme", "theme"), ("organisation", "organisation"),
-                           ("municipality", "municipality")):  # fmt: skip
+    for key, attribute in (
+        ("theme", "theme"),
+        ("organisation", "organisation"),
+        ("municipality", "municipality"),
+    ):
         value = args.get(key)
         if value:
             found = lookups[key](value)

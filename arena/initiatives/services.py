@@ -29,6 +29,7 @@ from arena.initiatives.models import (
     initiative_municipalities,
     initiative_partners,
     initiative_themes,
+    initiative_wanted_competence,
 )
 from arena.mail import send_mail
 from arena.organisations import services as organisations
@@ -189,8 +190,10 @@ def _existing(model, ids, errors: dict, field_name: str) -> list:
 def _apply(actor, initiative: Initiative, data: InitiativeInput, cleaned: dict) -> None:
     for key, value in cleaned.items():
         setattr(initiative, key, value)
-    for names, relation in ((data.new_theme_names, "themes"),
-                            (data.new_wanted_names, "wanted_competence")):  # fmt: skip
+    for names, relation in (
+        (data.new_theme_names, "themes"),
+        (data.new_wanted_names, "wanted_competence"),
+    ):
         current = getattr(initiative, relation)
         for name in names:
             if name.strip():
@@ -240,10 +243,12 @@ def update_initiative(actor, initiative: Initiative, data: InitiativeInput, vers
 
 def _conflict() -> Conflict:
     return Conflict(
-        _("Noen andre har endret initiativet mens du redigerte. Åpne det på nytt og gjør "
-          "endringene dine igjen."),
+        _(
+            "Noen andre har endret initiativet mens du redigerte. Åpne det på nytt og gjør "
+            "endringene dine igjen."
+        ),
         {"version": _("Utdatert versjon.")},
-    )  # fmt: skip
+    )
 
 
 def delete_initiative(actor, initiative: Initiative) -> None:
@@ -291,19 +296,27 @@ def index_initiative(initiative: Initiative) -> None:
     search.index(
         "initiative",
         initiative.id,
-        [(initiative.title, 3.0), (theme_names, 2.5), (initiative.summary, 2.0),
-         (wanted_names, 1.5), (organisations_text, 1.0), (places, 1.0),
-         (initiative.description, 1.0)],
-    )  # fmt: skip
+        [
+            (initiative.title, 3.0),
+            (theme_names, 2.5),
+            (initiative.summary, 2.0),
+            (wanted_names, 1.5),
+            (organisations_text, 1.0),
+            (places, 1.0),
+            (initiative.description, 1.0),
+        ],
+    )
 
 
 def reindex_all() -> int:
     """Rebuilds the search index of every initiative."""
     count = 0
     query = sa.select(Initiative).options(
-        selectinload(Initiative.themes), selectinload(Initiative.wanted_competence),
-        selectinload(Initiative.partners), selectinload(Initiative.municipalities),
-    )  # fmt: skip
+        selectinload(Initiative.themes),
+        selectinload(Initiative.wanted_competence),
+        selectinload(Initiative.partners),
+        selectinload(Initiative.municipalities),
+    )
     for initiative in db.session.scalars(query):
         index_initiative(initiative)
         count += 1
@@ -351,28 +364,39 @@ def _conditions(chosen: InitiativeFilter, reader) -> list:
     if chosen.priority_only:
         conditions.append(Initiative.is_priority)
     if chosen.theme is not None:
-        conditions.append(Initiative.id.in_(
-            sa.select(initiative_themes.c.initiative_id)
-            .where(initiative_themes.c.area_id == chosen.theme.id)
-        ))  # fmt: skip
+        conditions.append(
+            Initiative.id.in_(
+                sa.select(initiative_themes.c.initiative_id).where(
+                    initiative_themes.c.area_id == chosen.theme.id
+                )
+            )
+        )
     if chosen.organisation is not None:
         org_id = chosen.organisation.id
-        conditions.append(sa.or_(
-            Initiative.lead_organisation_id == org_id,
-            Initiative.id.in_(
-                sa.select(initiative_partners.c.initiative_id)
-                .where(initiative_partners.c.organisation_id == org_id)
-            ),
-        ))  # fmt: skip
+        conditions.append(
+            sa.or_(
+                Initiative.lead_organisation_id == org_id,
+                Initiative.id.in_(
+                    sa.select(initiative_partners.c.initiative_id).where(
+                        initiative_partners.c.organisation_id == org_id
+                    )
+                ),
+            )
+        )
     if chosen.organisation_kind:
-        conditions.append(Initiative.lead_organisation_id.in_(
-            sa.select(Organisation.id).where(Organisation.kind == chosen.organisation_kind)
-        ))  # fmt: skip
+        conditions.append(
+            Initiative.lead_organisation_id.in_(
+                sa.select(Organisation.id).where(Organisation.kind == chosen.organisation_kind)
+            )
+        )
     if chosen.municipality is not None:
-        conditions.append(Initiative.id.in_(
-            sa.select(initiative_municipalities.c.initiative_id)
-            .where(initiative_municipalities.c.municipality_id == chosen.municipality.id)
-        ))  # fmt: skip
+        conditions.append(
+            Initiative.id.in_(
+                sa.select(initiative_municipalities.c.initiative_id).where(
+                    initiative_municipalities.c.municipality_id == chosen.municipality.id
+                )
+            )
+        )
     # The period filter keeps initiatives whose period overlaps it (open ends count as open).
     if chosen.active_from is not None:
         conditions.append(
@@ -394,19 +418,25 @@ def list_initiatives(chosen: InitiativeFilter, reader, page: int = 1, per_page: 
         if ranking is None:
             return Page([], 0, page, per_page)
         # One ranked pass gives both the count and the page.
-        ids = list(db.session.scalars(
-            sa.select(Initiative.id).join(ranking, ranking.c.object_id == Initiative.id)
-            .where(*conditions).order_by(*search.best_first(ranking, Initiative.id))
-        ))  # fmt: skip
+        ids = list(
+            db.session.scalars(
+                sa.select(Initiative.id)
+                .join(ranking, ranking.c.object_id == Initiative.id)
+                .where(*conditions)
+                .order_by(*search.best_first(ranking, Initiative.id))
+            )
+        )
         chosen_ids = ids[(page - 1) * per_page : page * per_page]
         by_id = _load(chosen_ids)
         return Page([by_id[i] for i in chosen_ids], len(ids), page, per_page)
     total = db.session.scalar(sa.select(sa.func.count(Initiative.id)).where(*conditions))
     statement = (
-        sa.select(Initiative).where(*conditions)
+        sa.select(Initiative)
+        .where(*conditions)
         .order_by(Initiative.updated_at.desc(), Initiative.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    )  # fmt: skip
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     return Page(
         list(db.session.scalars(statement.options(*_list_options()))), total, page, per_page
     )
@@ -444,9 +474,13 @@ def similar_initiatives(
         scores[hit.object_id] = 4 * hit.score / (search.TOP_WEIGHT * search.EXACT * words)
     for table, column, ids, weight in (
         (initiative_themes, initiative_themes.c.area_id, theme_ids, 1.5),
-        (initiative_municipalities, initiative_municipalities.c.municipality_id,
-         municipality_ids, 1.0),
-    ):  # fmt: skip
+        (
+            initiative_municipalities,
+            initiative_municipalities.c.municipality_id,
+            municipality_ids,
+            1.0,
+        ),
+    ):
         if ids:
             rows = db.session.execute(
                 sa.select(table.c.initiative_id, sa.func.count())
@@ -464,10 +498,14 @@ def similar_initiatives(
 def initiatives_of_organisation(org: Organisation, reader) -> tuple[list, list]:
     """An organisation's priorities and its other initiatives (led or partnered)."""
     conditions = _conditions(InitiativeFilter(organisation=org), reader)
-    items = list(db.session.scalars(
-        sa.select(Initiative).where(*conditions)
-        .order_by(Initiative.updated_at.desc()).options(*_list_options())
-    ))  # fmt: skip
+    items = list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(*conditions)
+            .order_by(Initiative.updated_at.desc())
+            .options(*_list_options())
+        )
+    )
     priorities = [i for i in items if i.is_priority and i.lead_organisation_id == org.id]
     return priorities, [i for i in items if i not in priorities]
 
@@ -482,10 +520,11 @@ def people_with_competence(initiative: Initiative, limit: int = 5) -> dict[int, 
     if finder is None:
         return {}
     return {
-        area.id: finder(area, exclude_organisation_ids={initiative.lead_organisation_id},
-                        limit=limit)
+        area.id: finder(
+            area, exclude_organisation_ids={initiative.lead_organisation_id}, limit=limit
+        )
         for area in initiative.wanted_competence
-    }  # fmt: skip
+    }
 
 
 # --- following and the overview -----------------------------------------------------------------
@@ -523,10 +562,13 @@ def is_following(member, kind: str, target_id: int) -> bool:
 
 
 def followers_of(kind: str, target_id: int) -> list[Member]:
-    return list(db.session.scalars(
-        sa.select(Member).join(Follow, Follow.member_id == Member.id)
-        .where(Follow.target_kind == kind, Follow.target_id == target_id)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Member)
+            .join(Follow, Follow.member_id == Member.id)
+            .where(Follow.target_kind == kind, Follow.target_id == target_id)
+        )
+    )
 
 
 @dataclass
@@ -546,26 +588,42 @@ def overview(actor, seen_before: datetime | None) -> Overview:
     ).all()
     ids = {kind: {t for k, t in follows if k == kind} for kind in FOLLOW_KINDS}
     initiatives = list(_load(sorted(ids["initiative"])).values())
-    themes = list(db.session.scalars(
-        sa.select(ExpertiseArea).where(ExpertiseArea.id.in_(ids["theme"])).order_by(ExpertiseArea.name)
-    ))  # fmt: skip
-    orgs = list(db.session.scalars(
-        sa.select(Organisation).where(Organisation.id.in_(ids["organisation"])).order_by(Organisation.name)
-    ))  # fmt: skip
+    themes = list(
+        db.session.scalars(
+            sa.select(ExpertiseArea)
+            .where(ExpertiseArea.id.in_(ids["theme"]))
+            .order_by(ExpertiseArea.name)
+        )
+    )
+    orgs = list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.id.in_(ids["organisation"]))
+            .order_by(Organisation.name)
+        )
+    )
     relevant = sa.or_(
         Initiative.id.in_(ids["initiative"]),
         Initiative.lead_organisation_id.in_(ids["organisation"]),
-        Initiative.id.in_(sa.select(initiative_partners.c.initiative_id).where(
-            initiative_partners.c.organisation_id.in_(ids["organisation"]))),
-        Initiative.id.in_(sa.select(initiative_themes.c.initiative_id).where(
-            initiative_themes.c.area_id.in_(ids["theme"]))),
-    )  # fmt: skip
+        Initiative.id.in_(
+            sa.select(initiative_partners.c.initiative_id).where(
+                initiative_partners.c.organisation_id.in_(ids["organisation"])
+            )
+        ),
+        Initiative.id.in_(
+            sa.select(initiative_themes.c.initiative_id).where(
+                initiative_themes.c.area_id.in_(ids["theme"])
+            )
+        ),
+    )
     changed_query = sa.select(Initiative).where(relevant)
     if seen_before is not None:
         changed_query = changed_query.where(Initiative.updated_at > seen_before)
-    changed = list(db.session.scalars(
-        changed_query.order_by(Initiative.updated_at.desc()).limit(50).options(*_list_options())
-    ))  # fmt: skip
+    changed = list(
+        db.session.scalars(
+            changed_query.order_by(Initiative.updated_at.desc()).limit(50).options(*_list_options())
+        )
+    )
     return Overview(
         initiatives=sorted(initiatives, key=lambda i: i.updated_at, reverse=True),
         themes=themes,
@@ -594,26 +652,36 @@ def _stale_before() -> datetime:
 
 def needing_review(actor) -> list[Initiative]:
     """The member's initiatives nobody has confirmed or updated for six months."""
-    return list(db.session.scalars(
-        sa.select(Initiative).where(
-            Initiative.contact_id == actor.id,
-            Initiative.status.not_in(["completed"]),
-            Initiative.reviewed_at < _stale_before(),
-        ).order_by(Initiative.reviewed_at)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(
+                Initiative.contact_id == actor.id,
+                Initiative.status.not_in(["completed"]),
+                Initiative.reviewed_at < _stale_before(),
+            )
+            .order_by(Initiative.reviewed_at)
+        )
+    )
 
 
 def due_review_reminders() -> list[Initiative]:
     """Stale initiatives whose contact person has not been reminded since they went stale."""
-    return list(db.session.scalars(
-        sa.select(Initiative).where(
-            Initiative.contact_id.is_not(None),
-            Initiative.status.not_in(["completed"]),
-            Initiative.reviewed_at < _stale_before(),
-            sa.or_(Initiative.review_reminded_at.is_(None),
-                   Initiative.review_reminded_at < Initiative.reviewed_at),
-        ).order_by(Initiative.id)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(
+                Initiative.contact_id.is_not(None),
+                Initiative.status.not_in(["completed"]),
+                Initiative.reviewed_at < _stale_before(),
+                sa.or_(
+                    Initiative.review_reminded_at.is_(None),
+                    Initiative.review_reminded_at < Initiative.reviewed_at,
+                ),
+            )
+            .order_by(Initiative.id)
+        )
+    )
 
 
 def send_review_reminders(link_for) -> int:
@@ -623,8 +691,11 @@ def send_review_reminders(link_for) -> int:
         contact = initiative.contact
         with force_locale(contact.preferred_language or "nb"):
             subject = _("Er «%(title)s» fortsatt aktuelt?", title=initiative.title)
-            body = render_template("initiatives/email/review_reminder.txt",
-                                   initiative=initiative, link=link_for(initiative))  # fmt: skip
+            body = render_template(
+                "initiatives/email/review_reminder.txt",
+                initiative=initiative,
+                link=link_for(initiative),
+            )
         send_mail(contact.email, subject, body)
         initiative.review_reminded_at = utcnow()
         db.session.commit()
@@ -638,13 +709,17 @@ def send_review_reminders(link_for) -> int:
 def move_organisation(source: Organisation, target: Organisation) -> None:
     """Part of merging organisations: initiatives and follows move to the target."""
     db.session.execute(
-        sa.update(Initiative).where(Initiative.lead_organisation_id == source.id)
+        sa.update(Initiative)
+        .where(Initiative.lead_organisation_id == source.id)
         .values(lead_organisation_id=target.id)
-    )  # fmt: skip
-    partnered = set(db.session.scalars(
-        sa.select(initiative_partners.c.initiative_id)
-        .where(initiative_partners.c.organisation_id == target.id)
-    ))  # fmt: skip
+    )
+    partnered = set(
+        db.session.scalars(
+            sa.select(initiative_partners.c.initiative_id).where(
+                initiative_partners.c.organisation_id == target.id
+            )
+        )
+    )
     db.session.execute(
         sa.delete(initiative_partners).where(
             initiative_partners.c.organisation_id == source.id,
@@ -652,9 +727,10 @@ def move_organisation(source: Organisation, target: Organisation) -> None:
         )
     )
     db.session.execute(
-        sa.update(initiative_partners).where(initiative_partners.c.organisation_id == source.id)
+        sa.update(initiative_partners)
+        .where(initiative_partners.c.organisation_id == source.id)
         .values(organisation_id=target.id)
-    )  # fmt: skip
+    )
     # A lead organisation is never its own partner.
     db.session.execute(
         sa.delete(initiative_partners).where(
@@ -664,34 +740,91 @@ def move_organisation(source: Organisation, target: Organisation) -> None:
             ),
         )
     )
-    already = set(db.session.scalars(
-        sa.select(Follow.member_id).filter_by(target_kind="organisation", target_id=target.id)
-    ))  # fmt: skip
+    already = set(
+        db.session.scalars(
+            sa.select(Follow.member_id).filter_by(target_kind="organisation", target_id=target.id)
+        )
+    )
     db.session.execute(
-        sa.delete(Follow).where(Follow.target_kind == "organisation", Follow.target_id == source.id,
-                                Follow.member_id.in_(already))
-    )  # fmt: skip
+        sa.delete(Follow).where(
+            Follow.target_kind == "organisation",
+            Follow.target_id == source.id,
+            Follow.member_id.in_(already),
+        )
+    )
     db.session.execute(
-        sa.update(Follow).where(Follow.target_kind == "organisation", Follow.target_id == source.id)
+        sa.update(Follow)
+        .where(Follow.target_kind == "organisation", Follow.target_id == source.id)
         .values(target_id=target.id)
-    )  # fmt: skip
+    )
 
 
 organisations.register_merge_step(move_organisation)
 
 
+def move_area(source: ExpertiseArea, target: ExpertiseArea) -> None:
+    """Part of merging fields of expertise: themes, wanted competence and follows move over."""
+    affected = set()
+    for table in (initiative_themes, initiative_wanted_competence):
+        users = set(
+            db.session.scalars(sa.select(table.c.initiative_id).where(table.c.area_id == source.id))
+        )
+        having_target = set(
+            db.session.scalars(sa.select(table.c.initiative_id).where(table.c.area_id == target.id))
+        )
+        db.session.execute(
+            sa.delete(table).where(
+                table.c.area_id == source.id, table.c.initiative_id.in_(having_target)
+            )
+        )
+        db.session.execute(
+            sa.update(table).where(table.c.area_id == source.id).values(area_id=target.id)
+        )
+        affected |= users
+    already = set(
+        db.session.scalars(
+            sa.select(Follow.member_id).filter_by(target_kind="theme", target_id=target.id)
+        )
+    )
+    db.session.execute(
+        sa.delete(Follow).where(
+            Follow.target_kind == "theme",
+            Follow.target_id == source.id,
+            Follow.member_id.in_(already),
+        )
+    )
+    db.session.execute(
+        sa.update(Follow)
+        .where(Follow.target_kind == "theme", Follow.target_id == source.id)
+        .values(target_id=target.id)
+    )
+    db.session.expire_all()
+    for initiative in _load(sorted(affected)).values():
+        index_initiative(initiative)
+
+
+expertise.register_area_merge_step(move_area)
+
+
 def export_member_initiatives(member: Member) -> dict:
     """The member's initiatives, updates and follows, for their data export."""
     return {
-        "contact_for": [i.id for i in db.session.scalars(
-            sa.select(Initiative).filter_by(contact_id=member.id))],
-        "updates": [{"initiative_id": u.initiative_id, "body": u.body,
-                     "created_at": u.created_at.isoformat()}
-                    for u in db.session.scalars(sa.select(InitiativeUpdate).filter_by(
-                        author_id=member.id))],
-        "follows": [{"kind": f.target_kind, "id": f.target_id}
-                    for f in db.session.scalars(sa.select(Follow).filter_by(member_id=member.id))],
-    }  # fmt: skip
+        "contact_for": [
+            i.id for i in db.session.scalars(sa.select(Initiative).filter_by(contact_id=member.id))
+        ],
+        "updates": [
+            {
+                "initiative_id": u.initiative_id,
+                "body": u.body,
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in db.session.scalars(sa.select(InitiativeUpdate).filter_by(author_id=member.id))
+        ],
+        "follows": [
+            {"kind": f.target_kind, "id": f.target_id}
+            for f in db.session.scalars(sa.select(Follow).filter_by(member_id=member.id))
+        ],
+    }
 
 
 accounts.register_export_section("initiatives", export_member_initiatives)

@@ -46,8 +46,12 @@ def _lookups() -> dict:
     def municipality(number):
         return next((m for m in organisations.municipalities() if m.number == number), None)
 
-    return {"organisation": organisation, "theme": theme, "municipality": municipality,
-            "kinds": dict(kind_choices())}  # fmt: skip
+    return {
+        "organisation": organisation,
+        "theme": theme,
+        "municipality": municipality,
+        "kinds": dict(kind_choices()),
+    }
 
 
 @bp.get("/initiatives")
@@ -136,12 +140,16 @@ def show(initiative_id: int):
         form=EmptyForm(),
         helpers=services.people_with_competence(initiative),
         similar=services.similar_initiatives(
-            initiative.title, initiative.summary, [a.id for a in initiative.themes],
-            exclude_id=initiative.id, limit=3,
+            initiative.title,
+            initiative.summary,
+            [a.id for a in initiative.themes],
+            exclude_id=initiative.id,
+            limit=3,
         ),
         needs_review=initiative in services.needing_review(current_user)
-        if current_user.is_authenticated else False,
-    )  # fmt: skip
+        if current_user.is_authenticated
+        else False,
+    )
 
 
 @bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])

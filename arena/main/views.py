@@ -33,8 +33,12 @@ def healthz():
 def admin():
     """The admin's overview: what waits for them."""
     require_admin(current_user)
+    from arena.expertise import services as expertise
+
     pending = organisations.list_organisations(approved=False)
-    return render_template("admin/index.html", pending=pending)
+    return render_template(
+        "admin/index.html", pending=pending, proposed_areas=expertise.proposed_areas()
+    )
 
 
 @bp.get("/privacy")

@@ -116,7 +116,7 @@ def _clean(data: dict, current: Organisation | None = None) -> dict:
     }
 
 
-def _unique_slug(name: str) -> str:
+def unique_slug(name: str) -> str:
     base = slugify(name)
     slug, n = base, 2
     while db.session.scalar(sa.select(Organisation.id).filter_by(slug=slug)) is not None:
@@ -127,7 +127,7 @@ def _unique_slug(name: str) -> str:
 def propose_organisation(data: dict) -> Organisation:
     """A new organisation named by a registering member; it waits for approval."""
     fields = _clean(data)
-    org = Organisation(slug=_unique_slug(fields["name"]), approved=False, **fields)
+    org = Organisation(slug=unique_slug(fields["name"]), approved=False, **fields)
     db.session.add(org)
     return org
 
@@ -136,7 +136,7 @@ def create_organisation(actor, data: dict) -> Organisation:
     """An admin adds an approved organisation."""
     require_admin(actor)
     fields = _clean(data)
-    org = Organisation(slug=_unique_slug(fields["name"]), approved=True, **fields)
+    org = Organisation(slug=unique_slug(fields["name"]), approved=True, **fields)
     db.session.add(org)
     db.session.commit()
     return org

@@ -45,11 +45,16 @@ def index(kind: str, object_id: int, fields: list[tuple[str, float]]) -> None:
         db.session.execute(
             sa.insert(SearchEntry),
             [
-                {"kind": kind, "object_id": object_id, "term": term, "term_reversed": term[::-1],
-                 "weight": weight}
+                {
+                    "kind": kind,
+                    "object_id": object_id,
+                    "term": term,
+                    "term_reversed": term[::-1],
+                    "weight": weight,
+                }
                 for term, weight in sorted(weights.items())
             ],
-        )  # fmt: skip
+        )
 
 
 def remove(kind: str, object_id: int) -> None:
@@ -70,22 +75,42 @@ def _matching_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
     term, backwards = SearchEntry.term, SearchEntry.term_reversed
     found: list[str] = []
     if len(q) >= COMPOUND_HEAD_MIN:
-        found += [t for t in db.session.scalars(
-            sa.select(term).distinct().where(
-                SearchEntry.kind == kind, term > q, term < _next_after_prefix(q))
-            .order_by(term).limit(MAX_EXPANSIONS)
-        ) if len(t) - len(q) >= TAIL_MIN]  # fmt: skip
+        found += [
+            t
+            for t in db.session.scalars(
+                sa.select(term)
+                .distinct()
+                .where(SearchEntry.kind == kind, term > q, term < _next_after_prefix(q))
+                .order_by(term)
+                .limit(MAX_EXPANSIONS)
+            )
+            if len(t) - len(q) >= TAIL_MIN
+        ]
     if len(q) >= COMPOUND_TAIL_MIN:
         reversed_q = q[::-1]
-        found += [t for t in db.session.scalars(
-            sa.select(term).distinct().where(
-                SearchEntry.kind == kind, backwards > reversed_q,
-                backwards < _next_after_prefix(reversed_q))
-            .order_by(term).limit(MAX_EXPANSIONS)
-        ) if len(t) - len(q) >= HEAD_MIN]  # fmt: skip
+        found += [
+            t
+            for t in db.session.scalars(
+                sa.select(term)
+                .distinct()
+                .where(
+                    SearchEntry.kind == kind,
+                    backwards > reversed_q,
+                    backwards < _next_after_prefix(reversed_q),
+                )
+                .order_by(term)
+                .limit(MAX_EXPANSIONS)
+            )
+            if len(t) - len(q) >= HEAD_MIN
+        ]
     for t in found:
         matches.setdefault(t, COMPOUND)
     return matches
+
+
+def expanded_terms(kind: str, query: str) -> set[str]:
+    """Every index term that counts as some word of the query (for showing what matched)."""
+    return {t for word in text.parse_query(query) for t in _matching_terms(kind, word)}
 
 
 def ranked(kind: str, query: str) -> sa.Subquery | None:
@@ -95,11 +120,14 @@ def ranked(kind: str, query: str) -> sa.Subquery | None:
     best field weight times match quality. Order by matched, then score (both descending)."""
     words = text.parse_query(query)
     wanted = [
-        sa.select(sa.literal(term, sa.String).label("term"), sa.literal(n).label("word"),
-                  sa.literal(quality).label("quality"))
+        sa.select(
+            sa.literal(term, sa.String).label("term"),
+            sa.literal(n).label("word"),
+            sa.literal(quality).label("quality"),
+        )
         for n, word in enumerate(words)
         for term, quality in sorted(_matching_terms(kind, word).items())
-    ]  # fmt: skip
+    ]
     if not wanted:
         return None
     wanted_terms = sa.union_all(*wanted).subquery("wanted")

@@ -109,14 +109,32 @@ def live_server(tmp_path_factory, live_mail):
         (ADMIN_EMAIL, "Admin Testesen", "Vestfold og Telemark fylkeskommune", ["--admin"]),
     ]:
         command = ["create-user", email, "--name", name, "--organisation", org, *extra]
-        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True,
-                       input=TEST_PASSWORD + "\n", text=True)  # fmt: skip
+        subprocess.run(
+            flask + command,
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            input=TEST_PASSWORD + "\n",
+            text=True,
+        )
     log = (tmp_path_factory.getbasetemp() / "gunicorn.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "wsgi:app"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -145,10 +163,16 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": shutil.which("chromium") or CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"],
-    }  # fmt: skip
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -169,14 +193,16 @@ def _storage_state(browser, base_url, email, path) -> str:
 @pytest.fixture(scope="session")
 def member_state(browser, live_server, tmp_path_factory):
     """A signed-in session of the test member, made once (login is rate limited)."""
-    return _storage_state(browser, live_server, MEMBER_EMAIL,
-                          tmp_path_factory.mktemp("state") / "member.json")  # fmt: skip
+    return _storage_state(
+        browser, live_server, MEMBER_EMAIL, tmp_path_factory.mktemp("state") / "member.json"
+    )
 
 
 @pytest.fixture(scope="session")
 def admin_state(browser, live_server, tmp_path_factory):
-    return _storage_state(browser, live_server, ADMIN_EMAIL,
-                          tmp_path_factory.mktemp("state") / "admin.json")  # fmt: skip
+    return _storage_state(
+        browser, live_server, ADMIN_EMAIL, tmp_path_factory.mktemp("state") / "admin.json"
+    )
 
 
 @pytest.fixture

@@ -6,22 +6,46 @@ from werkzeug.exceptions import NotFound
 from .conftest import LANGUAGES, MEMBER_EMAIL, assert_accessible, assert_reflows
 
 ANONYMOUS_PAGES = [
-    "/", "/declaration", "/ambassadors", "/ambassadors?q=ingen+treff+her&kind=akademia",
-    "/organisations", "/organisations?kind=kommune", "/organisations/skien-kommune",
-    "/auth/login", "/auth/register", "/auth/forgot", "/auth/reset/ugyldig-lenke",
-    "/privacy", "/accessibility", "/finnes-ikke",
-    "/initiatives", "/initiatives?q=klimatilpasningen&status=ongoing&status=planned",
-    "/initiatives?theme=finnes-ikke", "/initiatives/1", "/areas/klimatilpasning",
-]  # fmt: skip
+    "/",
+    "/declaration",
+    "/ambassadors",
+    "/ambassadors?q=ingen+treff+her&kind=akademia",
+    "/organisations",
+    "/organisations?kind=kommune",
+    "/organisations/skien-kommune",
+    "/auth/login",
+    "/auth/register",
+    "/auth/forgot",
+    "/auth/reset/ugyldig-lenke",
+    "/privacy",
+    "/accessibility",
+    "/finnes-ikke",
+    "/initiatives",
+    "/initiatives?q=klimatilpasningen&status=ongoing&status=planned",
+    "/initiatives?theme=finnes-ikke",
+    "/initiatives/1",
+    "/areas/klimatilpasning",
+]
 MEMBER_PAGES = [
-    "/profile", "/profile/tokens", "/profile/delete", "/members/{member_id}", "/declaration",
-    "/organisations/skien-kommune", "/initiatives/new", "/overview", "/initiatives/1",
-]  # fmt: skip
+    "/profile",
+    "/profile/tokens",
+    "/profile/delete",
+    "/members/{member_id}",
+    "/declaration",
+    "/organisations/skien-kommune",
+    "/initiatives/new",
+    "/overview",
+    "/initiatives/1",
+]
 ADMIN_PAGES = [
-    "/admin", "/admin/members", "/admin/organisations", "/admin/organisations/new",
-    "/admin/organisations/skien-kommune/edit", "/admin/organisations/skien-kommune/merge",
+    "/admin",
+    "/admin/members",
+    "/admin/organisations",
+    "/admin/organisations/new",
+    "/admin/organisations/skien-kommune/edit",
+    "/admin/organisations/skien-kommune/merge",
     "/initiatives/1/edit",
-]  # fmt: skip
+]
 #: Pages that are not HTML for people: machine endpoints and downloads.
 NOT_PAGES = {"static", "main.healthz", "accounts.export_data", "initiatives.feed"}
 

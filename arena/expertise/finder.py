@@ -1,0 +1,170 @@
+"""«Finn en kollega»: the best people in other organisations for what you need (rule 8)."""
+
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from arena import text
+from arena.accounts.models import Member
+from arena.expertise.models import ExpertiseArea, MemberExpertise
+from arena.extensions import db
+from arena.organisations.models import Organisation
+from arena.search import services as search
+
+MAX_LIMIT = 100
+WEAK_RESULTS = 3
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass
+class ExpertQuery:
+    text: str = ""
+    organisation_kind: str | None = None
+    municipality_id: int | None = None
+    level_min: int = 1
+    include_own_organisation: bool = False
+    limit: int = 20
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text.strip() and not self.organisation_kind and not self.municipality_id
+
+
+@dataclass
+class ExpertResult:
+    member: Member
+    #: Matching fields of expertise with the member's level, highest first.
+    areas: list[tuple[ExpertiseArea, int]]
+    #: The sentence of «spør meg om» that matched, if any.
+    sentence: str | None
+    matched: int = 0
+    score: int = 0
+
+
+@dataclass
+class ExpertAnswer:
+    results: list[ExpertResult]
+    #: Fields of expertise related to the query, offered when results are few or none.
+    related_areas: list[ExpertiseArea] = field(default_factory=list)
+    #: Single words of a several-word query, to broaden a search that found little.
+    broader: list[str] = field(default_factory=list)
+
+
+def matching_area_ids(query: str) -> list[int]:
+    return [hit.object_id for hit in search.search("area", query, limit=200)]
+
+
+def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
+    """Members who know about what is asked, best first; own organisation left out by default."""
+    limit = min(max(wanted.limit, 1), MAX_LIMIT)
+    conditions = [Member.active]
+    if actor is not None and not wanted.include_own_organisation:
+        conditions.append(Member.organisation_id != actor.organisation_id)
+    if wanted.organisation_kind or wanted.municipality_id:
+        organisations = sa.select(Organisation.id)
+        if wanted.organisation_kind:
+            organisations = organisations.where(Organisation.kind == wanted.organisation_kind)
+        if wanted.municipality_id:
+            organisations = organisations.where(
+                Organisation.municipality_id == wanted.municipality_id
+            )
+        conditions.append(Member.organisation_id.in_(organisations))
+    has_text = bool(text.parse_query(wanted.text))
+    area_ids = matching_area_ids(wanted.text) if has_text else None
+    expertise = sa.select(MemberExpertise.member_id).where(
+        MemberExpertise.level >= wanted.level_min
+    )
+    if area_ids is not None and wanted.level_min > 1:
+        expertise = expertise.where(MemberExpertise.area_id.in_(area_ids or [-1]))
+    if wanted.level_min > 1 or not has_text:
+        conditions.append(Member.id.in_(expertise))
+
+    if has_text:
+        ranking = search.ranked("member", wanted.text)
+        rows = db.session.execute(
+            sa.select(Member.id, ranking.c.matched, ranking.c.score)
+            .join(ranking, ranking.c.object_id == Member.id)
+            .where(*conditions)
+            .order_by(*search.best_first(ranking, Member.id))
+            .limit(limit)
+        ).all()
+    elif wanted.is_empty:
+        rows = []
+    else:
+        top_level = (
+            sa.select(sa.func.max(MemberExpertise.level))
+            .where(MemberExpertise.member_id == Member.id)
+            .scalar_subquery()
+        )
+        rows = db.session.execute(
+            sa.select(Member.id, sa.literal(0), sa.literal(0))
+            .where(*conditions)
+            .order_by(top_level.desc(), Member.name, Member.id)
+            .limit(limit)
+        ).all()
+    results = _results(rows, wanted.text if has_text else "", area_ids)
+    answer = ExpertAnswer(results)
+    if has_text and len(results) < WEAK_RESULTS:
+        answer.related_areas = _related_areas(wanted.text, area_ids or [])
+        words = [w.text for w in text.parse_query(wanted.text)]
+        answer.broader = words if len(words) > 1 else []
+    return answer
+
+
+def _results(rows, query: str, area_ids: list[int] | None) -> list[ExpertResult]:
+    ids = [row[0] for row in rows]
+    if not ids:
+        return []
+    members = {
+        m.id: m
+        for m in db.session.scalars(
+            sa.select(Member).where(Member.id.in_(ids)).options(selectinload(Member.organisation))
+        )
+    }
+    entries: dict[int, list[MemberExpertise]] = {i: [] for i in ids}
+    for entry in db.session.scalars(
+        sa.select(MemberExpertise)
+        .where(MemberExpertise.member_id.in_(ids))
+        .options(selectinload(MemberExpertise.area))
+    ):
+        entries[entry.member_id].append(entry)
+    terms = search.expanded_terms("member", query) if query else set()
+    wanted_areas = set(area_ids or [])
+    results = []
+    for member_id, matched, score in rows:
+        own = sorted(entries[member_id], key=lambda e: (-e.level, e.area.name))
+        shown = [e for e in own if e.area_id in wanted_areas] if query else own
+        member = members[member_id]
+        results.append(
+            ExpertResult(
+                member=member,
+                areas=[(e.area, e.level) for e in shown],
+                sentence=_matching_sentence(member.ask_me_about, terms),
+                matched=matched,
+                score=score,
+            )
+        )
+    return results
+
+
+def _matching_sentence(ask_me_about: str, terms: set[str]) -> str | None:
+    if not terms or not ask_me_about:
+        return None
+    for sentence in _SENTENCE_END.split(ask_me_about):
+        if text.index_terms(sentence) & terms:
+            return sentence.strip()
+    return None
+
+
+def _related_areas(query: str, area_ids: list[int]) -> list[ExpertiseArea]:
+    """Areas the query points at, and areas that share a word with them (broader or related)."""
+    found = list(db.session.scalars(sa.select(ExpertiseArea).where(ExpertiseArea.id.in_(area_ids))))
+    words = {t for a in found for t in text.terms(a.name)} | {
+        w.term for w in text.parse_query(query)
+    }
+    for area in db.session.scalars(sa.select(ExpertiseArea).order_by(ExpertiseArea.name)):
+        if area not in found and words & set(text.terms(area.name)):
+            found.append(area)
+    return found[:8]
