@@ -162,7 +162,7 @@ def profile():
     return render_profile(form=form)
 
 
-def render_profile(form=None, password_form=None, add_form=None, suggestions=()):
+def render_profile(form=None, password_form=None, add_form=None, suggestions=(), unresolved=False):
     """The profile page with whichever of its forms carries errors."""
     from arena.expertise import services as expertise  # expertise builds on accounts
     from arena.expertise.forms import AddExpertiseForm, EditExpertiseForm, level_labels
@@ -181,6 +181,7 @@ def render_profile(form=None, password_form=None, add_form=None, suggestions=())
         password_form=password_form or ChangePasswordForm(prefix="pw"),
         add_form=add_form or AddExpertiseForm(formdata=None),
         suggestions=suggestions,
+        unresolved=unresolved,
         entries=entries,
         edit_forms=edit_forms,
         levels=level_labels(),

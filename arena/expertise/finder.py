@@ -28,8 +28,13 @@ class ExpertQuery:
     limit: int = 20
 
     @property
+    def has_words(self) -> bool:
+        """Whether the text has anything to search for (not only punctuation or emoji)."""
+        return bool(text.parse_query(self.text))
+
+    @property
     def is_empty(self) -> bool:
-        return not self.text.strip() and not self.organisation_kind and not self.municipality_id
+        return not self.has_words and not self.organisation_kind and not self.municipality_id
 
 
 @dataclass
@@ -71,7 +76,7 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
                 Organisation.municipality_id == wanted.municipality_id
             )
         conditions.append(Member.organisation_id.in_(organisations))
-    has_text = bool(text.parse_query(wanted.text))
+    has_text = wanted.has_words
     area_ids = matching_area_ids(wanted.text) if has_text else None
     expertise = sa.select(MemberExpertise.member_id).where(
         MemberExpertise.level >= wanted.level_min

@@ -63,7 +63,7 @@ def add_expertise():
         else:
             area, suggestions = services.resolve_area(current_user, form.area.data)
         if area is None:
-            return _profile_with(add_form=form, suggestions=suggestions)
+            return _profile_with(add_form=form, suggestions=suggestions, unresolved=True)
         services.set_expertise(current_user, current_user, area, form.level.data, form.note.data)
     except ValidationFailed as failure:
         show_service_errors(form, failure)

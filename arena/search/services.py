@@ -18,8 +18,11 @@ HEAD_MIN = 3
 #: ... and the start of one («klima» in «klimatilpasning») when the tail left is long enough.
 COMPOUND_HEAD_MIN = 4
 TAIL_MIN = 3
-#: How much a match counts, in tenths: the term itself or a synonym, or only a compound part.
-EXACT, COMPOUND = 10, 6
+#: How much a match counts, in tenths: the term itself or a synonym; another inflection the
+#: stemmer did not unify («hydrogen»/«hydrogenet»: stems differing by at most INFLECTION_SLACK
+#: letters at the end); or only a compound part.
+EXACT, INFLECTION, COMPOUND = 10, 9, 6
+INFLECTION_SLACK = 3
 #: At most this many compound terms count for one query word (the commonest are kept).
 MAX_EXPANSIONS = 60
 
@@ -75,17 +78,22 @@ def _matching_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
     term, backwards = SearchEntry.term, SearchEntry.term_reversed
     found: list[str] = []
     if len(q) >= COMPOUND_HEAD_MIN:
-        found += [
-            t
-            for t in db.session.scalars(
-                sa.select(term)
-                .distinct()
-                .where(SearchEntry.kind == kind, term > q, term < _next_after_prefix(q))
-                .order_by(term)
-                .limit(MAX_EXPANSIONS)
-            )
-            if len(t) - len(q) >= TAIL_MIN
-        ]
+        shorter = [q[:k] for k in range(max(COMPOUND_HEAD_MIN, len(q) - INFLECTION_SLACK), len(q))]
+        for t in db.session.scalars(
+            sa.select(term).distinct().where(SearchEntry.kind == kind, term.in_(shorter))
+        ):
+            matches.setdefault(t, INFLECTION)
+        for t in db.session.scalars(
+            sa.select(term)
+            .distinct()
+            .where(SearchEntry.kind == kind, term > q, term < _next_after_prefix(q))
+            .order_by(term)
+            .limit(MAX_EXPANSIONS)
+        ):
+            if len(t) - len(q) >= TAIL_MIN:
+                found.append(t)
+            else:
+                matches.setdefault(t, INFLECTION)
     if len(q) >= COMPOUND_TAIL_MIN:
         reversed_q = q[::-1]
         found += [
