@@ -36,6 +36,12 @@ MEMBER_PAGES = [
     "/initiatives/new",
     "/overview",
     "/initiatives/1",
+    "/experts",
+    "/experts?q=klimatilpasningen",
+    "/experts?q=skogbrann+klima",
+    "/members/1/contact",
+    "/profile/contact-requests",
+    "/areas/klimatilpasning",
 ]
 ADMIN_PAGES = [
     "/admin",
@@ -45,6 +51,10 @@ ADMIN_PAGES = [
     "/admin/organisations/skien-kommune/edit",
     "/admin/organisations/skien-kommune/merge",
     "/initiatives/1/edit",
+    "/admin/areas",
+    "/admin/areas/hydrogen/edit",
+    "/admin/areas/hydrogen/merge",
+    "/admin/import",
 ]
 #: Pages that are not HTML for people: machine endpoints and downloads.
 NOT_PAGES = {"static", "main.healthz", "accounts.export_data", "initiatives.feed"}

@@ -1,0 +1,55 @@
+"""Rule 8 in Chromium: add expertise -> a member of another organisation finds you with an
+inflected query -> sends a contact request -> you receive the email (real SMTP server)."""
+
+import pytest
+
+from .conftest import ADMIN_EMAIL, LANGUAGES, MEMBER_EMAIL, assert_accessible
+
+
+def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail):
+    inbox, _port = live_mail
+    before = len(inbox.messages)
+
+    member_page.goto("/profile")
+    member_page.fill("#area", "hydrogen")
+    member_page.select_option("#level", "3")
+    member_page.fill("#note", "Fyllestasjoner for tungtransport")
+    member_page.get_by_role("button", name="Legg til", exact=True).click()
+    assert (
+        member_page.locator(".expertise-edit-list").get_by_role("link", name="Hydrogen").count()
+        == 1
+    )
+    assert_accessible(member_page)
+
+    # The admin works for the county authority, another organisation than Skien kommune.
+    admin_page.goto("/experts?q=hydrogenet")
+    result = admin_page.locator(".expert").filter(has_text="Nettleser Testesen")
+    assert result.count() == 1
+    assert "Hydrogen: Ekspert" in result.inner_text()
+    assert_accessible(admin_page)
+    result.get_by_role("link", name="Ta kontakt").click()
+    admin_page.fill("#subject", "Hydrogen i Grenland")
+    admin_page.fill("#message", "Kan vi ta en prat om fyllestasjoner?")
+    assert_accessible(admin_page)
+    admin_page.click("main button[type=submit]")
+    assert "Meldingen er sendt" in admin_page.locator(".ds-alert").first.inner_text()
+
+    mails = inbox.messages[before:]
+    assert len(mails) == 1
+    mail = mails[0]
+    assert mail["To"] == MEMBER_EMAIL and ADMIN_EMAIL in mail["Reply-To"]
+    assert "Kan vi ta en prat om fyllestasjoner?" in mail.get_body().get_content()
+
+    member_page.goto("/profile/contact-requests")
+    assert member_page.get_by_role("heading", name="Hydrogen i Grenland").count() == 1
+    member_page.click("text=Merk som besvart")
+    assert member_page.locator(".ds-tag", has_text="Besvart").count() >= 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_expertise_suggestions_are_accessible(member_page, lang):
+    member_page.goto(f"/profile?lang={lang}")
+    member_page.fill("#area", "planlegging")
+    member_page.click("#expertise-heading ~ form.stack button[type=submit]")
+    assert member_page.locator(".suggestion-list").count() == 1
+    assert_accessible(member_page)
