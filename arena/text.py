@@ -10,7 +10,7 @@ Compound parts are matched when searching (see arena.search): «planlegging» fi
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import snowballstemmer
@@ -99,10 +99,11 @@ def group_terms(sequence: list[str]) -> list[tuple[int, int, str]]:
     return found
 
 
-def index_terms(text: str) -> set[str]:
+@lru_cache(maxsize=20_000)
+def index_terms(text: str) -> frozenset[str]:
     """All terms a document text is found by: its own terms plus its synonym groups."""
     sequence = terms(text)
-    return set(sequence) | {group for _start, _end, group in group_terms(sequence)}
+    return frozenset(sequence) | {group for _start, _end, group in group_terms(sequence)}
 
 
 @dataclass

@@ -137,7 +137,7 @@ def language_url(lang: str) -> str:
 def forget_request_state(_exc=None) -> None:
     """Per-request values (signed-in member, language, headers) never outlive their request,
     even where one app context serves several requests (tests, CLI)."""
-    for key in ("_login_user", "_flask_babel", "no_store"):
+    for key in ("_login_user", "_flask_babel", "no_store", "_search_terms"):
         g.pop(key, None)
 
 

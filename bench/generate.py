@@ -75,6 +75,7 @@ def generate_initiatives(count: int, seed: int = 7) -> None:
     from arena.initiatives import models
     from arena.organisations.models import Municipality, Organisation
     from arena.search.models import SearchEntry
+    from arena.search.services import remember_terms
 
     rng = random.Random(seed)
     orgs = list(db.session.scalars(sa.select(Organisation.id)))
@@ -138,6 +139,7 @@ def generate_initiatives(count: int, seed: int = 7) -> None:
             if values:
                 db.session.execute(table.insert(), values)
         db.session.execute(sa.insert(SearchEntry), entries)
+        remember_terms("initiative", {e["term"] for e in entries})
         db.session.commit()
     # Fresh statistics for the query planner, as autovacuum would have made after a bulk load.
     db.session.execute(sa.text("ANALYZE"))
@@ -192,3 +194,73 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+FIRST_NAMES = ["Ingrid", "Ola", "Kari", "Lars", "Marit", "Knut", "Sigrid", "Eirik", "Astrid", "Håkon",
+               "Silje", "Torbjørn", "Ragnhild", "Øyvind", "Hanne", "Gunnar", "Åse", "Sindre", "Liv",
+               "Bjørn", "Mette", "Vegard", "Tone", "Jørgen", "Solveig", "Anders", "Guro", "Magnus"]
+LAST_NAMES = ["Haugen", "Bakke", "Lie", "Dahl", "Solberg", "Kittelsen", "Aasland", "Nygård", "Tveit",
+              "Fjeld", "Bø", "Strand", "Moen", "Grønland", "Sæther", "Vik", "Holte", "Aamodt"]
+JOB_TITLES = ["Rådgiver", "Seniorrådgiver", "Prosjektleder", "Arealplanlegger", "Næringssjef",
+              "Forsker", "Forretningsutvikler", "Spesialrådgiver klima", "Innkjøpsrådgiver",
+              "Folkehelsekoordinator", "Digitaliseringsleder", "Kommuneplanlegger"]
+ASK_PHRASES = ["overvann i sentrum", "reguleringsplaner", "anbudsprosesser", "KI i saksbehandling",
+               "medvirkning med ungdom", "Interreg-søknader", "hydrogen til tungtransport",
+               "helårsturisme", "levekårsundersøkelser", "digitale byggesaker", "ROS-analyser",
+               "grønn omstilling i industrien", "etablererveiledning", "sirkulære byggeplasser"]
+
+
+def generate_members(count: int, organisations: int, expertise_per_member: int = 4, seed: int = 11) -> None:
+    """Adds organisations and `count` members with expertise entries and their search index."""
+    from arena.accounts.models import Member
+    from arena.expertise.models import MemberExpertise
+    from arena.expertise.services import all_areas, member_fields
+    from arena.extensions import db
+    from arena.organisations.models import ORGANISATION_KINDS, Municipality, Organisation
+    from arena.search.models import SearchEntry
+    from arena.search.services import entries_for, remember_terms
+
+    rng = random.Random(seed)
+    places = list(db.session.scalars(sa.select(Municipality.id)))
+    first_org = (db.session.scalar(sa.select(sa.func.max(Organisation.id))) or 0) + 1
+    db.session.execute(sa.insert(Organisation), [
+        {"id": first_org + n, "name": f"Organisasjon {first_org + n}", "slug": f"org-{first_org + n}",
+         "kind": rng.choice(ORGANISATION_KINDS), "municipality_id": rng.choice(places),
+         "approved": True, "created_at": _now(), "updated_at": _now()}
+        for n in range(organisations)
+    ])
+    areas = all_areas()
+    first_member = (db.session.scalar(sa.select(sa.func.max(Member.id))) or 0) + 1
+    batch = 2000
+    for offset in range(0, count, batch):
+        members, expertise, entries = [], [], []
+        for n in range(offset, min(offset + batch, count)):
+            member_id = first_member + n
+            title = rng.choice(JOB_TITLES)
+            ask = "Spør meg om " + " og ".join(rng.sample(ASK_PHRASES, 2)) + "."
+            members.append({
+                "id": member_id, "email": f"m{member_id}@bench.example", "password_hash": "!",
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", "title": title,
+                "phone": "", "bio": "", "ask_me_about": ask,
+                "organisation_id": first_org + rng.randrange(organisations), "is_admin": False,
+                "active": True, "session_key": f"{member_id:032x}", "created_at": _now(),
+                "updated_at": _now(), "profile_reviewed_at": _now(),
+            })
+            chosen = [(a, rng.choice([1, 2, 2, 3, 3]), "")
+                      for a in rng.sample(areas, k=rng.randint(2, 2 * expertise_per_member - 2))]
+            expertise += [{"member_id": member_id, "area_id": a.id, "level": level, "note": ""}
+                          for a, level, _note in chosen]
+            entries += entries_for("member", member_id, member_fields(title, ask, "", chosen))
+        db.session.execute(sa.insert(Member), members)
+        db.session.execute(sa.insert(MemberExpertise), expertise)
+        db.session.execute(sa.insert(SearchEntry), entries)
+        remember_terms("member", {e["term"] for e in entries})
+        db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+
+
+def _now():
+    from arena.dates import utcnow
+
+    return utcnow()

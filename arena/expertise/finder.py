@@ -87,7 +87,7 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
         conditions.append(Member.id.in_(expertise))
 
     if has_text:
-        ranking = search.ranked("member", wanted.text)
+        ranking = search.ranked("member", wanted.text, strongest=max(3 * limit, 60))
         rows = db.session.execute(
             sa.select(Member.id, ranking.c.matched, ranking.c.score)
             .join(ranking, ranking.c.object_id == Member.id)

@@ -113,6 +113,7 @@ def check(content: bytes) -> ImportReport:
     municipalities |= {m.number_2020: m for m in list(municipalities.values()) if m.number_2020}
     existing_emails = set(db.session.scalars(sa.select(Member.email)))
     seen: dict[str, int] = {}
+    known_areas = expertise.areas_by_name()
     new_orgs: dict[str, tuple[str, str]] = {}
     new_areas: dict[str, str] = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -159,7 +160,7 @@ def check(content: bytes) -> ImportReport:
         for area_name, _level in wanted:
             if len(area_name) > 100:
                 problems.append(_("fagområdet «%(name)s…» er for langt", name=area_name[:30]))
-            elif expertise.find_area_by_name(area_name) is None:
+            elif expertise.name_key(area_name) not in known_areas:
                 new_areas.setdefault(area_name.casefold(), area_name)
         if problems:
             report.errors.append((number, "; ".join(problems)))
@@ -211,22 +212,27 @@ def _apply(report: ImportReport) -> None:
         db.session.add(org)
         db.session.flush()
         orgs[key] = org
-    areas: dict[str, ExpertiseArea] = {}
+    areas = expertise.areas_by_name()
 
     def area_for(name: str) -> ExpertiseArea:
-        key = name.casefold()
+        key = expertise.name_key(name)
         if key not in areas:
-            area = expertise.find_area_by_name(name)
-            if area is None:
-                area = expertise.propose_area(None, name)
-                area.approved = True
-            areas[key] = area
+            areas[key] = expertise.propose_area(None, name)
+            areas[key].approved = True
         return areas[key]
 
     members = {
         m.email: m
         for m in db.session.scalars(
             sa.select(Member).where(Member.email.in_([line.email for line in report.lines]))
+        )
+    }
+    existing = {
+        (member_id, area_id): level
+        for member_id, area_id, level in db.session.execute(
+            sa.select(
+                MemberExpertise.member_id, MemberExpertise.area_id, MemberExpertise.level
+            ).where(MemberExpertise.member_id.in_([m.id for m in members.values()]))
         )
     }
     for line in report.lines:
@@ -241,14 +247,20 @@ def _apply(report: ImportReport) -> None:
             member.title = line.title
         if line.ask_me_about:
             member.ask_me_about = line.ask_me_about
-        db.session.flush()
+        members[line.email] = member
+    db.session.flush()
+    for line in report.lines:
+        member = members[line.email]
         for area_name, level in line.expertise:
             area = area_for(area_name)
-            entry = db.session.get(MemberExpertise, (member.id, area.id))
-            if entry is None:
-                db.session.add(MemberExpertise(member_id=member.id, area_id=area.id, level=level))
+            if (member.id, area.id) in existing:
+                db.session.execute(
+                    sa.update(MemberExpertise)
+                    .filter_by(member_id=member.id, area_id=area.id)
+                    .values(level=level)
+                )
             else:
-                entry.level = level
-        db.session.flush()
-        expertise.index_member(member)
-    db.session.commit()
+                db.session.add(MemberExpertise(member_id=member.id, area_id=area.id, level=level))
+                existing[(member.id, area.id)] = level
+    db.session.flush()
+    expertise.reindex_members([m.id for m in members.values()])

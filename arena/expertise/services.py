@@ -58,6 +58,21 @@ def _same_name(a: str, b: str) -> bool:
     return text.fold(" ".join(text.words(a))) == text.fold(" ".join(text.words(b)))
 
 
+def name_key(name: str) -> str:
+    """How area names compare: ignoring case, spacing, punctuation and æøå spelling."""
+    return text.fold(" ".join(text.words(name)))
+
+
+def areas_by_name() -> dict[str, ExpertiseArea]:
+    """Every area under its bokmål and nynorsk name keys (for matching many names at once)."""
+    lookup = {}
+    for area in all_areas():
+        lookup[name_key(area.name)] = area
+        if area.name_nn:
+            lookup.setdefault(name_key(area.name_nn), area)
+    return lookup
+
+
 def find_area_by_name(name: str) -> ExpertiseArea | None:
     """An area called this (in either language form), ignoring case and æøå spelling."""
     for area in all_areas():
@@ -117,19 +132,21 @@ def expertise_of(member) -> list[MemberExpertise]:
     )
 
 
+def member_fields(title: str, ask_me_about: str, bio: str, entries) -> list[tuple[str, float]]:
+    """What a member is found by, with weights: entries are (area, level, note)."""
+    fields = []
+    for area, level, note in entries:
+        fields.append((f"{area.name} {area.name_nn} {area.synonyms}", AREA_WEIGHT[level]))
+        fields.append((note, NOTE_WEIGHT))
+    return fields + [(title, TITLE_WEIGHT), (ask_me_about, ASK_WEIGHT), (bio, BIO_WEIGHT)]
+
+
 def index_member(member) -> None:
     """(Re)indexes what a member is found by in «Finn en kollega»; the caller commits."""
-    fields = []
-    for entry in expertise_of(member):
-        area = entry.area
-        fields.append((f"{area.name} {area.name_nn} {area.synonyms}", AREA_WEIGHT[entry.level]))
-        fields.append((entry.note, NOTE_WEIGHT))
-    fields += [
-        (member.title, TITLE_WEIGHT),
-        (member.ask_me_about, ASK_WEIGHT),
-        (member.bio, BIO_WEIGHT),
-    ]
-    search.index("member", member.id, fields)
+    entries = [(e.area, e.level, e.note) for e in expertise_of(member)]
+    search.index(
+        "member", member.id, member_fields(member.title, member.ask_me_about, member.bio, entries)
+    )
 
 
 def _check_level(level) -> int:
@@ -236,14 +253,29 @@ def people_by_level(area) -> dict[int, list[tuple]]:
     return grouped
 
 
-def reindex_members() -> int:
-    """Rebuilds the colleague finder's index of every member."""
-    count = 0
-    for member in db.session.scalars(sa.select(Member).order_by(Member.id)):
-        index_member(member)
-        count += 1
-        if count % 1000 == 0:
-            db.session.commit()
+def reindex_members(member_ids: list[int] | None = None) -> int:
+    """Rebuilds the colleague finder's index of every member (or of these), in bulk."""
+    areas = {a.id: a for a in all_areas()}
+    expertise_rows = sa.select(
+        MemberExpertise.member_id,
+        MemberExpertise.area_id,
+        MemberExpertise.level,
+        MemberExpertise.note,
+    )
+    members = sa.select(Member.id, Member.title, Member.ask_me_about, Member.bio).order_by(
+        Member.id
+    )
+    if member_ids is not None:
+        expertise_rows = expertise_rows.where(MemberExpertise.member_id.in_(member_ids))
+        members = members.where(Member.id.in_(member_ids))
+    entries: dict[int, list] = {}
+    for member_id, area_id, level, note in db.session.execute(expertise_rows):
+        entries.setdefault(member_id, []).append((areas[area_id], level, note))
+    documents = (
+        (member_id, member_fields(title, ask, bio, entries.get(member_id, [])))
+        for member_id, title, ask, bio in db.session.execute(members).all()
+    )
+    count = search.index_many("member", documents)
     db.session.commit()
     return count
 

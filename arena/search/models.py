@@ -26,9 +26,24 @@ class SearchEntry(db.Model):
     weight: Mapped[int]
 
     __table_args__ = (
-        sa.Index("ix_search_entries_kind_term", "kind", "term"),
+        # Also serves «the strongest postings of a term first» without sorting.
+        sa.Index("ix_search_entries_kind_term", "kind", "term", "weight", "object_id"),
         sa.Index("ix_search_entries_kind_term_reversed", "kind", "term_reversed"),
     )
 
     def __repr__(self) -> str:
         return f"<SearchEntry {self.kind}:{self.object_id} {self.term}={self.weight}>"
+
+
+class SearchTerm(db.Model):
+    """The vocabulary of an index: each distinct term once, for fast prefix and suffix lookups.
+
+    Terms are added as objects are indexed and never removed (a stale term matches nothing)."""
+
+    __tablename__ = "search_terms"
+
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    term: Mapped[str] = mapped_column(TermString, primary_key=True)
+    term_reversed: Mapped[str] = mapped_column(TermString)
+
+    __table_args__ = (sa.Index("ix_search_terms_kind_term_reversed", "kind", "term_reversed"),)

@@ -5,10 +5,11 @@ arena.text."""
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from arena import text
 from arena.extensions import db
-from arena.search.models import SearchEntry
+from arena.search.models import SearchEntry, SearchTerm
 
 MAX_TERM_LENGTH = 64
 #: A query term matches the tail of a compound («planlegging» in «arealplanlegging») when it
@@ -36,28 +37,78 @@ def weight_of(field_weight: float) -> int:
 TOP_WEIGHT = weight_of(3.0)
 
 
-def index(kind: str, object_id: int, fields: list[tuple[str, float]]) -> None:
-    """(Re)indexes one object from its texts and their weights; the caller commits."""
+def entries_for(kind: str, object_id: int, fields: list[tuple[str, float]]) -> list[dict]:
+    """The index rows of one object: each term once, with the weight of its best field."""
     weights: dict[str, int] = {}
     for content, field_weight in fields:
         for term in text.index_terms(content):
             if len(term) <= MAX_TERM_LENGTH:
                 weights[term] = max(weight_of(field_weight), weights.get(term, 0))
+    return [
+        {
+            "kind": kind,
+            "object_id": object_id,
+            "term": term,
+            "term_reversed": term[::-1],
+            "weight": weight,
+        }
+        for term, weight in sorted(weights.items())
+    ]
+
+
+def index(kind: str, object_id: int, fields: list[tuple[str, float]]) -> None:
+    """(Re)indexes one object from its texts and their weights; the caller commits."""
     remove(kind, object_id)
-    if weights:
-        db.session.execute(
-            sa.insert(SearchEntry),
-            [
-                {
-                    "kind": kind,
-                    "object_id": object_id,
-                    "term": term,
-                    "term_reversed": term[::-1],
-                    "weight": weight,
-                }
-                for term, weight in sorted(weights.items())
-            ],
+    rows = entries_for(kind, object_id, fields)
+    if rows:
+        db.session.execute(sa.insert(SearchEntry), rows)
+        remember_terms(kind, {row["term"] for row in rows})
+
+
+def remember_terms(kind: str, terms: set[str]) -> None:
+    """Adds new terms to the index's vocabulary (those it has are left alone)."""
+    if not terms:
+        return
+    known = set()
+    ordered = sorted(terms)
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start : start + 5000]
+        known |= set(
+            db.session.scalars(
+                sa.select(SearchTerm.term).where(
+                    SearchTerm.kind == kind, SearchTerm.term.in_(chunk)
+                )
+            )
         )
+    new = [{"kind": kind, "term": t, "term_reversed": t[::-1]} for t in ordered if t not in known]
+    if new:
+        db.session.execute(sa.insert(SearchTerm), new)
+
+
+def index_many(kind: str, documents, batch: int = 20_000) -> int:
+    """Replaces the index rows of many objects at once: documents yields (id, fields)."""
+    ids, rows, count = [], [], 0
+    for object_id, fields in documents:
+        ids.append(object_id)
+        rows += entries_for(kind, object_id, fields)
+        count += 1
+        if len(rows) >= batch:
+            _replace(kind, ids, rows)
+            ids, rows = [], []
+    _replace(kind, ids, rows)
+    return count
+
+
+def _replace(kind: str, ids: list[int], rows: list[dict]) -> None:
+    remember_terms(kind, {row["term"] for row in rows})
+    for start in range(0, len(ids), 5000):
+        db.session.execute(
+            sa.delete(SearchEntry).where(
+                SearchEntry.kind == kind, SearchEntry.object_id.in_(ids[start : start + 5000])
+            )
+        )
+    if rows:
+        db.session.execute(sa.insert(SearchEntry), rows)
 
 
 def remove(kind: str, object_id: int) -> None:
@@ -71,22 +122,30 @@ def _next_after_prefix(prefix: str) -> str:
 
 def _matching_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
     """Index terms that count as this query word, with how much each match counts."""
+    # One request may ask several times (ranking, areas, the sentence shown): look up once.
+    cache = g.setdefault("_search_terms", {}) if has_request_context() else {}
+    key = (kind, word.term, frozenset(word.alternatives))
+    if key not in cache:
+        cache[key] = _look_up_terms(kind, word)
+    return cache[key]
+
+
+def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
     matches = dict.fromkeys(word.alternatives, EXACT)
     q = word.term
     if q.startswith("~"):
         return matches
-    term, backwards = SearchEntry.term, SearchEntry.term_reversed
+    term, backwards = SearchTerm.term, SearchTerm.term_reversed
     found: list[str] = []
     if len(q) >= COMPOUND_HEAD_MIN:
         shorter = [q[:k] for k in range(max(COMPOUND_HEAD_MIN, len(q) - INFLECTION_SLACK), len(q))]
         for t in db.session.scalars(
-            sa.select(term).distinct().where(SearchEntry.kind == kind, term.in_(shorter))
+            sa.select(term).where(SearchTerm.kind == kind, term.in_(shorter))
         ):
             matches.setdefault(t, INFLECTION)
         for t in db.session.scalars(
             sa.select(term)
-            .distinct()
-            .where(SearchEntry.kind == kind, term > q, term < _next_after_prefix(q))
+            .where(SearchTerm.kind == kind, term > q, term < _next_after_prefix(q))
             .order_by(term)
             .limit(MAX_EXPANSIONS)
         ):
@@ -100,9 +159,8 @@ def _matching_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
             t
             for t in db.session.scalars(
                 sa.select(term)
-                .distinct()
                 .where(
-                    SearchEntry.kind == kind,
+                    SearchTerm.kind == kind,
                     backwards > reversed_q,
                     backwards < _next_after_prefix(reversed_q),
                 )
@@ -121,11 +179,15 @@ def expanded_terms(kind: str, query: str) -> set[str]:
     return {t for word in text.parse_query(query) for t in _matching_terms(kind, word)}
 
 
-def ranked(kind: str, query: str) -> sa.Subquery | None:
+def ranked(kind: str, query: str, strongest: int | None = None) -> sa.Subquery | None:
     """The objects matching a query as a subquery (object_id, matched, score) to join with.
 
     `matched` is how many of the query's words an object has; `score` adds up, per word, its
-    best field weight times match quality. Order by matched, then score (both descending)."""
+    best field weight times match quality. Order by matched, then score (both descending).
+
+    With `strongest`, only objects among the strongest postings of some wanted term are ranked
+    (each term's top `strongest` by weight): for a top-k list with k <= strongest this keeps the
+    cost flat as the index grows; their scores are still computed in full."""
     words = text.parse_query(query)
     wanted = [
         sa.select(
@@ -148,8 +210,23 @@ def ranked(kind: str, query: str) -> sa.Subquery | None:
         .join(wanted_terms, SearchEntry.term == wanted_terms.c.term)
         .where(SearchEntry.kind == kind)
         .group_by(SearchEntry.object_id, wanted_terms.c.word)
-        .subquery("per_word")
     )
+    if strongest is not None:
+        terms = sorted({t for word in words for t in _matching_terms(kind, word)})
+        candidates = sa.union(
+            *[
+                sa.select(
+                    sa.select(SearchEntry.object_id)
+                    .where(SearchEntry.kind == kind, SearchEntry.term == term)
+                    .order_by(SearchEntry.weight.desc(), SearchEntry.object_id.desc())
+                    .limit(strongest)
+                    .subquery()
+                )
+                for term in terms
+            ]
+        )
+        per_word = per_word.where(SearchEntry.object_id.in_(candidates))
+    per_word = per_word.subquery("per_word")
     return (
         sa.select(
             per_word.c.object_id,

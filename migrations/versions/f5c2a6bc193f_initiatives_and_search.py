@@ -29,7 +29,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('kind', 'object_id', 'term', name=op.f('pk_search_entries'))
     )
     with op.batch_alter_table('search_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_search_entries_kind_term', ['kind', 'term'], unique=False)
+        batch_op.create_index('ix_search_entries_kind_term', ['kind', 'term', 'weight', 'object_id'], unique=False)
         batch_op.create_index('ix_search_entries_kind_term_reversed', ['kind', 'term_reversed'], unique=False)
 
     op.create_table('expertise_areas',
