@@ -213,7 +213,7 @@ def ranked(kind: str, query: str, strongest: int | None = None) -> sa.Subquery |
     )
     if strongest is not None:
         terms = sorted({t for word in words for t in _matching_terms(kind, word)})
-        candidates = sa.union(
+        strongest_postings = sa.union(
             *[
                 sa.select(
                     sa.select(SearchEntry.object_id)
@@ -225,6 +225,8 @@ def ranked(kind: str, query: str, strongest: int | None = None) -> sa.Subquery |
                 for term in terms
             ]
         )
+        # Fetched first, so every database looks the few candidates up by primary key.
+        candidates = sorted(db.session.scalars(strongest_postings))
         per_word = per_word.where(SearchEntry.object_id.in_(candidates))
     per_word = per_word.subquery("per_word")
     return (
