@@ -17,9 +17,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate_members, prepare  # noqa: E402
 from initiatives import _fresh_postgres  # noqa: E402
 
-QUERIES = ["klimatilpasningen", "planlegging", "KI", "innkjøp", "innbyggjarinvolvering",
-           "baerekraftig omstilling", "EU-prosjekter", "hydrogen tungtransport", "folkehelse",
-           "reguleringsplaner"]
+QUERIES = [
+    "klimatilpasningen",
+    "planlegging",
+    "KI",
+    "innkjøp",
+    "innbyggjarinvolvering",
+    "baerekraftig omstilling",
+    "EU-prosjekter",
+    "hydrogen tungtransport",
+    "folkehelse",
+    "reguleringsplaner",
+]
 RUNS = 20  # per query, after one warm-up round
 
 
@@ -48,9 +57,14 @@ def measure_experts(database_url: str, members: int, organisations: int) -> dict
             samples.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
     samples.sort()
-    result = {"members": members, "entries": entries, "generated_s": generated,
-              "median": statistics.median(samples), "p95": samples[int(len(samples) * 0.95) - 1],
-              "requests": len(samples)}
+    result = {
+        "members": members,
+        "entries": entries,
+        "generated_s": generated,
+        "median": statistics.median(samples),
+        "p95": samples[int(len(samples) * 0.95) - 1],
+        "requests": len(samples),
+    }
     if members >= 50_000:
         from arena.expertise.services import reindex_members
 
@@ -69,11 +83,21 @@ def measure_import(database_url: str, lines: int = 5000) -> float:
 
     app = prepare(database_url)
     rows = ["email,name,organisation,organisation_kind,municipality,title,expertise,ask_me_about"]
-    areas = ["Klimatilpasning", "Arealplanlegging", "Hydrogen", "Reiseliv", "Folkehelse",
-             "Digitalisering", "Kunstig intelligens", "Næringsutvikling"]
+    areas = [
+        "Klimatilpasning",
+        "Arealplanlegging",
+        "Hydrogen",
+        "Reiseliv",
+        "Folkehelse",
+        "Digitalisering",
+        "Kunstig intelligens",
+        "Næringsutvikling",
+    ]
     for n in range(lines):
-        rows.append(f"person{n}@import.example,Person {n},Importert organisasjon {n % 50},kommune,"
-                    f"Skien,Rådgiver,{areas[n % 8]}:3;{areas[(n + 3) % 8]}:1,Spør meg om tall {n}.")
+        rows.append(
+            f"person{n}@import.example,Person {n},Importert organisasjon {n % 50},kommune,"
+            f"Skien,Rådgiver,{areas[n % 8]}:3;{areas[(n + 3) % 8]}:1,Spør meg om tall {n}."
+        )
     content = ("\n".join(rows) + "\n").encode()
     with app.app_context():
         started = time.perf_counter()
@@ -96,13 +120,19 @@ def main() -> None:
         large = measure_experts(url_for(50000), 50_000, 2000)
         seconds = measure_import(url_for(5000))
         print(f"\n{database}: GET /api/v1/experts, {len(QUERIES)} queries x {RUNS} after warm-up")
-        print("| members | expertise entries | median ms | p95 ms | requests |\n|---|---|---|---|---|")
+        print(
+            "| members | expertise entries | median ms | p95 ms | requests |\n|---|---|---|---|---|"
+        )
         for r in (small, large):
-            print(f"| {r['members']:,} | {r['entries']:,} | {r['median']:.1f} | {r['p95']:.1f} "
-                  f"| {r['requests']} |")
+            print(
+                f"| {r['members']:,} | {r['entries']:,} | {r['median']:.1f} | {r['p95']:.1f} "
+                f"| {r['requests']} |"
+            )
         print(f"median ratio 50,000 / 2,000: {large['median'] / small['median']:.2f}")
-        print(f"reindex of {large['reindexed']:,} members: {large['reindex_s']:.1f} s; "
-              f"generating them: {large['generated_s']:.1f} s")
+        print(
+            f"reindex of {large['reindexed']:,} members: {large['reindex_s']:.1f} s; "
+            f"generating them: {large['generated_s']:.1f} s"
+        )
         print(f"import of a 5,000-line CSV: {seconds:.1f} s")
 
 

@@ -196,21 +196,91 @@ if __name__ == "__main__":
     main()
 
 
-FIRST_NAMES = ["Ingrid", "Ola", "Kari", "Lars", "Marit", "Knut", "Sigrid", "Eirik", "Astrid", "Håkon",
-               "Silje", "Torbjørn", "Ragnhild", "Øyvind", "Hanne", "Gunnar", "Åse", "Sindre", "Liv",
-               "Bjørn", "Mette", "Vegard", "Tone", "Jørgen", "Solveig", "Anders", "Guro", "Magnus"]
-LAST_NAMES = ["Haugen", "Bakke", "Lie", "Dahl", "Solberg", "Kittelsen", "Aasland", "Nygård", "Tveit",
-              "Fjeld", "Bø", "Strand", "Moen", "Grønland", "Sæther", "Vik", "Holte", "Aamodt"]
-JOB_TITLES = ["Rådgiver", "Seniorrådgiver", "Prosjektleder", "Arealplanlegger", "Næringssjef",
-              "Forsker", "Forretningsutvikler", "Spesialrådgiver klima", "Innkjøpsrådgiver",
-              "Folkehelsekoordinator", "Digitaliseringsleder", "Kommuneplanlegger"]
-ASK_PHRASES = ["overvann i sentrum", "reguleringsplaner", "anbudsprosesser", "KI i saksbehandling",
-               "medvirkning med ungdom", "Interreg-søknader", "hydrogen til tungtransport",
-               "helårsturisme", "levekårsundersøkelser", "digitale byggesaker", "ROS-analyser",
-               "grønn omstilling i industrien", "etablererveiledning", "sirkulære byggeplasser"]
+FIRST_NAMES = [
+    "Ingrid",
+    "Ola",
+    "Kari",
+    "Lars",
+    "Marit",
+    "Knut",
+    "Sigrid",
+    "Eirik",
+    "Astrid",
+    "Håkon",
+    "Silje",
+    "Torbjørn",
+    "Ragnhild",
+    "Øyvind",
+    "Hanne",
+    "Gunnar",
+    "Åse",
+    "Sindre",
+    "Liv",
+    "Bjørn",
+    "Mette",
+    "Vegard",
+    "Tone",
+    "Jørgen",
+    "Solveig",
+    "Anders",
+    "Guro",
+    "Magnus",
+]
+LAST_NAMES = [
+    "Haugen",
+    "Bakke",
+    "Lie",
+    "Dahl",
+    "Solberg",
+    "Kittelsen",
+    "Aasland",
+    "Nygård",
+    "Tveit",
+    "Fjeld",
+    "Bø",
+    "Strand",
+    "Moen",
+    "Grønland",
+    "Sæther",
+    "Vik",
+    "Holte",
+    "Aamodt",
+]
+JOB_TITLES = [
+    "Rådgiver",
+    "Seniorrådgiver",
+    "Prosjektleder",
+    "Arealplanlegger",
+    "Næringssjef",
+    "Forsker",
+    "Forretningsutvikler",
+    "Spesialrådgiver klima",
+    "Innkjøpsrådgiver",
+    "Folkehelsekoordinator",
+    "Digitaliseringsleder",
+    "Kommuneplanlegger",
+]
+ASK_PHRASES = [
+    "overvann i sentrum",
+    "reguleringsplaner",
+    "anbudsprosesser",
+    "KI i saksbehandling",
+    "medvirkning med ungdom",
+    "Interreg-søknader",
+    "hydrogen til tungtransport",
+    "helårsturisme",
+    "levekårsundersøkelser",
+    "digitale byggesaker",
+    "ROS-analyser",
+    "grønn omstilling i industrien",
+    "etablererveiledning",
+    "sirkulære byggeplasser",
+]
 
 
-def generate_members(count: int, organisations: int, expertise_per_member: int = 4, seed: int = 11) -> None:
+def generate_members(
+    count: int, organisations: int, expertise_per_member: int = 4, seed: int = 11
+) -> None:
     """Adds organisations and `count` members with expertise entries and their search index."""
     from arena.accounts.models import Member
     from arena.expertise.models import MemberExpertise
@@ -223,12 +293,22 @@ def generate_members(count: int, organisations: int, expertise_per_member: int =
     rng = random.Random(seed)
     places = list(db.session.scalars(sa.select(Municipality.id)))
     first_org = (db.session.scalar(sa.select(sa.func.max(Organisation.id))) or 0) + 1
-    db.session.execute(sa.insert(Organisation), [
-        {"id": first_org + n, "name": f"Organisasjon {first_org + n}", "slug": f"org-{first_org + n}",
-         "kind": rng.choice(ORGANISATION_KINDS), "municipality_id": rng.choice(places),
-         "approved": True, "created_at": _now(), "updated_at": _now()}
-        for n in range(organisations)
-    ])
+    db.session.execute(
+        sa.insert(Organisation),
+        [
+            {
+                "id": first_org + n,
+                "name": f"Organisasjon {first_org + n}",
+                "slug": f"org-{first_org + n}",
+                "kind": rng.choice(ORGANISATION_KINDS),
+                "municipality_id": rng.choice(places),
+                "approved": True,
+                "created_at": _now(),
+                "updated_at": _now(),
+            }
+            for n in range(organisations)
+        ],
+    )
     areas = all_areas()
     first_member = (db.session.scalar(sa.select(sa.func.max(Member.id))) or 0) + 1
     batch = 2000
@@ -238,18 +318,33 @@ def generate_members(count: int, organisations: int, expertise_per_member: int =
             member_id = first_member + n
             title = rng.choice(JOB_TITLES)
             ask = "Spør meg om " + " og ".join(rng.sample(ASK_PHRASES, 2)) + "."
-            members.append({
-                "id": member_id, "email": f"m{member_id}@bench.example", "password_hash": "!",
-                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", "title": title,
-                "phone": "", "bio": "", "ask_me_about": ask,
-                "organisation_id": first_org + rng.randrange(organisations), "is_admin": False,
-                "active": True, "session_key": f"{member_id:032x}", "created_at": _now(),
-                "updated_at": _now(), "profile_reviewed_at": _now(),
-            })
-            chosen = [(a, rng.choice([1, 2, 2, 3, 3]), "")
-                      for a in rng.sample(areas, k=rng.randint(2, 2 * expertise_per_member - 2))]
-            expertise += [{"member_id": member_id, "area_id": a.id, "level": level, "note": ""}
-                          for a, level, _note in chosen]
+            members.append(
+                {
+                    "id": member_id,
+                    "email": f"m{member_id}@bench.example",
+                    "password_hash": "!",
+                    "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    "title": title,
+                    "phone": "",
+                    "bio": "",
+                    "ask_me_about": ask,
+                    "organisation_id": first_org + rng.randrange(organisations),
+                    "is_admin": False,
+                    "active": True,
+                    "session_key": f"{member_id:032x}",
+                    "created_at": _now(),
+                    "updated_at": _now(),
+                    "profile_reviewed_at": _now(),
+                }
+            )
+            chosen = [
+                (a, rng.choice([1, 2, 2, 3, 3]), "")
+                for a in rng.sample(areas, k=rng.randint(2, 2 * expertise_per_member - 2))
+            ]
+            expertise += [
+                {"member_id": member_id, "area_id": a.id, "level": level, "note": ""}
+                for a, level, _note in chosen
+            ]
             entries += entries_for("member", member_id, member_fields(title, ask, "", chosen))
         db.session.execute(sa.insert(Member), members)
         db.session.execute(sa.insert(MemberExpertise), expertise)

@@ -461,3 +461,22 @@ def test_merging_organisations_moves_initiatives(make_member, make_organisation,
     db.session.expire_all()
     assert db.session.get(Initiative, led.id).lead_organisation_id == right.id
     assert db.session.get(Initiative, partnered.id).partners == []  # the lead is not a partner
+
+
+def test_wanted_competence_lists_people_in_other_organisations(
+    client, make_member, make_area, make_initiative, login_as
+):
+    from arena.expertise import services as expertise
+
+    hydrology = make_area("Hydrologi")
+    owner = make_member()
+    colleague = make_member(org=owner.organisation, name="Kollega Samme Org")
+    outsider = make_member(name="Ekspert Annen Org")
+    for member, level in ((colleague, 3), (outsider, 2)):
+        expertise.set_expertise(member, member, hydrology, level)
+    initiative = make_initiative(owner, wanted_ids=[hydrology.id])
+    login_as(make_member())
+    html = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
+    section = html.split('id="wanted-heading"')[1].split("</section>")[0]
+    assert "Ekspert Annen Org" in section and "Kollega Samme Org" not in section
+    assert "/experts?q=Hydrologi" in section

@@ -515,12 +515,9 @@ def initiatives_with_theme(area: ExpertiseArea, reader, limit: int = 50) -> list
 
 
 def people_with_competence(initiative: Initiative, limit: int = 5) -> dict[int, list[Member]]:
-    """For each wanted area, a few members in other organisations who list it (when known)."""
-    finder = getattr(expertise, "members_with_area", None)
-    if finder is None:
-        return {}
+    """For each wanted field, a few members in other organisations who have it, best first."""
     return {
-        area.id: finder(
+        area.id: expertise.members_with_area(
             area, exclude_organisation_ids={initiative.lead_organisation_id}, limit=limit
         )
         for area in initiative.wanted_competence
