@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app arena
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres setup browser static translations messages lint format clean
+.PHONY: run test test-sqlite test-postgres setup browser calendar-consumers static translations messages lint format clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -42,7 +42,14 @@ messages: $(STAMP)
 browser:
 	@test -x /usr/bin/chromium || scripts/install-chromium.sh
 
-test: setup browser
+# The seven calendar consumers of ../shared/tools/ical-check (calcurse, khal, libical, ical.js, ...).
+ICAL_CHECK := ../shared/tools/ical-check
+calendar-consumers:
+	@command -v calcurse >/dev/null && command -v khal >/dev/null \
+	  && test -d $${ICAL_CHECK_HOME:-$$HOME/.cache/ical-check}/node_modules/ical.js \
+	  || bash $(ICAL_CHECK)/install.sh
+
+test: setup browser calendar-consumers
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 

@@ -52,6 +52,8 @@ class Config:
         self.MAIL_DEFAULT_SENDER = os.environ.get(
             "MAIL_DEFAULT_SENDER", "Arena <ikke-svar@arena.localhost>"
         )
+        #: The address calendar feeds name as organizer (owners' own addresses stay private).
+        self.MAIL_NO_REPLY = os.environ.get("MAIL_NO_REPLY", "ikke-svar@arena.localhost")
 
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

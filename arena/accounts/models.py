@@ -39,6 +39,10 @@ class Member(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: False when an admin has deactivated the account: it can no longer sign in.
     active: Mapped[bool] = mapped_column(default=True)
+    #: Random key of the personal calendar feed; the token is HMAC(SECRET_KEY, key), so it can be
+    #: shown again but never read from the database, where only its SHA-256 is kept.
+    calendar_key: Mapped[str | None] = mapped_column(sa.String(32))
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: Part of the session id: changing it signs the member out everywhere.
     session_key: Mapped[str] = mapped_column(sa.String(32), default=new_session_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -57,7 +57,18 @@ ADMIN_PAGES = [
     "/admin/import",
 ]
 #: Pages that are not HTML for people: machine endpoints and downloads.
-NOT_PAGES = {"static", "main.healthz", "accounts.export_data", "initiatives.feed"}
+NOT_PAGES = {
+    "static",
+    "main.healthz",
+    "accounts.export_data",
+    "initiatives.feed",
+    # iCalendar feeds, checked by tests/test_calendar.py with real calendar consumers
+    "calendar.arena_feed",
+    "calendar.organisation_feed",
+    "calendar.all_feed",
+    "calendar.meeting_feed",
+    "calendar.personal_feed",
+}
 
 
 def with_language(path: str, lang: str) -> str:

@@ -1,0 +1,618 @@
+"""Arenas (rule 10): accountable ownership by proposal and acceptance, and their meetings."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from arena.accounts import services as accounts
+from arena.accounts.models import Member
+from arena.arenas.models import (
+    KINDS,
+    ROLES,
+    VISIBILITIES,
+    Arena,
+    ArenaRole,
+    Meeting,
+    MeetingException,
+    RoleProposal,
+    arena_followers,
+)
+from arena.arenas.recurrence import (
+    Recurrence,
+    occurrence_starts,
+    rrule_from_form,
+    wall_clock_problem,
+)
+from arena.dates import utcnow
+from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from arena.extensions import db
+from arena.organisations.models import Organisation
+from arena.organisations.services import slugify
+
+REVIEW_EVERY = timedelta(days=365)
+TZID = "Europe/Oslo"
+
+
+def _signed_in(member) -> bool:
+    return member is not None and getattr(member, "is_authenticated", False)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def can_see(reader, arena: Arena) -> bool:
+    """Members-only arenas are for signed-in members; public ones for everyone."""
+    return arena.visibility == "public" or _signed_in(reader)
+
+
+def get_arena(slug: str, reader=None) -> Arena:
+    arena = db.session.scalar(sa.select(Arena).filter_by(slug=slug))
+    if arena is None or not can_see(reader, arena):
+        raise NotFound(_("Fant ikke samarbeidsarenaen."))
+    return arena
+
+
+def can_manage(actor, arena: Arena) -> bool:
+    """The owner, the deputy and admins edit an arena and its meetings."""
+    if not _signed_in(actor):
+        return False
+    return actor.is_admin or actor in (arena.owner, arena.deputy)
+
+
+def _require_manage(actor, arena: Arena) -> None:
+    if not can_manage(actor, arena):
+        raise PermissionDenied(
+            _("Bare den ansvarlige, stedfortrederen og administratorer kan endre arenaen.")
+        )
+
+
+# --- creating and editing -----------------------------------------------------------------------
+
+
+@dataclass
+class ArenaInput:
+    name: str = ""
+    purpose: str = ""
+    kind: str = "network"
+    cadence: str = ""
+    visibility: str = "public"
+    organisation_ids: list[int] = field(default_factory=list)
+    #: Email of the proposed owner; empty: the creator is the owner.
+    owner_email: str = ""
+    #: Email of the proposed deputy; empty: none yet.
+    deputy_email: str = ""
+
+
+def _clean(data: ArenaInput) -> dict:
+    errors: dict[str, str] = {}
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors["name"] = _("Må fylles ut.")
+    elif len(name) > 150:
+        errors["name"] = _("Kan ikke være lengre enn %(n)d tegn.", n=150)
+    if len(data.purpose or "") > 5000:
+        errors["purpose"] = _("Kan ikke være lengre enn %(n)d tegn.", n=5000)
+    if len(data.cadence or "") > 100:
+        errors["cadence"] = _("Kan ikke være lengre enn %(n)d tegn.", n=100)
+    if data.kind not in KINDS:
+        errors["kind"] = _("Velg et av alternativene i lista.")
+    if data.visibility not in VISIBILITIES:
+        errors["visibility"] = _("Velg et av alternativene i lista.")
+    ids = sorted(set(data.organisation_ids))
+    orgs = list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids))))
+    if len(orgs) != len(ids):
+        errors["organisation_ids"] = _("Velg bare fra alternativene i lista.")
+    people = {}
+    for key in ("owner_email", "deputy_email"):
+        email = getattr(data, key)
+        if email:
+            person = accounts.find_member_by_email(email)
+            if person is None or not person.active:
+                errors[key] = _("Fant ingen aktiv medlem med denne e-postadressen.")
+            people[key] = person
+    if errors:
+        raise ValidationFailed(_("Skjemaet har feil."), errors)
+    return {
+        "name": name,
+        "purpose": (data.purpose or "").strip(),
+        "kind": data.kind,
+        "cadence": (data.cadence or "").strip(),
+        "visibility": data.visibility,
+        "organisations": orgs,
+        **people,
+    }
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while db.session.scalar(sa.select(Arena.id).filter_by(slug=slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_arena(actor, data: ArenaInput) -> tuple[Arena, list[RoleProposal]]:
+    """A member registers an arena; they own it, or the person they propose does once accepted."""
+    if not _signed_in(actor):
+        raise PermissionDenied(_("Du må logge inn for å registrere en samarbeidsarena."))
+    cleaned = _clean(data)
+    now = utcnow()
+    arena = Arena(
+        slug=_unique_slug(cleaned["name"]),
+        name=cleaned["name"],
+        purpose=cleaned["purpose"],
+        kind=cleaned["kind"],
+        cadence=cleaned["cadence"],
+        visibility=cleaned["visibility"],
+        organisations=cleaned["organisations"],
+        review_due_on=(now + REVIEW_EVERY).date(),
+        created_at=now,
+        updated_at=now,
+        calendar_changed_at=now,
+    )
+    db.session.add(arena)
+    db.session.flush()
+    proposals = []
+    owner = cleaned.get("owner_email")
+    if owner is None or owner.id == actor.id:
+        _start_role(arena, "owner", actor)  # proposing oneself is accepting at once
+    else:
+        proposals.append(_propose(arena, "owner", owner, actor))
+    deputy = cleaned.get("deputy_email")
+    if deputy is not None:
+        if deputy.id == actor.id and owner is not None and owner.id != actor.id:
+            _start_role(arena, "deputy", actor)
+        elif deputy.id != (owner or actor).id:
+            proposals.append(_propose(arena, "deputy", deputy, actor))
+    db.session.commit()
+    return arena, proposals
+
+
+def update_arena(actor, arena: Arena, data: ArenaInput) -> None:
+    """The owner, deputy or an admin changes an arena's description."""
+    _require_manage(actor, arena)
+    cleaned = _clean(ArenaInput(**{**data.__dict__, "owner_email": "", "deputy_email": ""}))
+    for key in ("name", "purpose", "kind", "cadence", "visibility", "organisations"):
+        setattr(arena, key, cleaned[key])
+    arena.updated_at = arena.calendar_changed_at = utcnow()
+    db.session.commit()
+
+
+# --- ownership ----------------------------------------------------------------------------------
+
+
+def _start_role(arena: Arena, role: str, member: Member) -> ArenaRole:
+    now = utcnow()
+    current = arena.current(role)
+    if current is not None:
+        current.ended_at = now
+        db.session.flush()  # the partial unique index allows one current holder at a time
+    holder = ArenaRole(arena=arena, role=role, member_id=member.id, started_at=now)
+    db.session.add(holder)
+    arena.updated_at = arena.calendar_changed_at = now
+    db.session.flush()
+    return holder
+
+
+def _propose(arena: Arena, role: str, member: Member, actor) -> RoleProposal:
+    for pending in pending_proposals(arena, role):
+        pending.status, pending.decided_at = "withdrawn", utcnow()
+    proposal = RoleProposal(
+        arena=arena,
+        role=role,
+        member_id=member.id,
+        proposed_by_id=getattr(actor, "id", None),
+        created_at=utcnow(),
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def pending_proposals(arena: Arena, role: str | None = None) -> list[RoleProposal]:
+    statement = sa.select(RoleProposal).filter_by(arena_id=arena.id, status="pending")
+    if role:
+        statement = statement.filter_by(role=role)
+    return list(db.session.scalars(statement.order_by(RoleProposal.created_at)))
+
+
+def proposals_for(member) -> list[RoleProposal]:
+    """What the member has been asked to take on and has not answered."""
+    return list(
+        db.session.scalars(
+            sa.select(RoleProposal)
+            .filter_by(member_id=member.id, status="pending")
+            .order_by(RoleProposal.created_at)
+        )
+    )
+
+
+def propose_role(actor, arena: Arena, role: str, email: str) -> RoleProposal:
+    """The owner (or an admin) proposes a successor or a deputy; nothing changes until accepted."""
+    if role not in ROLES:
+        raise ValidationFailed(_("Ukjent rolle."), {"role": _("Ukjent rolle.")})
+    allowed = _signed_in(actor) and (actor.is_admin or actor == arena.owner)
+    if role == "deputy" and _signed_in(actor) and actor == arena.deputy:
+        allowed = True
+    if not allowed:
+        raise PermissionDenied(_("Bare den ansvarlige eller en administrator kan foreslå dette."))
+    member = accounts.find_member_by_email(email)
+    if member is None or not member.active:
+        message = _("Fant ingen aktiv medlem med denne e-postadressen.")
+        raise ValidationFailed(message, {"email": message})
+    if member == arena.current(role) and arena.current(role).member == member:
+        raise Conflict(_("Personen har allerede denne rollen."))
+    proposal = _propose(arena, role, member, actor)
+    db.session.commit()
+    return proposal
+
+
+def accept_proposal(actor, proposal_id: int) -> ArenaRole:
+    """The proposed person accepts: only then do they become owner or deputy."""
+    proposal = _own_proposal(actor, proposal_id)
+    if proposal.status != "pending":
+        raise Conflict(_("Forslaget er allerede besvart eller trukket tilbake."))
+    proposal.status, proposal.decided_at = "accepted", utcnow()
+    arena = proposal.arena
+    if proposal.role == "owner" and arena.current("deputy") and arena.deputy == actor:
+        arena.current("deputy").ended_at = utcnow()  # the deputy who becomes owner steps up
+    holder = _start_role(arena, proposal.role, actor)
+    db.session.commit()
+    return holder
+
+
+def decline_proposal(actor, proposal_id: int) -> None:
+    proposal = _own_proposal(actor, proposal_id)
+    if proposal.status != "pending":
+        raise Conflict(_("Forslaget er allerede besvart eller trukket tilbake."))
+    proposal.status, proposal.decided_at = "declined", utcnow()
+    db.session.commit()
+
+
+def withdraw_proposal(actor, proposal_id: int) -> None:
+    """Whoever proposed (or the owner, or an admin) withdraws an unanswered proposal."""
+    proposal = db.session.get(RoleProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(_("Fant ikke forslaget."))
+    if not (
+        _signed_in(actor)
+        and (actor.is_admin or actor.id == proposal.proposed_by_id or actor == proposal.arena.owner)
+    ):
+        raise PermissionDenied(_("Du kan ikke trekke tilbake dette forslaget."))
+    if proposal.status != "pending":
+        raise Conflict(_("Forslaget er allerede besvart eller trukket tilbake."))
+    proposal.status, proposal.decided_at = "withdrawn", utcnow()
+    db.session.commit()
+
+
+def _own_proposal(actor, proposal_id: int) -> RoleProposal:
+    proposal = db.session.get(RoleProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(_("Fant ikke forslaget."))
+    if not _signed_in(actor) or actor.id != proposal.member_id:
+        raise PermissionDenied(_("Bare den som er foreslått, kan svare."))
+    return proposal
+
+
+def take_responsibility(actor, arena: Arena) -> ArenaRole:
+    """A member of a participating organisation becomes owner of an arena without one."""
+    if not _signed_in(actor):
+        raise PermissionDenied(_("Du må logge inn."))
+    if not arena.is_orphaned:
+        raise Conflict(_("Arenaen har allerede en ansvarlig."))
+    if not actor.is_admin and actor.organisation_id not in {o.id for o in arena.organisations}:
+        raise PermissionDenied(_("Bare medlemmer av organisasjonene som deltar, kan ta ansvaret."))
+    holder = _start_role(arena, "owner", actor)
+    db.session.commit()
+    return holder
+
+
+def role_history(arena: Arena) -> list[ArenaRole]:
+    return sorted(arena.roles, key=lambda r: r.started_at, reverse=True)
+
+
+def orphaned_arenas() -> list[Arena]:
+    """Arenas nobody has accepted responsibility for (or whose owner left)."""
+    arenas = db.session.scalars(
+        sa.select(Arena).where(Arena.archived.is_(False)).order_by(Arena.name)
+    )
+    return [a for a in arenas if a.is_orphaned]
+
+
+def confirm_review(actor, arena: Arena) -> None:
+    """The owner confirms the arena lives on, its purpose and deputy are right; next in a year."""
+    _require_manage(actor, arena)
+    arena.review_due_on = (utcnow() + REVIEW_EVERY).date()
+    arena.updated_at = utcnow()
+    db.session.commit()
+
+
+def review_lapsed(arena: Arena, today: date | None = None) -> bool:
+    return arena.review_due_on < (today or utcnow().date())
+
+
+# --- following ----------------------------------------------------------------------------------
+
+
+def follow_arena(actor, arena: Arena) -> None:
+    if not _signed_in(actor):
+        raise PermissionDenied(_("Du må logge inn for å følge."))
+    if not is_following(actor, arena):
+        db.session.execute(arena_followers.insert().values(arena_id=arena.id, member_id=actor.id))
+        db.session.commit()
+
+
+def unfollow_arena(actor, arena: Arena) -> None:
+    if not _signed_in(actor):
+        raise PermissionDenied(_("Du må logge inn for å følge."))
+    db.session.execute(
+        arena_followers.delete().where(
+            arena_followers.c.arena_id == arena.id, arena_followers.c.member_id == actor.id
+        )
+    )
+    db.session.commit()
+
+
+def is_following(member, arena: Arena) -> bool:
+    if not _signed_in(member):
+        return False
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(arena_followers)
+            .where(arena_followers.c.arena_id == arena.id, arena_followers.c.member_id == member.id)
+        )
+        > 0
+    )
+
+
+def arenas_of_member(member) -> list[Arena]:
+    """The arenas a member follows or owns or deputises (their personal calendar)."""
+    followed = sa.select(arena_followers.c.arena_id).where(arena_followers.c.member_id == member.id)
+    held = sa.select(ArenaRole.arena_id).where(
+        ArenaRole.member_id == member.id, ArenaRole.ended_at.is_(None)
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Arena)
+            .where(sa.or_(Arena.id.in_(followed), Arena.id.in_(held)))
+            .order_by(Arena.name)
+        )
+    )
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingInput:
+    title: str = ""
+    description: str = ""
+    location: str = ""
+    online_url: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    #: A raw RFC 5545 RRULE (from the API) ...
+    rrule: str = ""
+    #: ... or the form's repetition.
+    recurrence: Recurrence | None = None
+
+
+def _clean_meeting(data: MeetingInput) -> dict:
+    errors: dict[str, str] = {}
+    title = " ".join((data.title or "").split())
+    if not title:
+        errors["title"] = _("Må fylles ut.")
+    elif len(title) > 200:
+        errors["title"] = _("Kan ikke være lengre enn %(n)d tegn.", n=200)
+    for key, limit in (("description", 10_000), ("location", 300), ("online_url", 500)):
+        if len(getattr(data, key) or "") > limit:
+            errors[key] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
+    online = (data.online_url or "").strip()
+    if online and not online.startswith(("https://", "http://")):
+        errors["online_url"] = _("Lenken må begynne med https://.")
+    if data.starts_at is None:
+        errors["starts_at"] = _("Må fylles ut.")
+    else:
+        if problem := wall_clock_problem(data.starts_at, TZID):
+            errors["starts_at"] = problem
+        if data.ends_at is not None:
+            if data.ends_at < data.starts_at:
+                errors["ends_at"] = _("Slutt kan ikke være før start.")
+            elif problem := wall_clock_problem(data.ends_at, TZID):
+                errors["ends_at"] = problem
+    if errors:
+        raise ValidationFailed(_("Skjemaet har feil."), errors)
+    rule = data.rrule.strip() if data.rrule else ""
+    if data.recurrence is not None and not rule:
+        rule = rrule_from_form(data.recurrence, data.starts_at, TZID)
+    starts = occurrence_starts(rule, data.starts_at, TZID)
+    for start in starts:
+        if problem := wall_clock_problem(start, TZID):
+            raise ValidationFailed(problem, {"recurrence": problem})
+    return {
+        "title": title,
+        "description": (data.description or "").strip(),
+        "location": (data.location or "").strip(),
+        "online_url": online,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "rrule": rule,
+        "last_starts_at": starts[-1],
+    }
+
+
+def create_meeting(actor, arena: Arena, data: MeetingInput) -> Meeting:
+    """The owner, deputy or an admin adds a meeting (once or as a series)."""
+    _require_manage(actor, arena)
+    cleaned = _clean_meeting(data)
+    now = utcnow()
+    meeting = Meeting(
+        arena=arena,
+        uid=f"meeting-{secrets.token_hex(8)}@arena",
+        tzid=TZID,
+        created_at=now,
+        updated_at=now,
+        **cleaned,
+    )
+    db.session.add(meeting)
+    arena.calendar_changed_at = now
+    db.session.commit()
+    return meeting
+
+
+def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
+    """Edits a meeting or a whole series; SEQUENCE goes up when its time or place changes."""
+    _require_manage(actor, meeting.arena)
+    cleaned = _clean_meeting(data)
+    moved = any(
+        getattr(meeting, k) != cleaned[k]
+        for k in ("starts_at", "ends_at", "rrule", "location", "online_url")
+    )
+    for key, value in cleaned.items():
+        setattr(meeting, key, value)
+    if moved:
+        meeting.sequence += 1
+    meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    db.session.commit()
+    return meeting
+
+
+def cancel_meeting(actor, meeting: Meeting) -> None:
+    """Cancels a meeting or a whole series (it stays in feeds as cancelled for 30 days)."""
+    _require_manage(actor, meeting.arena)
+    meeting.status = "cancelled"
+    meeting.sequence += 1
+    meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    db.session.commit()
+
+
+def delete_meeting(actor, meeting: Meeting) -> None:
+    _require_manage(actor, meeting.arena)
+    meeting.arena.calendar_changed_at = utcnow()
+    db.session.delete(meeting)
+    db.session.commit()
+
+
+def change_occurrence(
+    actor,
+    meeting: Meeting,
+    occurrence: datetime,
+    action: str,
+    new_starts_at: datetime | None = None,
+    new_ends_at: datetime | None = None,
+) -> MeetingException:
+    """Cancels or moves one occurrence of a series."""
+    _require_manage(actor, meeting.arena)
+    if not meeting.rrule:
+        message = _("Bare møter som gjentas, har enkeltforekomster.")
+        raise ValidationFailed(message, {"occurrence": message})
+    if occurrence not in occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid):
+        message = _(
+            "Serien har ikke noe møte %(when)s.", when=occurrence.strftime("%d.%m.%Y %H.%M")
+        )
+        raise ValidationFailed(message, {"occurrence": message})
+    if action not in ("cancel", "move"):
+        message = _("Ukjent handling.")
+        raise ValidationFailed(message, {"action": message})
+    if action == "move":
+        errors = {}
+        if new_starts_at is None:
+            errors["starts_at"] = _("Må fylles ut.")
+        elif problem := wall_clock_problem(new_starts_at, meeting.tzid):
+            errors["starts_at"] = problem
+        if new_ends_at is not None and new_starts_at is not None:
+            if new_ends_at < new_starts_at:
+                errors["ends_at"] = _("Slutt kan ikke være før start.")
+            elif problem := wall_clock_problem(new_ends_at, meeting.tzid):
+                errors["ends_at"] = problem
+        if errors:
+            raise ValidationFailed(_("Skjemaet har feil."), errors)
+        if new_ends_at is None and meeting.ends_at is not None:
+            new_ends_at = new_starts_at + (meeting.ends_at - meeting.starts_at)
+    exception = db.session.get(MeetingException, (meeting.id, occurrence))
+    if exception is None:
+        exception = MeetingException(meeting_id=meeting.id, occurrence=occurrence)
+        db.session.add(exception)
+    exception.action = action
+    exception.new_starts_at = new_starts_at if action == "move" else None
+    exception.new_ends_at = new_ends_at if action == "move" else None
+    exception.sequence = meeting.sequence + 1
+    exception.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    db.session.commit()
+    return exception
+
+
+@dataclass
+class Occurrence:
+    meeting: Meeting
+    #: The series' original start (the RECURRENCE-ID) for this occurrence.
+    original: datetime
+    starts_at: datetime
+    ends_at: datetime | None
+    cancelled: bool
+    moved: bool
+
+
+def occurrences(meetings, start: datetime, end: datetime) -> list[Occurrence]:
+    """Every occurrence of the meetings whose (possibly moved) start lies in [start, end)."""
+    found = []
+    for meeting in meetings:
+        length = (meeting.ends_at - meeting.starts_at) if meeting.ends_at else None
+        changes = {e.occurrence: e for e in meeting.exceptions}
+        for original in occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid):
+            change = changes.get(original)
+            begins, ends = original, (original + length if length else None)
+            if change is not None and change.action == "move":
+                begins, ends = change.new_starts_at, change.new_ends_at
+            if start <= begins < end:
+                found.append(
+                    Occurrence(
+                        meeting,
+                        original,
+                        begins,
+                        ends,
+                        cancelled=meeting.status == "cancelled"
+                        or (change is not None and change.action == "cancel"),
+                        moved=change is not None and change.action == "move",
+                    )
+                )
+    return sorted(found, key=lambda o: (o.starts_at, o.meeting.id))
+
+
+def meetings_in_window(arena_ids, since: datetime) -> list[Meeting]:
+    """Meetings of these arenas whose last occurrence is at or after `since` (wall clock)."""
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(Meeting.arena_id.in_(arena_ids), Meeting.last_starts_at >= since)
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def responsibility_map() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """How many arenas each organisation owns, and who owns several (name, count)."""
+    rows = db.session.execute(
+        sa.select(Member.name, Organisation.name)
+        .join(ArenaRole, ArenaRole.member_id == Member.id)
+        .join(Organisation, Member.organisation_id == Organisation.id)
+        .join(Arena, Arena.id == ArenaRole.arena_id)
+        .where(
+            ArenaRole.role == "owner",
+            ArenaRole.ended_at.is_(None),
+            Arena.archived.is_(False),
+            Member.active,
+        )
+    ).all()
+    by_org: dict[str, int] = {}
+    by_person: dict[str, int] = {}
+    for person, org in rows:
+        by_org[org] = by_org.get(org, 0) + 1
+        by_person[person] = by_person.get(person, 0) + 1
+    orgs = sorted(by_org.items(), key=lambda item: (-item[1], item[0]))
+    several = sorted(((p, n) for p, n in by_person.items() if n > 1), key=lambda i: (-i[1], i[0]))
+    return orgs, several

@@ -1,0 +1,98 @@
+"""Calendar feeds (iCalendar) with strong ETags, Last-Modified and 304 answers."""
+
+import logging
+import re
+
+from flask import Blueprint, Response, abort, request
+from flask_login import current_user
+
+from arena.arenas import services as arenas
+from arena.arenas.models import Meeting
+from arena.calendar import services
+from arena.extensions import db
+from arena.organisations import services as organisations
+
+bp = Blueprint("calendar", __name__)
+
+
+def meeting_url(meeting) -> str:
+    """Where a meeting is shown to people (its arena's page)."""
+    return f"{request.url_root.rstrip('/')}/arenas/{meeting.arena.slug}#meeting-{meeting.id}"
+
+
+def _respond(feed: services.Feed, filename: str, private: bool = False) -> Response:
+    if request.if_none_match.contains(feed.etag):
+        response = Response(status=304)
+    else:
+        response = Response(feed.body, mimetype="text/calendar")
+        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(feed.etag)
+    response.last_modified = feed.last_modified
+    response.headers["Cache-Control"] = ("private" if private else "public") + ", no-cache"
+    return response
+
+
+@bp.get("/arenas/<slug>/calendar.ics")
+def arena_feed(slug: str):
+    """A public arena's meetings."""
+    arena = arenas.get_arena(slug, None)  # members-only arenas are in personal feeds only
+    return _respond(services.arena_feed(arena, request.url, meeting_url), f"{slug}.ics")
+
+
+@bp.get("/organisations/<slug>/calendar.ics")
+def organisation_feed(slug: str):
+    """Meetings of the public arenas an organisation takes part in."""
+    org = organisations.get_organisation(slug)
+    return _respond(services.organisation_feed(org, request.url, meeting_url), f"{slug}.ics")
+
+
+@bp.get("/calendar/all.ics")
+def all_feed():
+    """Every public arena's meetings, from 30 days back."""
+    return _respond(services.all_public_feed(request.url, meeting_url), "arena.ics")
+
+
+@bp.get("/meetings/<int:meeting_id>.ics")
+def meeting_feed(meeting_id: int):
+    """One meeting or series, to add to a calendar."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not arenas.can_see(current_user, meeting.arena):
+        abort(404)
+    return _respond(
+        services.meeting_feed(meeting, request.url, meeting_url),
+        f"meeting-{meeting_id}.ics",
+        private=meeting.arena.visibility != "public",
+    )
+
+
+@bp.get("/calendar/<token>.ics")
+def personal_feed(token: str):
+    """A member's followed and held arenas, members-only ones included (secret link)."""
+    member = services.member_for_feed_token(token)
+    if member is None:
+        abort(404)
+    return _respond(
+        services.personal_feed(member, request.url, meeting_url), "arena.ics", private=True
+    )
+
+
+_FEED_TOKEN = re.compile(r"/calendar/(?!all\.ics)[^/\s?]+\.ics")
+
+
+class HideFeedTokens(logging.Filter):
+    """Request logs show /calendar/***.ics instead of a member's secret feed link."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _FEED_TOKEN.sub("/calendar/***.ics", record.msg)
+        record.args = tuple(
+            _FEED_TOKEN.sub("/calendar/***.ics", a) if isinstance(a, str) else a
+            for a in (record.args or ())
+        )
+        return True
+
+
+def init_logging() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logging.getLogger(name).addFilter(HideFeedTokens())

@@ -1,0 +1,231 @@
+"""Arenas: one accepted owner (schema-enforced), proposals and handover, orphans, meetings and
+their times across daylight-saving changes."""
+
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from arena.arenas import services
+from arena.arenas.models import ArenaRole
+from arena.arenas.recurrence import Recurrence
+from arena.arenas.services import ArenaInput, MeetingInput
+from arena.errors import Conflict, PermissionDenied, ValidationFailed
+from arena.extensions import db
+
+
+@pytest.fixture
+def make_arena(make_member):
+    def make(owner=None, **fields):
+        owner = owner or make_member()
+        arena, _proposals = services.create_arena(
+            owner, ArenaInput(**{"name": "Klimanettverket", "purpose": "Dele erfaringer", **fields})
+        )
+        return arena
+
+    return make
+
+
+def test_creator_is_owner_unless_they_propose_someone(make_member, make_arena):
+    creator = make_member()
+    arena = make_arena(creator)
+    assert arena.owner == creator and not arena.is_orphaned
+
+    colleague = make_member(email="kollega@example.no")
+    proposed, (proposal,) = services.create_arena(
+        creator, ArenaInput(name="Reiselivsforum", owner_email="kollega@example.no")
+    )
+    assert proposed.owner is None and proposed.is_orphaned  # never an owner who did not accept
+    assert services.proposals_for(colleague) == [proposal]
+    services.accept_proposal(colleague, proposal.id)
+    assert proposed.owner == colleague
+
+
+def test_only_the_proposed_person_answers_and_only_once(make_member, make_arena):
+    owner = make_member()
+    arena = make_arena(owner)
+    successor = make_member(email="etterfolger@example.no")
+    proposal = services.propose_role(owner, arena, "owner", "etterfolger@example.no")
+    with pytest.raises(PermissionDenied):
+        services.accept_proposal(make_member(), proposal.id)
+    services.accept_proposal(successor, proposal.id)
+    with pytest.raises(Conflict):
+        services.accept_proposal(successor, proposal.id)
+    assert arena.owner == successor
+    history = services.role_history(arena)
+    assert [(r.member, r.ended_at is None) for r in history] == [(successor, True), (owner, False)]
+
+
+def test_accepting_a_withdrawn_proposal_is_refused(make_member, make_arena):
+    owner = make_member()
+    arena = make_arena(owner)
+    candidate = make_member(email="kanskje@example.no")
+    proposal = services.propose_role(owner, arena, "deputy", "kanskje@example.no")
+    services.withdraw_proposal(owner, proposal.id)
+    with pytest.raises(Conflict):
+        services.accept_proposal(candidate, proposal.id)
+    assert arena.deputy is None
+
+
+def test_schema_allows_one_current_owner(make_member, make_arena):
+    arena = make_arena()
+    db.session.add(ArenaRole(arena_id=arena.id, role="owner", member_id=make_member().id))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_orphaned_when_owner_deactivated_and_taking_responsibility(
+    make_member, make_organisation, make_arena
+):
+    org = make_organisation("Skien kommune")
+    owner = make_member()
+    arena = make_arena(owner, organisation_ids=[org.id])
+    owner.active = False
+    db.session.commit()
+    assert arena.is_orphaned and arena in services.orphaned_arenas()
+    with pytest.raises(PermissionDenied):
+        services.take_responsibility(make_member(), arena)  # not in a participating organisation
+    local = make_member(org=org)
+    services.take_responsibility(local, arena)
+    assert arena.owner == local and arena not in services.orphaned_arenas()
+
+
+def test_only_owner_deputy_and_admins_manage(make_member, make_arena):
+    owner = make_member()
+    arena = make_arena(owner)
+    with pytest.raises(PermissionDenied):
+        services.create_meeting(
+            make_member(), arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
+        )
+    services.create_meeting(
+        make_member(is_admin=True),
+        arena,
+        MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9)),
+    )
+
+
+def test_weekly_meeting_stays_at_nine_across_daylight_saving(make_member, make_arena):
+    owner = make_member()
+    arena = make_arena(owner)
+    meeting = services.create_meeting(
+        owner,
+        arena,
+        MeetingInput(
+            title="Ukemøte",
+            starts_at=datetime(2027, 3, 15, 9),
+            ends_at=datetime(2027, 3, 15, 10),
+            recurrence=Recurrence("weekly", count=4),
+        ),
+    )
+    found = services.occurrences([meeting], datetime(2027, 3, 1), datetime(2027, 5, 1))
+    assert [o.starts_at for o in found] == [datetime(2027, 3, d, 9) for d in (15, 22, 29)] + [
+        datetime(2027, 4, 5, 9)
+    ]
+    assert meeting.rrule == "FREQ=WEEKLY;BYDAY=MO;COUNT=4"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"starts_at": datetime(2027, 3, 28, 2, 30)}, "starts_at"),  # spring forward: no such time
+        ({"starts_at": datetime(2026, 10, 25, 2, 30)}, "starts_at"),  # autumn: happens twice
+        ({"ends_at": datetime(2027, 3, 1, 8)}, "ends_at"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"rrule": "FREQ=WEEKLY"}, "recurrence"),  # unbounded
+        ({"rrule": "FREQ=DAILY;COUNT=501"}, "recurrence"),
+        ({"rrule": "FREQ=YEARLY;COUNT=7"}, "recurrence"),  # beyond five years
+        ({"rrule": "FREQ=WEEKLY;UNTIL=20270601T000000"}, "recurrence"),  # UNTIL not in UTC
+        ({"rrule": "NOT A RULE"}, "recurrence"),
+        ({"recurrence": Recurrence("weekly")}, "repeat_until"),
+        ({"online_url": "javascript:alert(1)"}, "online_url"),
+    ],
+)
+def test_bad_meetings_are_refused_and_nothing_is_written(make_member, make_arena, fields, field):
+    owner = make_member()
+    arena = make_arena(owner)
+    data = MeetingInput(**{"title": "Møte", "starts_at": datetime(2027, 3, 1, 9), **fields})
+    with pytest.raises(ValidationFailed) as failure:
+        services.create_meeting(owner, arena, data)
+    assert field in failure.value.fields
+    db.session.rollback()
+    assert arena.meetings == []
+
+
+def test_weekly_series_through_spring_forward_at_half_past_two_is_refused(make_member, make_arena):
+    owner = make_member()
+    arena = make_arena(owner)
+    with pytest.raises(ValidationFailed) as failure:
+        services.create_meeting(
+            owner,
+            arena,
+            MeetingInput(
+                title="Nattmøte",
+                starts_at=datetime(2027, 3, 14, 2, 30),
+                rrule="FREQ=WEEKLY;COUNT=4",
+            ),
+        )
+    assert "28.03.2027" in failure.value.message
+
+
+def test_moving_and_cancelling_occurrences(make_member, make_arena):
+    owner = make_member()
+    arena = make_arena(owner)
+    meeting = services.create_meeting(
+        owner,
+        arena,
+        MeetingInput(
+            title="Ukemøte",
+            starts_at=datetime(2027, 3, 1, 9),
+            ends_at=datetime(2027, 3, 1, 10),
+            rrule="FREQ=WEEKLY;COUNT=5",
+        ),
+    )
+    services.change_occurrence(owner, meeting, datetime(2027, 3, 8, 9), "cancel")
+    services.change_occurrence(
+        owner, meeting, datetime(2027, 3, 15, 9), "move", datetime(2027, 3, 16, 13)
+    )
+    found = services.occurrences([meeting], datetime(2027, 3, 1), datetime(2027, 4, 1))
+    by_original = {o.original: o for o in found}
+    assert by_original[datetime(2027, 3, 8, 9)].cancelled
+    moved = by_original[datetime(2027, 3, 15, 9)]
+    assert (moved.starts_at, moved.ends_at) == (
+        datetime(2027, 3, 16, 13),
+        datetime(2027, 3, 16, 14),
+    )
+    with pytest.raises(ValidationFailed):  # no such occurrence in the series
+        services.change_occurrence(owner, meeting, datetime(2027, 3, 9, 9), "cancel")
+    with pytest.raises(ValidationFailed):  # moved into the spring-forward gap
+        services.change_occurrence(
+            owner, meeting, datetime(2027, 3, 22, 9), "move", datetime(2027, 3, 28, 2, 15)
+        )
+
+
+def test_editing_time_or_place_bumps_sequence(make_member, make_arena):
+    owner = make_member()
+    arena = make_arena(owner)
+    meeting = services.create_meeting(
+        owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
+    )
+    services.update_meeting(
+        owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 9))
+    )
+    assert meeting.sequence == 0
+    services.update_meeting(
+        owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 10))
+    )
+    assert meeting.sequence == 1
+
+
+def test_review_lapses_after_a_year(make_member, make_arena, clock):
+    owner = make_member()
+    arena = make_arena(owner)
+    assert not services.review_lapsed(arena)
+    clock.advance(days=366)
+    assert services.review_lapsed(arena)
+    services.confirm_review(owner, arena)
+    assert not services.review_lapsed(arena)
+    assert arena.review_due_on == (clock.now + timedelta(days=365)).date()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ArenaRole)) == 1

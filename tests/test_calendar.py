@@ -1,0 +1,234 @@
+"""Calendar feeds: every feed passes ical-check's seven real consumers, times stay right across
+daylight-saving changes, caching headers work, and members-only arenas stay private."""
+
+import logging
+import subprocess
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from arena.arenas import services
+from arena.arenas.services import ArenaInput, MeetingInput
+from arena.calendar import services as calendar
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKER = ROOT.parent / "shared" / "tools" / "ical-check" / "check_feed.sh"
+
+
+def ical_check(tmp_path, body: bytes) -> str:
+    """Runs the feed through ical-check; fails the test with its report if a consumer rejects it."""
+    assert CHECKER.exists(), f"{CHECKER} is missing"
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(body)
+    result = subprocess.run(
+        ["bash", str(CHECKER), str(feed), "2026-01-01", "2030-01-01"],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "HOME": str(Path.home()),
+            "PY": str(ROOT / ".venv" / "bin" / "python"),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def owner(make_member):
+    return make_member(name="Kari Ansvarlig", email="kari@skien.kommune.no")
+
+
+@pytest.fixture
+def arena(owner):
+    created, _ = services.create_arena(
+        owner, ArenaInput(name="Klimanettverket Grenland", purpose="Erfaringer om overvann")
+    )
+    return created
+
+
+def meeting(owner, arena, **fields):
+    data = {
+        "title": "Nettverksmøte",
+        "starts_at": datetime(2027, 3, 15, 9),
+        "ends_at": datetime(2027, 3, 15, 10, 30),
+        **fields,
+    }
+    return services.create_meeting(owner, arena, MeetingInput(**data))
+
+
+def feed(client, path, **headers):
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    return response
+
+
+def test_weekly_series_across_dst_with_cancelled_and_moved_occurrences(
+    client, owner, arena, tmp_path
+):
+    series = meeting(owner, arena, rrule="FREQ=WEEKLY;COUNT=6")
+    services.change_occurrence(owner, series, datetime(2027, 3, 22, 9), "cancel")
+    services.change_occurrence(
+        owner, series, datetime(2027, 4, 5, 9), "move", datetime(2027, 4, 6, 13)
+    )
+    body = feed(client, f"/arenas/{arena.slug}/calendar.ics").data
+    ical_check(tmp_path, body)
+    text = body.decode()
+    assert "BEGIN:VTIMEZONE" in text and "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text
+    assert "DTSTART;TZID=Europe/Oslo:20270315T090000" in text
+    assert "EXDATE;TZID=Europe/Oslo:20270322T090000" in text
+    assert "RECURRENCE-ID;TZID=Europe/Oslo:20270405T090000" in text
+    assert "ATTENDEE" not in text and "METHOD:PUBLISH" in text
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in text and "X-PUBLISHED-TTL:PT1H" in text
+    # Read as a calendar app does: every occurrence at 09:00 Oslo time, summer or winter.
+    parsed = icalendar.Calendar.from_ical(body)
+    events = recurring_ical_events.of(parsed).between(date(2027, 3, 1), date(2027, 5, 1))
+    starts = sorted(e.decoded("DTSTART") for e in events)
+    local = [s.astimezone(ZoneInfo("Europe/Oslo")) for s in starts]
+    assert [(s.month, s.day, s.hour) for s in local] == [
+        (3, 15, 9),
+        (3, 29, 9),
+        (4, 6, 13),
+        (4, 12, 9),
+        (4, 19, 9),
+    ]
+    assert local[0].utcoffset().seconds == 3600 and local[1].utcoffset().seconds == 7200
+
+
+def test_cancelled_edited_and_awkward_meetings_pass_every_consumer(
+    client, owner, arena, tmp_path, clock
+):
+    clock.now = datetime(2027, 2, 1, 12, tzinfo=UTC)
+    cancelled = meeting(
+        owner,
+        arena,
+        title="Avlyst serie",
+        rrule="FREQ=MONTHLY;BYDAY=1TU;COUNT=6",
+        starts_at=datetime(2027, 3, 2, 14),
+        ends_at=datetime(2027, 3, 2, 15),
+    )
+    services.cancel_meeting(owner, cancelled)
+    edited = meeting(owner, arena, title="Endret serie", rrule="FREQ=WEEKLY;COUNT=3")
+    services.update_meeting(
+        owner,
+        edited,
+        MeetingInput(
+            title="Endret serie",
+            starts_at=datetime(2027, 3, 15, 10),
+            ends_at=datetime(2027, 3, 15, 11),
+            rrule="FREQ=WEEKLY;COUNT=3",
+        ),
+    )
+    meeting(
+        owner,
+        arena,
+        title='Tekst med komma, semikolon; «sitat» "quote"\nog æøå 😀',
+        description="Linje 1, med komma; og semikolon\nLinje 2 " + "lang " * 400,
+        location="Rådhuset, sal 2; Skien",
+    )
+    meeting(
+        owner,
+        arena,
+        title="Bare digitalt",
+        location="",
+        online_url="https://teams.example.no/meet/123?a=b&c=d",
+        starts_at=datetime(2027, 6, 1, 9),
+        ends_at=datetime(2027, 6, 1, 10),
+    )
+    meeting(owner, arena, title="Uten slutt", starts_at=datetime(2027, 7, 1, 12), ends_at=None)
+    body = feed(client, f"/arenas/{arena.slug}/calendar.ics").data
+    report = ical_check(tmp_path, body)
+    assert "all consumers accepted" in report
+    parsed = icalendar.Calendar.from_ical(body)
+    by_title = {str(e["SUMMARY"]): e for e in parsed.walk("VEVENT")}
+    assert by_title["Avlyst serie"]["STATUS"] == "CANCELLED"
+    assert by_title["Endret serie"]["SEQUENCE"] == 1
+    assert "https://teams.example.no/meet/123?a=b&c=d" in str(
+        by_title["Bare digitalt"]["DESCRIPTION"]
+    )
+    assert "DTEND" not in by_title["Uten slutt"]
+    assert (
+        len(str(by_title['Tekst med komma, semikolon; «sitat» "quote" og æøå 😀']["DESCRIPTION"]))
+        > 2000
+    )
+
+    clock.now = datetime(2027, 3, 20, 12, tzinfo=UTC)  # 30 days after the cancellation it is gone
+    body = feed(client, f"/arenas/{arena.slug}/calendar.ics").data
+    assert b"Avlyst serie" not in body
+
+
+def test_unchanged_feed_is_byte_identical_with_etag_and_304(client, owner, arena):
+    meeting(owner, arena)
+    first = feed(client, f"/arenas/{arena.slug}/calendar.ics")
+    second = feed(client, f"/arenas/{arena.slug}/calendar.ics")
+    assert first.data == second.data and first.headers["ETag"] == second.headers["ETag"]
+    assert first.headers["Last-Modified"]
+    again = client.get(
+        f"/arenas/{arena.slug}/calendar.ics", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_last_modified_never_goes_back_after_a_deletion(client, owner, arena, clock):
+    kept = meeting(owner, arena, title="Blir")
+    clock.advance(hours=1)
+    removed = meeting(owner, arena, title="Slettes")
+    before = feed(client, f"/arenas/{arena.slug}/calendar.ics").last_modified
+    clock.advance(hours=1)
+    services.delete_meeting(owner, removed)
+    after = feed(client, f"/arenas/{arena.slug}/calendar.ics")
+    assert after.last_modified > before and b"Slettes" not in after.data
+    assert kept.id
+
+
+def test_members_only_arenas_appear_only_in_personal_feeds(client, owner, make_member, tmp_path):
+    private, _ = services.create_arena(owner, ArenaInput(name="Lukket forum", visibility="members"))
+    public, _ = services.create_arena(owner, ArenaInput(name="Åpent forum"))
+    meeting(owner, private, title="Hemmelig møte")
+    meeting(owner, public, title="Åpent møte")
+    assert client.get(f"/arenas/{private.slug}/calendar.ics").status_code == 404
+    everything = feed(client, "/calendar/all.ics").data
+    assert b"Hemmelig" not in everything and "Åpent møte".encode() in everything
+
+    follower = make_member()
+    services.follow_arena(follower, private)
+    token = calendar.feed_token(follower)
+    personal = feed(client, f"/calendar/{token}.ics").data
+    assert b"Hemmelig m" in personal
+    ical_check(tmp_path, personal)
+    new_token = calendar.regenerate_feed_token(follower, follower)
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+    assert client.get(f"/calendar/{new_token}.ics").status_code == 200
+    assert client.get("/calendar/not-a-token.ics").status_code == 404
+
+
+def test_organisation_and_single_meeting_feeds(client, owner, make_organisation, tmp_path):
+    org = make_organisation("Porsgrunn kommune")
+    arena_, _ = services.create_arena(
+        owner, ArenaInput(name="Havnenettverket", organisation_ids=[org.id])
+    )
+    one = meeting(owner, arena_, title="Havnemøte")
+    body = feed(client, f"/organisations/{org.slug}/calendar.ics").data
+    assert b"Havnem" in body
+    ical_check(tmp_path, feed(client, f"/meetings/{one.id}.ics").data)
+
+
+def test_feed_tokens_never_reach_the_logs(caplog):
+    from arena.calendar.views import HideFeedTokens
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - "GET %s HTTP/1.1" 200 -',
+        ("127.0.0.1", "/calendar/abc123.ics"),
+        None,
+    )
+    HideFeedTokens().filter(record)
+    assert "abc123" not in record.getMessage() and "/calendar/***.ics" in record.getMessage()
