@@ -65,6 +65,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     from arena.accounts.views import bp as accounts_bp
     from arena.api import bp as api_bp
+    from arena.arenas.views import bp as arenas_bp
     from arena.calendar.views import bp as calendar_bp
     from arena.calendar.views import init_logging as hide_feed_tokens_in_logs
     from arena.declaration.views import bp as declaration_bp
@@ -79,6 +80,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(declaration_bp)
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(expertise_bp)
+    app.register_blueprint(arenas_bp)
     app.register_blueprint(calendar_bp)
     hide_feed_tokens_in_logs()
     app.register_blueprint(api_bp)

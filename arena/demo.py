@@ -244,6 +244,60 @@ def _seed_expertise(rng: random.Random, areas: dict) -> None:
         index_member(member)
 
 
+def _seed_arenas(rng: random.Random) -> None:
+    """A few arenas with owners (one without), with monthly and weekly meetings."""
+    from datetime import datetime
+
+    from arena.arenas.models import Arena, ArenaRole, Meeting
+    from arena.arenas.recurrence import occurrence_starts
+    from arena.demo_initiatives import ARENAS
+
+    existing = set(db.session.scalars(sa.select(Arena.name)))
+    orgs = {o.name: o for o in db.session.scalars(sa.select(Organisation))}
+    now = utcnow()
+    today = now.date()
+    for n, (name, kind, cadence, visibility, owner_org, members) in enumerate(ARENAS):
+        if name in existing:
+            continue
+        arena = Arena(
+            name=name,
+            slug=slugify(name),
+            kind=kind,
+            cadence=cadence,
+            visibility=visibility,
+            purpose=f"{name} samler {', '.join(members)}.",
+            organisations=[orgs[m] for m in members],
+            review_due_on=today.replace(year=today.year + 1),
+            created_at=now,
+            updated_at=now,
+            calendar_changed_at=now,
+        )
+        db.session.add(arena)
+        db.session.flush()
+        if owner_org:
+            owner = sorted(orgs[owner_org].members, key=lambda m: m.email)[0]
+            db.session.add(
+                ArenaRole(arena_id=arena.id, role="owner", member_id=owner.id, started_at=now)
+            )
+        first = datetime(today.year, today.month, 1, 9) + timedelta(days=31 + 7 * n)
+        rule = "FREQ=WEEKLY;COUNT=10" if kind == "working_group" else "FREQ=MONTHLY;COUNT=6"
+        db.session.add(
+            Meeting(
+                arena=arena,
+                uid=f"demo-{arena.slug}@arena",
+                title=f"{name}: møte",
+                location=rng.choice(["Rådhuset", "Fylkeshuset", "Kunnskapsparken"]),
+                starts_at=first,
+                ends_at=first + timedelta(hours=2),
+                tzid="Europe/Oslo",
+                rrule=rule,
+                last_starts_at=occurrence_starts(rule, first, "Europe/Oslo")[-1],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+
 def seed_demo() -> dict[str, int]:
     """Adds what is missing of the demo organisations and members; changes nothing else."""
     municipalities = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
@@ -300,6 +354,7 @@ def seed_demo() -> dict[str, int]:
     areas = _seed_areas()
     _seed_initiatives(rng, areas)
     _seed_expertise(rng, areas)
+    _seed_arenas(rng)
     db.session.commit()
     return {
         "organisations": len(orgs),

@@ -534,3 +534,47 @@ ASK_ME_ABOUT = {
     "Næringsutvikling": "Hvordan kommunen kan hjelpe nye bedrifter i gang.",
     "Statistikk og analyse": "Befolkningsframskrivinger og kunnskapsgrunnlag for planer.",
 }
+
+# name, kind, cadence, visibility, owner's organisation, participating organisations
+ARENAS = [
+    (
+        "Klimanettverket i Grenland",
+        "network",
+        "Månedlig",
+        "public",
+        "Porsgrunn kommune",
+        ["Skien kommune", "Bamble kommune", "Siljan kommune"],
+    ),
+    (
+        "Næringsforum Vestfold",
+        "forum",
+        "Fire ganger i året",
+        "public",
+        "Vestfold og Telemark fylkeskommune",
+        ["Tønsberg kommune", "Sandefjord kommune", "Larvik kommune", "NHO Vestfold og Telemark"],
+    ),
+    (
+        "Planforum Telemark",
+        "forum",
+        "Annenhver uke",
+        "public",
+        "Statsforvalteren i Vestfold og Telemark",
+        ["Notodden kommune", "Tinn kommune", "Seljord kommune"],
+    ),
+    (
+        "Arbeidsgruppe for innkjøp",
+        "working_group",
+        "Ukentlig",
+        "members",
+        "Skien kommune",
+        ["Porsgrunn kommune", "KS Vestfold og Telemark"],
+    ),
+    (
+        "Reiselivsnettverket Vest-Telemark",
+        "network",
+        "Månedlig",
+        "public",
+        None,
+        ["Vinje kommune", "Tokke kommune", "Kviteseid kommune"],
+    ),
+]

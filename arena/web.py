@@ -122,6 +122,13 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def wall_clock_in_oslo(moment):
+    """A naive Europe/Oslo wall-clock time as an aware one, for the date formatters."""
+    from zoneinfo import ZoneInfo
+
+    return moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment is not None else None
+
+
 def combine_args(args: dict, **changes) -> dict:
     """Query arguments (as lists) with some replaced, for links that keep the other filters."""
     return {**args, **{key: [value] for key, value in changes.items()}}
@@ -152,6 +159,7 @@ def init_app(app) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_global(format_range, "format_range")
+    app.add_template_filter(wall_clock_in_oslo, "oslo")
     app.add_template_filter(combine_args, "combine_args")
 
     @app.context_processor

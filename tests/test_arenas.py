@@ -229,3 +229,83 @@ def test_review_lapses_after_a_year(make_member, make_arena, clock):
     assert not services.review_lapsed(arena)
     assert arena.review_due_on == (clock.now + timedelta(days=365)).date()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ArenaRole)) == 1
+
+
+def test_followers_are_emailed_when_a_meeting_within_48_hours_changes(
+    make_member, make_arena, smtp_server, clock
+):
+    clock.now = datetime(2027, 3, 1, 7, tzinfo=__import__("datetime").UTC)  # 08.00 in Oslo
+    owner = make_member()
+    arena = make_arena(owner)
+    follower = make_member(email="folger@example.no", preferred_language="nn")
+    services.follow_arena(follower, arena)
+    series = services.create_meeting(
+        owner,
+        arena,
+        MeetingInput(
+            title="Ukemøte", starts_at=datetime(2027, 3, 2, 9), rrule="FREQ=WEEKLY;COUNT=4"
+        ),
+    )
+    services.change_occurrence(owner, series, datetime(2027, 3, 16, 9), "cancel")
+    assert smtp_server == []  # two weeks away: the calendar will catch up
+    services.change_occurrence(
+        owner, series, datetime(2027, 3, 2, 9), "move", datetime(2027, 3, 2, 13)
+    )
+    (mail,) = smtp_server
+    assert mail["To"] == "folger@example.no" and "flytta" in mail["Subject"]
+    assert "kl. 13.00" in mail.get_body().get_content()
+
+
+def test_pages_create_propose_accept_and_orphans_first(
+    client, post_form, make_member, login_as, smtp_server
+):
+    colleague = make_member(name="Kari Kollega", email="kari@nome.kommune.no")
+    creator = login_as(make_member(name="Ola Oppretter"))
+    response = post_form(
+        "/arenas/new",
+        {
+            "name": "Planforum",
+            "kind": "forum",
+            "visibility": "public",
+            "owner_email": "kari@nome.kommune.no",
+        },
+        token_from="/arenas/new",
+    )
+    assert response.status_code == 302
+    (mail,) = smtp_server
+    assert mail["To"] == "kari@nome.kommune.no" and "Planforum" in mail["Subject"]
+    html = client.get("/arenas").get_data(as_text=True)
+    assert html.index("Arenaer uten ansvarlig") < html.index("Planforum")
+    assert "Kari Kollega" in client.get("/arenas/planforum").get_data(as_text=True)  # asked
+
+    login_as(colleague)
+    (proposal,) = services.proposals_for(colleague)
+    assert "Du er spurt" in client.get("/arenas").get_data(as_text=True)
+    assert post_form(f"/proposals/{proposal.id}/accept", token_from="/arenas").status_code == 302
+    html = client.get("/arenas/planforum").get_data(as_text=True)
+    assert "arena uten ansvarlig" not in html and "Kari Kollega" in html
+    assert creator.id
+
+
+def test_meeting_form_explains_a_time_that_does_not_exist(
+    client, post_form, make_member, login_as, make_arena
+):
+    owner = login_as(make_member())
+    arena = make_arena(owner)
+    page = f"/arenas/{arena.slug}/meetings/new"
+    response = post_form(
+        page,
+        {"title": "Natt", "day": "2027-03-28", "start": "02:30", "repeat": "none"},
+        token_from=page,
+    )
+    assert response.status_code == 200
+    assert "finnes ikke 28.03.2027" in response.get_data(as_text=True)
+    assert arena.meetings == []
+
+
+def test_members_only_arena_is_hidden_from_the_public(client, make_member, login_as, make_arena):
+    hidden = make_arena(name="Lukket gruppe", visibility="members")
+    assert client.get(f"/arenas/{hidden.slug}").status_code == 404
+    assert "Lukket gruppe" not in client.get("/arenas").get_data(as_text=True)
+    login_as(make_member())
+    assert client.get(f"/arenas/{hidden.slug}").status_code == 200

@@ -6,6 +6,7 @@ from conftest import csrf_token
 
 from arena.accounts.models import ApiToken, Member
 from arena.accounts.services import issue_api_token
+from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, RoleProposal
 from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertise
 from arena.extensions import db
 from arena.initiatives import services as initiatives
@@ -32,7 +33,24 @@ def world(make_member, make_organisation):
         )
     )
     db.session.commit()
+    from datetime import datetime
+
+    from arena.arenas import services as arenas
+    from arena.arenas.services import ArenaInput, MeetingInput
+
+    arena, _ = arenas.create_arena(owner, ArenaInput(name="Eierens arena"))
+    meeting = arenas.create_meeting(
+        owner,
+        arena,
+        MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9), rrule="FREQ=WEEKLY;COUNT=3"),
+    )
+    candidate = make_member(email="kandidat@example.no")
+    proposal = arenas.propose_role(owner, arena, "deputy", "kandidat@example.no")
     return {
+        "arena": arena.slug,
+        "meeting": meeting.id,
+        "proposal": proposal.id,
+        "candidate": candidate,
         "owner": owner,
         "area": area.id,
         "contact_request": db.session.scalar(sa.select(ContactRequest.id)),
@@ -147,6 +165,59 @@ MATRIX = {
         ("login", 403, 302),
     ),
     "/admin/import": (lambda w: "/admin/import", {}, ("login", 403, 200)),
+    "/arenas/new": (lambda w: "/arenas/new", {"name": ""}, ("login", 200, 200)),
+    "/arenas/<slug>/edit": (
+        lambda w: f"/arenas/{w['arena']}/edit",
+        {"name": "Kapret", "kind": "forum", "visibility": "public"},
+        ("login", 403, 302),
+    ),
+    "/arenas/<slug>/propose": (
+        lambda w: f"/arenas/{w['arena']}/propose",
+        {"role": "owner", "email": "annen@example.no"},
+        ("login", 403, 302),
+    ),
+    "/proposals/<int:proposal_id>/accept": (
+        lambda w: f"/proposals/{w['proposal']}/accept",
+        {},
+        ("login", 403, 403),
+    ),
+    "/proposals/<int:proposal_id>/decline": (
+        lambda w: f"/proposals/{w['proposal']}/decline",
+        {},
+        ("login", 403, 403),
+    ),
+    "/proposals/<int:proposal_id>/withdraw": (
+        lambda w: f"/proposals/{w['proposal']}/withdraw",
+        {},
+        ("login", 403, 302),
+    ),
+    "/arenas/<slug>/take-responsibility": (
+        lambda w: f"/arenas/{w['arena']}/take-responsibility",
+        {},
+        ("login", 302, 302),
+    ),
+    "/arenas/<slug>/follow": (lambda w: f"/arenas/{w['arena']}/follow", {}, ("login", 302, 302)),
+    "/arenas/<slug>/review": (lambda w: f"/arenas/{w['arena']}/review", {}, ("login", 403, 302)),
+    "/arenas/<slug>/meetings/new": (
+        lambda w: f"/arenas/{w['arena']}/meetings/new",
+        {"title": "Nytt", "day": "2027-04-01", "start": "09:00", "repeat": "none"},
+        ("login", 403, 302),
+    ),
+    "/meetings/<int:meeting_id>/edit": (
+        lambda w: f"/meetings/{w['meeting']}/edit",
+        {"title": "Endret", "day": "2027-03-01", "start": "10:00", "repeat": "none"},
+        ("login", 403, 302),
+    ),
+    "/meetings/<int:meeting_id>/cancel": (
+        lambda w: f"/meetings/{w['meeting']}/cancel",
+        {},
+        ("login", 403, 302),
+    ),
+    "/meetings/<int:meeting_id>/occurrence": (
+        lambda w: f"/meetings/{w['meeting']}/occurrence",
+        {"occurrence": "2027-03-08T09:00:00", "action": "cancel"},
+        ("login", 403, 302),
+    ),
     "/admin/members/<int:member_id>/admin": (
         lambda w: f"/admin/members/{w['owner'].id}/admin",
         {"value": "1"},
@@ -298,7 +369,18 @@ def snapshot():
         sa.select(MemberExpertise.member_id, MemberExpertise.area_id, MemberExpertise.level)
     ).all()
     requests = db.session.execute(sa.select(ContactRequest.id, ContactRequest.answered_at)).all()
+    arena_state = [
+        sorted(db.session.execute(sa.select(*columns)).all(), key=str)
+        for columns in (
+            (Arena.id, Arena.name, Arena.review_due_on),
+            (ArenaRole.id, ArenaRole.member_id, ArenaRole.ended_at),
+            (RoleProposal.id, RoleProposal.status),
+            (Meeting.id, Meeting.title, Meeting.starts_at, Meeting.status),
+            (MeetingException.meeting_id, MeetingException.occurrence),
+        )
+    ]
     return (
+        *arena_state,
         sorted(members),
         sorted(orgs),
         sorted(tokens),

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena.accounts import services as accounts
@@ -26,9 +28,10 @@ from arena.arenas.recurrence import (
     rrule_from_form,
     wall_clock_problem,
 )
-from arena.dates import utcnow
+from arena.dates import format_datetime, to_local, utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
+from arena.mail import send_mail
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
 
@@ -41,6 +44,13 @@ def _signed_in(member) -> bool:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+def all_arenas() -> list[Arena]:
+    """Every arena that is not archived, by name."""
+    return list(
+        db.session.scalars(sa.select(Arena).where(Arena.archived.is_(False)).order_by(Arena.name))
+    )
 
 
 def can_see(reader, arena: Arena) -> bool:
@@ -210,6 +220,16 @@ def _propose(arena: Arena, role: str, member: Member, actor) -> RoleProposal:
     db.session.add(proposal)
     db.session.flush()
     return proposal
+
+
+def notify_proposal(proposal: RoleProposal, link: str) -> None:
+    """Emails the proposed person; the proposal also waits for them on the arenas page."""
+    member = proposal.member
+    with force_locale(member.preferred_language or "nb"):
+        role = _("ansvarlig") if proposal.role == "owner" else _("stedfortreder")
+        subject = _("Vil du være %(role)s for %(arena)s?", role=role, arena=proposal.arena.name)
+        body = render_template("arenas/email/proposal.txt", proposal=proposal, role=role, link=link)
+    send_mail(member.email, subject, body)
 
 
 def pending_proposals(arena: Arena, role: str | None = None) -> list[RoleProposal]:
@@ -484,10 +504,54 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
 def cancel_meeting(actor, meeting: Meeting) -> None:
     """Cancels a meeting or a whole series (it stays in feeds as cancelled for 30 days)."""
     _require_manage(actor, meeting.arena)
+    now = _local_now()
+    soon = [o for o in occurrences([meeting], now, now + SOON) if not o.cancelled]
     meeting.status = "cancelled"
     meeting.sequence += 1
     meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
     db.session.commit()
+    for occurrence in soon:
+        _tell_followers(meeting, occurrence.starts_at, None)
+
+
+#: Changes this close are emailed to followers: Google refreshes feeds only every 8-24 hours.
+SOON = timedelta(hours=48)
+
+
+def _local_now() -> datetime:
+    return to_local(utcnow()).replace(tzinfo=None)
+
+
+def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None) -> None:
+    """Emails the arena's followers that a meeting soon is cancelled (or moved to new_start)."""
+    from arena.web import wall_clock_in_oslo
+
+    link = f"{current_app.config['BASE_URL']}/arenas/{meeting.arena.slug}"
+    followers = db.session.scalars(
+        sa.select(Member)
+        .join(arena_followers, arena_followers.c.member_id == Member.id)
+        .where(arena_followers.c.arena_id == meeting.arena_id, Member.active)
+    ).all()
+    for member in followers:
+        locale = member.preferred_language or "nb"
+        with force_locale(locale):
+            old = format_datetime(wall_clock_in_oslo(when), locale)
+            values = {"title": meeting.title, "arena": meeting.arena.name, "when": old}
+            if new_start is None:
+                subject = _("«%(title)s» %(when)s er avlyst", **values)
+                text = _("Møtet «%(title)s» i %(arena)s %(when)s er avlyst.", **values)
+            else:
+                subject = _("«%(title)s» %(when)s er flyttet", **values)
+                text = _(
+                    "Møtet «%(title)s» i %(arena)s %(when)s er flyttet til %(new)s.",
+                    new=format_datetime(wall_clock_in_oslo(new_start), locale),
+                    **values,
+                )
+            note = _(
+                "Du får denne e-posten fordi du følger arenaen, og fordi kalenderen din "
+                "kanskje ikke rekker å oppdatere seg."
+            )
+        send_mail(member.email, subject, f"{text}\n\n{link}\n\n{note}\n")
 
 
 def delete_meeting(actor, meeting: Meeting) -> None:
@@ -543,6 +607,9 @@ def change_occurrence(
     exception.sequence = meeting.sequence + 1
     exception.updated_at = meeting.arena.calendar_changed_at = utcnow()
     db.session.commit()
+    now = _local_now()
+    if now <= occurrence <= now + SOON:
+        _tell_followers(meeting, occurrence, exception.new_starts_at)
     return exception
 
 

@@ -25,6 +25,9 @@ ANONYMOUS_PAGES = [
     "/initiatives?theme=finnes-ikke",
     "/initiatives/1",
     "/areas/klimatilpasning",
+    "/arenas",
+    "/arenas/klimanettverket-i-grenland",
+    "/arenas/reiselivsnettverket-vest-telemark",
 ]
 MEMBER_PAGES = [
     "/profile",
@@ -42,6 +45,9 @@ MEMBER_PAGES = [
     "/members/1/contact",
     "/profile/contact-requests",
     "/areas/klimatilpasning",
+    "/arenas",
+    "/arenas/new",
+    "/arenas/arbeidsgruppe-for-innkjop",
 ]
 ADMIN_PAGES = [
     "/admin",
@@ -55,6 +61,10 @@ ADMIN_PAGES = [
     "/admin/areas/hydrogen/edit",
     "/admin/areas/hydrogen/merge",
     "/admin/import",
+    "/arenas/klimanettverket-i-grenland",
+    "/arenas/klimanettverket-i-grenland/edit",
+    "/arenas/klimanettverket-i-grenland/meetings/new",
+    "/meetings/1/edit",
 ]
 #: Pages that are not HTML for people: machine endpoints and downloads.
 NOT_PAGES = {

@@ -1,0 +1,363 @@
+"""Arena pages: the register with orphans first, an arena's page, ownership answers, meetings."""
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from arena.accounts.forms import EmptyForm
+from arena.arenas import services
+from arena.arenas.forms import (
+    ArenaForm,
+    MeetingForm,
+    OccurrenceForm,
+    ProposeForm,
+    kind_labels,
+    repeat_labels,
+    visibility_labels,
+)
+from arena.arenas.models import Meeting
+from arena.dates import to_local, utcnow
+from arena.errors import ServiceError, ValidationFailed
+from arena.extensions import db
+from arena.forms import show_service_errors
+from arena.organisations import services as organisations
+
+bp = Blueprint("arenas", __name__)
+
+UPCOMING = timedelta(days=183)
+
+
+def _now_local() -> datetime:
+    return to_local(utcnow()).replace(tzinfo=None)
+
+
+@bp.get("/arenas")
+def index():
+    """Every arena with its owner, deputy and next meeting; those without an owner first."""
+    visible = [a for a in services.all_arenas() if services.can_see(current_user, a)]
+    now = _now_local()
+    upcoming = services.occurrences([m for a in visible for m in a.meetings], now, now + UPCOMING)
+    next_meeting = {}
+    for occurrence in upcoming:
+        if not occurrence.cancelled:
+            next_meeting.setdefault(occurrence.meeting.arena_id, occurrence)
+    by_org, several = services.responsibility_map()
+    return render_template(
+        "arenas/index.html",
+        orphaned=[a for a in visible if a.is_orphaned],
+        arenas=[a for a in visible if not a.is_orphaned],
+        next_meeting=next_meeting,
+        proposals=services.proposals_for(current_user) if current_user.is_authenticated else [],
+        kinds=kind_labels(),
+        by_org=by_org,
+        several=several,
+        lapsed={a.id for a in visible if services.review_lapsed(a)},
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/arenas/new", methods=["GET", "POST"])
+@login_required
+def create():
+    """Register a collaboration arena with an accountable owner."""
+    form = ArenaForm()
+    form.fill_choices(organisations.list_organisations())
+    if request.method == "GET":
+        form.organisation_ids.data = [current_user.organisation_id]
+    if form.validate_on_submit():
+        try:
+            arena, proposals = services.create_arena(current_user, form.to_input())
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            for proposal in proposals:
+                services.notify_proposal(proposal, _proposal_link())
+            flash(_("Samarbeidsarenaen er registrert."), "success")
+            return redirect(url_for("arenas.show", slug=arena.slug))
+    return render_template("arenas/form.html", form=form, arena=None)
+
+
+def _proposal_link() -> str:
+    return url_for("arenas.index", _external=True)
+
+
+@bp.get("/arenas/<slug>")
+def show(slug: str):
+    """One arena: who is responsible (and was), upcoming meetings, following, subscribing."""
+    arena = services.get_arena(slug, current_user)
+    now = _now_local()
+    return render_template(
+        "arenas/show.html",
+        arena=arena,
+        kinds=kind_labels(),
+        visibilities=visibility_labels(),
+        upcoming=services.occurrences(arena.meetings, now - timedelta(days=1), now + UPCOMING),
+        history=services.role_history(arena),
+        pending=services.pending_proposals(arena),
+        can_manage=services.can_manage(current_user, arena),
+        following=services.is_following(current_user, arena),
+        can_take=current_user.is_authenticated
+        and arena.is_orphaned
+        and (
+            current_user.is_admin
+            or current_user.organisation_id in {o.id for o in arena.organisations}
+        ),
+        lapsed=services.review_lapsed(arena),
+        propose_form=ProposeForm(),
+        form=EmptyForm(),
+        feed_url=url_for("calendar.arena_feed", slug=arena.slug, _external=True)
+        if arena.visibility == "public"
+        else None,
+    )
+
+
+@bp.route("/arenas/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    """Change an arena's description (owner, deputy, admins)."""
+    arena = services.get_arena(slug, current_user)
+    if not services.can_manage(current_user, arena):
+        abort(403)
+    form = ArenaForm(obj=arena)
+    form.fill_choices(organisations.list_organisations())
+    if request.method == "GET":
+        form.organisation_ids.data = [o.id for o in arena.organisations]
+    if form.validate_on_submit():
+        try:
+            services.update_arena(current_user, arena, form.to_input())
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            flash(_("Endringene er lagret."), "success")
+            return redirect(url_for("arenas.show", slug=arena.slug))
+    return render_template("arenas/form.html", form=form, arena=arena)
+
+
+def _act(action, message: str, slug: str | None = None):
+    """Runs a button's action (CSRF checked); a refusal other than 403/404 becomes a notice."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        flash(error.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("arenas.show", slug=slug) if slug else url_for("arenas.index"))
+
+
+@bp.post("/arenas/<slug>/propose")
+@login_required
+def propose(slug: str):
+    """The owner (or an admin) proposes a new owner or a deputy."""
+    arena = services.get_arena(slug, current_user)
+    form = ProposeForm()
+    if not form.validate_on_submit():
+        flash(_("Skriv e-postadressen til den du vil foreslå."), "error")
+        return redirect(url_for("arenas.show", slug=slug))
+
+    try:
+        proposal = services.propose_role(current_user, arena, form.role.data, form.email.data)
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        flash(error.message, "error")
+    else:
+        services.notify_proposal(proposal, _proposal_link())
+        flash(
+            _("%(name)s er spurt. Rollen gjelder når hen bekrefter.", name=proposal.member.name),
+            "success",
+        )
+    return redirect(url_for("arenas.show", slug=slug))
+
+
+@bp.post("/proposals/<int:proposal_id>/accept")
+@login_required
+def accept(proposal_id: int):
+    """Accept being owner or deputy."""
+    return _act(
+        lambda: services.accept_proposal(current_user, proposal_id), _("Du har bekreftet ansvaret.")
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>/decline")
+@login_required
+def decline(proposal_id: int):
+    return _act(
+        lambda: services.decline_proposal(current_user, proposal_id), _("Du har sagt nei takk.")
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>/withdraw")
+@login_required
+def withdraw(proposal_id: int):
+    return _act(
+        lambda: services.withdraw_proposal(current_user, proposal_id),
+        _("Forslaget er trukket tilbake."),
+    )
+
+
+@bp.post("/arenas/<slug>/take-responsibility")
+@login_required
+def take_responsibility(slug: str):
+    """Become owner of an arena that has none."""
+    arena = services.get_arena(slug, current_user)
+    return _act(
+        lambda: services.take_responsibility(current_user, arena),
+        _("Du er nå ansvarlig for %(name)s.", name=arena.name),
+        slug,
+    )
+
+
+@bp.post("/arenas/<slug>/follow")
+@login_required
+def follow(slug: str):
+    arena = services.get_arena(slug, current_user)
+    if request.form.get("action") == "unfollow":
+        return _act(
+            lambda: services.unfollow_arena(current_user, arena),
+            _("Du følger ikke lenger denne arenaen."),
+            slug,
+        )
+    return _act(
+        lambda: services.follow_arena(current_user, arena),
+        _("Du følger nå arenaen. Møtene kommer i din personlige kalender."),
+        slug,
+    )
+
+
+@bp.post("/arenas/<slug>/review")
+@login_required
+def review(slug: str):
+    """The owner confirms the arena is alive and its purpose and deputy right."""
+    arena = services.get_arena(slug, current_user)
+    return _act(
+        lambda: services.confirm_review(current_user, arena),
+        _("Takk! Neste gjennomgang er om et år."),
+        slug,
+    )
+
+
+@bp.route("/arenas/<slug>/meetings/new", methods=["GET", "POST"])
+@login_required
+def new_meeting(slug: str):
+    """Add a meeting or a series (owner, deputy, admins)."""
+    arena = services.get_arena(slug, current_user)
+    if not services.can_manage(current_user, arena):
+        abort(403)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            services.create_meeting(current_user, arena, form.to_input())
+        except ValidationFailed as failure:
+            _meeting_errors(form, failure)
+        else:
+            flash(_("Møtet er lagt inn."), "success")
+            return redirect(url_for("arenas.show", slug=arena.slug))
+    return render_template(
+        "arenas/meeting_form.html", form=form, arena=arena, meeting=None, repeats=repeat_labels()
+    )
+
+
+def _meeting_errors(form, failure: ValidationFailed) -> None:
+    renamed = {
+        "starts_at": "start",
+        "ends_at": "end",
+        "recurrence": "repeat",
+        "repeat_until": "repeat_until",
+        "online_url": "online_url",
+    }
+    show_service_errors(
+        form,
+        ValidationFailed(
+            failure.message,
+            {renamed.get(key, key): message for key, message in failure.fields.items()},
+        ),
+    )
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not services.can_see(current_user, meeting.arena):
+        abort(404)
+    if not services.can_manage(current_user, meeting.arena):
+        abort(403)
+    return meeting
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int):
+    """Edit a meeting or a whole series."""
+    meeting = _meeting(meeting_id)
+    form = MeetingForm()
+    if request.method == "GET":
+        form.title.data, form.description.data = meeting.title, meeting.description
+        form.location.data, form.online_url.data = meeting.location, meeting.online_url
+        form.day.data, form.start.data = meeting.starts_at.date(), meeting.starts_at.time()
+        form.end.data = meeting.ends_at.time() if meeting.ends_at else None
+        form.repeat.data = "none"
+    if form.validate_on_submit():
+        data = form.to_input()
+        if data.recurrence is None:
+            data.rrule = meeting.rrule  # keeping the series as it is unless a new one is chosen
+        try:
+            services.update_meeting(current_user, meeting, data)
+        except ValidationFailed as failure:
+            _meeting_errors(form, failure)
+        else:
+            flash(_("Møtet er endret."), "success")
+            return redirect(url_for("arenas.show", slug=meeting.arena.slug))
+    return render_template(
+        "arenas/meeting_form.html",
+        form=form,
+        arena=meeting.arena,
+        meeting=meeting,
+        repeats=repeat_labels(),
+    )
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@login_required
+def cancel_meeting(meeting_id: int):
+    """Cancel a meeting or a whole series."""
+    meeting = _meeting(meeting_id)
+    return _act(
+        lambda: services.cancel_meeting(current_user, meeting),
+        _("Møtet er avlyst."),
+        meeting.arena.slug,
+    )
+
+
+@bp.post("/meetings/<int:meeting_id>/occurrence")
+@login_required
+def change_occurrence(meeting_id: int):
+    """Cancel or move one occurrence of a series."""
+    meeting = _meeting(meeting_id)
+    form = OccurrenceForm()
+    if not form.validate_on_submit():
+        flash(_("Skriv en gyldig ny dato og tid."), "error")
+        return redirect(url_for("arenas.show", slug=meeting.arena.slug))
+    try:
+        occurrence = datetime.fromisoformat(form.occurrence.data)
+    except ValueError:
+        abort(400)
+    new_start = new_end = None
+    if form.action.data == "move":
+        if not (form.day.data and form.start.data):
+            flash(_("Skriv ny dato og starttid."), "error")
+            return redirect(url_for("arenas.show", slug=meeting.arena.slug))
+        new_start = datetime.combine(form.day.data, form.start.data)
+        new_end = datetime.combine(form.day.data, form.end.data) if form.end.data else None
+    message = _("Møtet er flyttet.") if form.action.data == "move" else _("Møtet er avlyst.")
+    return _act(
+        lambda: services.change_occurrence(
+            current_user, meeting, occurrence, form.action.data, new_start, new_end
+        ),
+        message,
+        meeting.arena.slug,
+    )
