@@ -232,3 +232,23 @@ def test_feed_tokens_never_reach_the_logs(caplog):
     )
     HideFeedTokens().filter(record)
     assert "abc123" not in record.getMessage() and "/calendar/***.ics" in record.getMessage()
+
+
+def test_personal_feed_link_on_profile_and_api(client, post_form, make_member, login_as):
+    from arena.accounts.services import issue_api_token
+
+    member = login_as(make_member())
+    html = client.get("/profile").get_data(as_text=True)
+    old = calendar.feed_token(member)
+    assert f"/calendar/{old}.ics" in html and f"webcal://localhost/calendar/{old}.ics" in html
+    post_form("/profile/calendar-token", token_from="/profile")
+    assert client.get(f"/calendar/{old}.ics").status_code == 404
+    headers = {"Authorization": f"Bearer {issue_api_token(member, 'x')}"}
+    url = client.get("/api/v1/me", headers=headers).get_json()["calendar_feed_url"]
+    assert client.get(url.removeprefix("http://localhost")).status_code == 200
+    new_url = client.post("/api/v1/me/calendar-token", headers=headers).get_json()[
+        "calendar_feed_url"
+    ]
+    assert new_url != url
+    assert client.get(url.removeprefix("http://localhost")).status_code == 404
+    assert client.get(new_url.removeprefix("http://localhost")).status_code == 200

@@ -165,6 +165,7 @@ MATRIX = {
         ("login", 403, 302),
     ),
     "/admin/import": (lambda w: "/admin/import", {}, ("login", 403, 200)),
+    "/profile/calendar-token": (lambda w: "/profile/calendar-token", {}, ("login", 302, 302)),
     "/arenas/new": (lambda w: "/arenas/new", {"name": ""}, ("login", 200, 200)),
     "/arenas/<slug>/edit": (
         lambda w: f"/arenas/{w['arena']}/edit",
@@ -256,6 +257,7 @@ API_MATRIX = [
     ("/api/v1/initiatives/<int:initiative_id>", "PATCH", {"title": "Endret"}),
     ("/api/v1/initiatives/<int:initiative_id>", "DELETE", None),
     ("/api/v1/me/expertise", "PUT", {"expertise": []}),
+    ("/api/v1/me/calendar-token", "POST", None),
 ]
 
 

@@ -1,6 +1,6 @@
 """API routes about the calling member."""
 
-from flask import g, jsonify
+from flask import g, jsonify, url_for
 from flask_babel import gettext as _
 
 from arena.accounts import services
@@ -11,6 +11,8 @@ EDITABLE_FIELDS = ("name", "title", "phone", "bio", "ask_me_about", "preferred_l
 
 
 def member_json(member) -> dict:
+    from arena.calendar import services as calendar  # the calendar area builds on accounts
+
     return {
         "id": member.id,
         "email": member.email,
@@ -20,6 +22,9 @@ def member_json(member) -> dict:
         "preferred_language": member.preferred_language,
         "is_admin": member.is_admin,
         "organisation": {"slug": member.organisation.slug, "name": member.organisation.name},
+        "calendar_feed_url": url_for(
+            "calendar.personal_feed", token=calendar.feed_token(member), _external=True
+        ),
     }
 
 
@@ -45,3 +50,15 @@ def update_me():
         raise ValidationFailed(_("Forespørselen har feil."), errors)
     member = services.update_profile(g.api_member, g.api_member, data)
     return jsonify(member_json(member))
+
+
+@bp.post("/me/calendar-token")
+@token_required
+def new_calendar_token():
+    """A new personal calendar feed link; the old one answers 404 from now on."""
+    from arena.calendar import services as calendar
+
+    token = calendar.regenerate_feed_token(g.api_member, g.api_member)
+    return jsonify(
+        {"calendar_feed_url": url_for("calendar.personal_feed", token=token, _external=True)}
+    )

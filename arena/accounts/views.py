@@ -164,7 +164,8 @@ def profile():
 
 def render_profile(form=None, password_form=None, add_form=None, suggestions=(), unresolved=False):
     """The profile page with whichever of its forms carries errors."""
-    from arena.expertise import services as expertise  # expertise builds on accounts
+    from arena.calendar import services as calendar  # these areas build on accounts
+    from arena.expertise import services as expertise
     from arena.expertise.forms import AddExpertiseForm, EditExpertiseForm, level_labels
 
     member = current_user._get_current_object()
@@ -189,6 +190,9 @@ def render_profile(form=None, password_form=None, add_form=None, suggestions=(),
         needs_review=expertise.profile_needs_review(member),
         all_areas=expertise.all_areas(),
         empty_form=EmptyForm(),
+        feed_url=url_for(
+            "calendar.personal_feed", token=calendar.feed_token(member), _external=True
+        ),
     )
 
 

@@ -40,6 +40,26 @@ DOCUMENT = {
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": {
+        "/me/calendar-token": {
+            "post": {
+                "summary": "Issue a new personal calendar feed link (the old one stops working)",
+                "operationId": "newCalendarToken",
+                "responses": {
+                    "200": {
+                        "description": "The new feed URL",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"calendar_feed_url": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "401": _ERROR,
+                },
+            }
+        },
         "/me": {
             "get": {
                 "summary": "The member the token belongs to",
@@ -283,6 +303,7 @@ DOCUMENT = {
                     },
                     "is_admin": {"type": "boolean"},
                     "organisation": {"$ref": "#/components/schemas/OrganisationRef"},
+                    "calendar_feed_url": {"type": "string"},
                 },
             },
             "Ref": {

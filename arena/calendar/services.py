@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -42,7 +42,9 @@ def _build(info: FeedInfo, arena_list: list[Arena], meetings, url_for_meeting) -
         return (owner.name if owner else meeting.arena.name, no_reply)
 
     body = build_calendar(info, meetings, utcnow(), url_for_meeting, organizer)
-    changed = max((a.calendar_changed_at for a in arena_list), default=datetime(2020, 1, 1))
+    changed = max(
+        (a.calendar_changed_at for a in arena_list), default=datetime(2020, 1, 1, tzinfo=UTC)
+    )
     return Feed(body, changed)
 
 
