@@ -78,6 +78,7 @@ def send_reminders_command() -> None:
     """Send the reminders that are due (idempotent; run it daily)."""
     from flask import url_for
 
+    from arena.arenas import services as arenas
     from arena.expertise import services as expertise
     from arena.initiatives import services as initiatives
 
@@ -86,7 +87,11 @@ def send_reminders_command() -> None:
             lambda i: url_for("initiatives.show", initiative_id=i.id, _external=True)
         )
         profiles = expertise.send_profile_reminders(url_for("accounts.profile", _external=True))
-    click.echo(f"Sent {reviews} initiative review reminder(s) and {profiles} profile reminder(s).")
+        arena_reviews, orphan_lists = arenas.send_arena_reminders(current_app.config["BASE_URL"])
+    click.echo(
+        f"Sent {reviews} initiative review reminder(s) and {profiles} profile reminder(s); "
+        f"{arena_reviews} arena review reminder(s), {orphan_lists} list(s) of arenas without owner."
+    )
 
 
 @click.command("reindex")

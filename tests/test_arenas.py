@@ -309,3 +309,35 @@ def test_members_only_arena_is_hidden_from_the_public(client, make_member, login
     assert "Lukket gruppe" not in client.get("/arenas").get_data(as_text=True)
     login_as(make_member())
     assert client.get(f"/arenas/{hidden.slug}").status_code == 200
+
+
+def test_send_reminders_reviews_and_weekly_orphan_list(
+    runner, make_member, make_arena, smtp_server, clock
+):
+    owner = make_member(email="eier@example.no")
+    make_arena(owner, name="Levende arena")
+    orphan_owner = make_member()
+    orphan = make_arena(orphan_owner, name="Foreldreløs arena")
+    orphan_owner.active = False
+    make_member(email="admin@example.no", is_admin=True)
+    db.session.commit()
+
+    runner.invoke(args=["send-reminders"])
+    assert [m["To"] for m in smtp_server] == ["admin@example.no"]
+    assert "Foreldreløs arena" in smtp_server[0].get_body().get_content()
+    runner.invoke(args=["send-reminders"])
+    assert len(smtp_server) == 1  # weekly, not daily
+    clock.advance(days=8)
+    runner.invoke(args=["send-reminders"])
+    assert len(smtp_server) == 2
+
+    clock.advance(days=360)  # a year on: the owner is asked to review, once
+    result = runner.invoke(args=["send-reminders"])
+    assert "1 arena review reminder" in result.output
+    assert any(
+        m["To"] == "eier@example.no" and "Levende arena" in m["Subject"] for m in smtp_server
+    )
+    before = len(smtp_server)
+    runner.invoke(args=["send-reminders"])
+    assert sum(m["To"] == "eier@example.no" for m in smtp_server[before:]) == 0
+    assert orphan.is_orphaned

@@ -51,6 +51,8 @@ class Arena(db.Model):
     visibility: Mapped[str] = mapped_column(sa.String(10), default="public")
     #: When the owner should next confirm the arena is alive and its purpose and deputy right.
     review_due_on: Mapped[date]
+    #: When the owner was last asked to review the arena (once per lapse).
+    review_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -208,3 +210,12 @@ class MeetingException(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="exceptions")
+
+
+class ReminderMark(db.Model):
+    """When a periodic reminder (such as the weekly list of arenas without owner) last went out."""
+
+    __tablename__ = "reminder_marks"
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -683,3 +683,62 @@ def responsibility_map() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     orgs = sorted(by_org.items(), key=lambda item: (-item[1], item[0]))
     several = sorted(((p, n) for p, n in by_person.items() if n > 1), key=lambda i: (-i[1], i[0]))
     return orgs, several
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+ORPHAN_LIST_EVERY = timedelta(days=7)
+
+
+def send_arena_reminders(base_url: str) -> tuple[int, int]:
+    """Asks owners of arenas due for review to confirm them (once per lapse), and sends admins
+    the list of arenas without owner once a week. Returns (reviews, admin emails)."""
+    from arena.arenas.models import ReminderMark
+
+    now = utcnow()
+    reviews = 0
+    for arena in all_arenas():
+        owner = arena.owner
+        due = review_lapsed(arena)
+        asked = arena.review_reminded_at is not None and arena.review_reminded_at.date() >= (
+            arena.review_due_on
+        )
+        if owner is None or not due or asked:
+            continue
+        with force_locale(owner.preferred_language or "nb"):
+            subject = _("Lever «%(name)s» fortsatt?", name=arena.name)
+            body = (
+                _("Hei %(name)s,", name=owner.name)
+                + "\n\n"
+                + _(
+                    "Du er ansvarlig for «%(arena)s». Bekreft at arenaen lever, at formålet "
+                    "stemmer og at stedfortrederen er riktig, eller gi ansvaret videre:",
+                    arena=arena.name,
+                )
+                + f"\n{base_url}/arenas/{arena.slug}\n"
+            )
+        send_mail(owner.email, subject, body)
+        arena.review_reminded_at = now
+        db.session.commit()
+        reviews += 1
+
+    mark = db.session.get(ReminderMark, "orphaned_arenas")
+    orphans = orphaned_arenas()
+    admin_mails = 0
+    if orphans and (mark is None or now - mark.sent_at >= ORPHAN_LIST_EVERY):
+        admins = db.session.scalars(sa.select(Member).where(Member.is_admin, Member.active)).all()
+        for admin in admins:
+            with force_locale(admin.preferred_language or "nb"):
+                subject = _("Samarbeidsarenaer uten ansvarlig: %(n)d", n=len(orphans))
+                lines = "\n".join(f"- {a.name}: {base_url}/arenas/{a.slug}" for a in orphans)
+                body = _("Disse samarbeidsarenaene har ingen som har tatt ansvaret:") + (
+                    f"\n\n{lines}\n"
+                )
+            send_mail(admin.email, subject, body)
+            admin_mails += 1
+        if mark is None:
+            mark = ReminderMark(name="orphaned_arenas", sent_at=now)
+            db.session.add(mark)
+        mark.sent_at = now
+        db.session.commit()
+    return reviews, admin_mails
