@@ -341,3 +341,78 @@ def test_send_reminders_reviews_and_weekly_orphan_list(
     runner.invoke(args=["send-reminders"])
     assert sum(m["To"] == "eier@example.no" for m in smtp_server[before:]) == 0
     assert orphan.is_orphaned
+
+
+def test_arenas_api_flow(client, make_member):
+    from arena.accounts.services import issue_api_token
+
+    creator = make_member()
+    colleague = make_member(email="kollega@example.no")
+    mine = {"Authorization": f"Bearer {issue_api_token(creator, 'x')}"}
+    theirs = {"Authorization": f"Bearer {issue_api_token(colleague, 'y')}"}
+    response = client.post(
+        "/api/v1/arenas",
+        headers=mine,
+        json={
+            "name": "Havnenettverket",
+            "kind": "network",
+            "visibility": "public",
+            "owner": "kollega@example.no",
+        },
+    )
+    assert response.status_code == 201
+    arena = response.get_json()
+    assert arena["owner"] is None and arena["orphaned"]
+    (pending,) = arena["pending_proposals"]
+    assert client.post(f"/api/v1/proposals/{pending['id']}/accept", headers=mine).status_code == 403
+    accepted = client.post(f"/api/v1/proposals/{pending['id']}/accept", headers=theirs)
+    assert accepted.get_json()["arena"]["owner"]["id"] == colleague.id
+    again = client.post(f"/api/v1/proposals/{pending['id']}/accept", headers=theirs)
+    assert again.status_code == 409
+
+    path = f"/api/v1/arenas/{arena['slug']}/meetings"
+    bad = client.post(path, headers=theirs, json={"title": "Natt", "starts_at": "2027-03-28T02:30"})
+    assert bad.status_code == 422 and "starts_at" in bad.get_json()["error"]["fields"]
+    for body, field in (
+        (
+            {"title": "X", "starts_at": "2027-03-01T09:00", "recurrence": "FREQ=WEEKLY"},
+            "recurrence",
+        ),
+        ({"title": "X", "starts_at": "2027-03-01T09:00Z"}, "starts_at"),
+        ({"title": "X", "starts_at": "2027-03-01T09:00", "timezone": "UTC"}, "timezone"),
+    ):
+        response = client.post(path, headers=theirs, json=body)
+        assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+    created = client.post(
+        path,
+        headers=theirs,
+        json={
+            "title": "Ukemøte",
+            "starts_at": "2027-03-22T09:00",
+            "ends_at": "2027-03-22T10:30",
+            "timezone": "Europe/Oslo",
+            "recurrence": "FREQ=WEEKLY;COUNT=10",
+        },
+    )
+    assert created.status_code == 201
+    meeting = created.get_json()
+    moved = client.post(
+        f"/api/v1/meetings/{meeting['id']}/exceptions",
+        headers=theirs,
+        json={"occurrence": "2027-03-29T09:00", "action": "move", "starts_at": "2027-03-30T09:00"},
+    )
+    assert moved.status_code == 201
+    missing = client.post(
+        f"/api/v1/meetings/{meeting['id']}/exceptions",
+        headers=theirs,
+        json={"occurrence": "2027-03-30T09:00", "action": "cancel"},
+    )
+    assert missing.status_code == 422
+    feed = client.get(f"/arenas/{arena['slug']}/calendar.ics").get_data(as_text=True)
+    assert "RECURRENCE-ID;TZID=Europe/Oslo:20270329T090000" in feed
+    follow = client.post(f"/api/v1/arenas/{arena['slug']}/follow", headers=mine)
+    assert follow.get_json() == {"following": True}
+    assert (
+        client.delete(f"/api/v1/meetings/{meeting['id']}", headers=theirs).get_json()["status"]
+        == "cancelled"
+    )

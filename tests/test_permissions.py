@@ -258,6 +258,22 @@ API_MATRIX = [
     ("/api/v1/initiatives/<int:initiative_id>", "DELETE", None),
     ("/api/v1/me/expertise", "PUT", {"expertise": []}),
     ("/api/v1/me/calendar-token", "POST", None),
+    ("/api/v1/arenas", "POST", {"name": "Ny"}),
+    ("/api/v1/arenas/<slug>", "PATCH", {"name": "Kapret"}),
+    ("/api/v1/arenas/<slug>/proposals", "POST", {"role": "owner", "email": "annen@example.no"}),
+    ("/api/v1/proposals/<int:proposal_id>/accept", "POST", None),
+    ("/api/v1/proposals/<int:proposal_id>/decline", "POST", None),
+    ("/api/v1/proposals/<int:proposal_id>/withdraw", "POST", None),
+    ("/api/v1/arenas/<slug>/follow", "POST", None),
+    ("/api/v1/arenas/<slug>/follow", "DELETE", None),
+    ("/api/v1/arenas/<slug>/meetings", "POST", {"title": "Nytt", "starts_at": "2027-04-01T09:00"}),
+    ("/api/v1/meetings/<int:meeting_id>", "PATCH", {"title": "Kapret"}),
+    ("/api/v1/meetings/<int:meeting_id>", "DELETE", None),
+    (
+        "/api/v1/meetings/<int:meeting_id>/exceptions",
+        "POST",
+        {"occurrence": "2027-03-08T09:00", "action": "cancel"},
+    ),
 ]
 
 
@@ -306,7 +322,12 @@ def test_forms_without_csrf_token_are_refused(client, world):
 def test_api_mutations_need_a_token(client, world):
     before = snapshot()
     for path, method, body in API_MATRIX:
-        path = path.replace("<int:initiative_id>", str(world["initiative"]))
+        path = (
+            path.replace("<int:initiative_id>", str(world["initiative"]))
+            .replace("<slug>", world["arena"])
+            .replace("<int:proposal_id>", str(world["proposal"]))
+            .replace("<int:meeting_id>", str(world["meeting"]))
+        )
         response = client.open(path, method=method, json=body)
         assert response.status_code == 401
     assert snapshot() == before
@@ -392,3 +413,35 @@ def snapshot():
         sorted(expertise),
         sorted(requests),
     )
+
+
+def test_api_arena_changes_by_others_are_refused(client, world):
+    """Someone else's token cannot change the arena, its meetings or answer its proposals."""
+    headers = {"Authorization": f"Bearer {issue_api_token(world['other'], 'andres')}"}
+    before = snapshot()
+    arena, meeting, proposal = world["arena"], world["meeting"], world["proposal"]
+    attempts = [
+        ("PATCH", f"/api/v1/arenas/{arena}", {"name": "Kapret"}),
+        (
+            "POST",
+            f"/api/v1/arenas/{arena}/proposals",
+            {"role": "owner", "email": "annen@example.no"},
+        ),
+        ("POST", f"/api/v1/proposals/{proposal}/accept", None),
+        (
+            "POST",
+            f"/api/v1/arenas/{arena}/meetings",
+            {"title": "X", "starts_at": "2027-04-01T09:00"},
+        ),
+        ("PATCH", f"/api/v1/meetings/{meeting}", {"title": "Kapret"}),
+        ("DELETE", f"/api/v1/meetings/{meeting}", None),
+        (
+            "POST",
+            f"/api/v1/meetings/{meeting}/exceptions",
+            {"occurrence": "2027-03-08T09:00", "action": "cancel"},
+        ),
+    ]
+    for method, path, body in attempts:
+        response = client.open(path, method=method, json=body, headers=headers)
+        assert response.status_code == 403, (method, path, response.get_json())
+    assert snapshot() == before

@@ -59,6 +59,7 @@ def no_caching(response):
 
 from arena.accounts import api as _accounts_api  # noqa: E402, F401
 from arena.api import openapi as _openapi  # noqa: E402, F401
+from arena.arenas import api as _arenas_api  # noqa: E402, F401
 from arena.expertise import api as _expertise_api  # noqa: E402, F401
 from arena.initiatives import api as _initiatives_api  # noqa: E402, F401
 from arena.organisations import api as _organisations_api  # noqa: E402, F401

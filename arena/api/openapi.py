@@ -3,6 +3,7 @@
 from flask import jsonify
 
 from arena.api import bp
+from arena.arenas.models import KINDS as ARENA_KINDS
 from arena.initiatives.models import STATUSES
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -10,6 +11,18 @@ _ERROR = {"$ref": "#/components/responses/Error"}
 
 def _schema(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _path(name: str, kind: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _body(schema_name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _schema(schema_name)}}}
+
+
+def _errors(*statuses: int) -> dict:
+    return {str(status): _ERROR for status in statuses}
 
 
 def _query(name: str, description: str, kind: str = "string") -> dict:
@@ -238,6 +251,119 @@ DOCUMENT = {
                 "responses": {"200": _json("AreaList", "Areas"), "401": _ERROR},
             }
         },
+        "/arenas": {
+            "get": {
+                "summary": "Every collaboration arena",
+                "operationId": "listArenas",
+                "responses": {"200": _json("ArenaList", "Arenas"), "401": _ERROR},
+            },
+            "post": {
+                "summary": "Register an arena; the caller owns it unless `owner` proposes someone",
+                "operationId": "createArena",
+                "requestBody": _body("ArenaInput"),
+                "responses": {"201": _json("Arena", "The arena"), **_errors(400, 401, 415, 422)},
+            },
+        },
+        "/arenas/{slug}": {
+            "parameters": [_path("slug", "string")],
+            "get": {
+                "summary": "One arena with its meetings",
+                "operationId": "getArena",
+                "responses": {"200": _json("Arena", "The arena"), **_errors(401, 404)},
+            },
+            "patch": {
+                "summary": "Change an arena (owner, deputy, admins)",
+                "operationId": "updateArena",
+                "requestBody": _body("ArenaInput"),
+                "responses": {
+                    "200": _json("Arena", "The arena"),
+                    **_errors(400, 401, 403, 404, 415, 422),
+                },
+            },
+        },
+        "/arenas/{slug}/proposals": {
+            "parameters": [_path("slug", "string")],
+            "post": {
+                "summary": "Propose a new owner or a deputy; they must accept",
+                "operationId": "proposeRole",
+                "requestBody": _body("ProposalInput"),
+                "responses": {
+                    "201": _json("Proposal", "The proposal"),
+                    **_errors(400, 401, 403, 404, 409, 415, 422),
+                },
+            },
+        },
+        **{
+            f"/proposals/{{proposal_id}}/{answer}": {
+                "parameters": [_path("proposal_id", "integer")],
+                "post": {
+                    "summary": f"{answer.capitalize()} a proposal",
+                    "operationId": f"{answer}Proposal",
+                    "responses": {
+                        "200": _json("Proposal", "The proposal"),
+                        **_errors(401, 403, 404, 409),
+                    },
+                },
+            }
+            for answer in ("accept", "decline", "withdraw")
+        },
+        "/arenas/{slug}/follow": {
+            "parameters": [_path("slug", "string")],
+            "post": {
+                "summary": "Follow an arena",
+                "operationId": "followArena",
+                "responses": {"200": {"description": "Following"}, **_errors(401, 404)},
+            },
+            "delete": {
+                "summary": "Stop following",
+                "operationId": "unfollowArena",
+                "responses": {"200": {"description": "Not following"}, **_errors(401, 404)},
+            },
+        },
+        "/arenas/{slug}/meetings": {
+            "parameters": [_path("slug", "string")],
+            "post": {
+                "summary": "Add a meeting or series (times are wall-clock in `timezone`)",
+                "operationId": "createMeeting",
+                "requestBody": _body("MeetingInput"),
+                "responses": {
+                    "201": _json("Meeting", "The meeting"),
+                    **_errors(400, 401, 403, 404, 415, 422),
+                },
+            },
+        },
+        "/meetings/{meeting_id}": {
+            "parameters": [_path("meeting_id", "integer")],
+            "patch": {
+                "summary": "Edit a meeting or whole series",
+                "operationId": "updateMeeting",
+                "requestBody": _body("MeetingInput"),
+                "responses": {
+                    "200": _json("Meeting", "The meeting"),
+                    **_errors(400, 401, 403, 404, 415, 422),
+                },
+            },
+            "delete": {
+                "summary": "Cancel a meeting or whole series",
+                "operationId": "cancelMeeting",
+                "responses": {
+                    "200": _json("Meeting", "The cancelled meeting"),
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/meetings/{meeting_id}/exceptions": {
+            "parameters": [_path("meeting_id", "integer")],
+            "post": {
+                "summary": "Cancel or move one occurrence of a series",
+                "operationId": "changeOccurrence",
+                "requestBody": _body("ExceptionInput"),
+                "responses": {
+                    "201": _json("Meeting", "The meeting"),
+                    **_errors(400, 401, 403, 404, 415, 422),
+                },
+            },
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -465,6 +591,103 @@ DOCUMENT = {
                             },
                         },
                     }
+                },
+            },
+            "Arena": {
+                "type": "object",
+                "required": ["slug", "name", "kind", "visibility"],
+                "properties": {
+                    "slug": {"type": "string"},
+                    "name": {"type": "string"},
+                    "purpose": {"type": "string"},
+                    "kind": {"type": "string", "enum": list(ARENA_KINDS)},
+                    "cadence": {"type": "string"},
+                    "visibility": {"type": "string", "enum": ["public", "members"]},
+                    "owner": {"type": ["object", "null"]},
+                    "deputy": {"type": ["object", "null"]},
+                    "orphaned": {"type": "boolean"},
+                    "review_due_on": {"type": "string", "format": "date"},
+                    "organisations": {"type": "array", "items": _schema("Ref")},
+                    "pending_proposals": {"type": "array", "items": {"type": "object"}},
+                    "calendar_url": {"type": ["string", "null"]},
+                    "meetings": {"type": "array", "items": _schema("Meeting")},
+                },
+            },
+            "ArenaList": {
+                "type": "object",
+                "properties": {"results": {"type": "array", "items": _schema("Arena")}},
+            },
+            "ArenaInput": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "maxLength": 150},
+                    "purpose": {"type": "string"},
+                    "kind": {"type": "string", "enum": list(ARENA_KINDS)},
+                    "cadence": {"type": "string", "maxLength": 100},
+                    "visibility": {"type": "string", "enum": ["public", "members"]},
+                    "organisations": {"type": "array", "items": {"type": "string"}},
+                    "owner": {"type": "string", "format": "email"},
+                    "deputy": {"type": "string", "format": "email"},
+                },
+            },
+            "ProposalInput": {
+                "type": "object",
+                "required": ["role", "email"],
+                "properties": {
+                    "role": {"type": "string", "enum": ["owner", "deputy"]},
+                    "email": {"type": "string", "format": "email"},
+                },
+            },
+            "Proposal": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "role": {"type": "string"},
+                    "status": {"type": "string"},
+                },
+            },
+            "Meeting": {
+                "type": "object",
+                "required": ["id", "uid", "title", "starts_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "uid": {"type": "string"},
+                    "title": {"type": "string"},
+                    "starts_at": {"type": "string", "example": "2027-03-22T09:00"},
+                    "ends_at": {"type": ["string", "null"]},
+                    "timezone": {"type": "string"},
+                    "recurrence": {"type": ["string", "null"]},
+                    "location": {"type": "string"},
+                    "online_url": {"type": "string"},
+                    "description": {"type": "string"},
+                    "status": {"type": "string"},
+                    "sequence": {"type": "integer"},
+                    "exceptions": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            "MeetingInput": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "title": {"type": "string", "maxLength": 200},
+                    "starts_at": {"type": "string", "example": "2027-03-22T09:00"},
+                    "ends_at": {"type": "string", "example": "2027-03-22T10:30"},
+                    "timezone": {"type": "string", "enum": ["Europe/Oslo"]},
+                    "recurrence": {"type": "string", "example": "FREQ=WEEKLY;COUNT=10"},
+                    "location": {"type": "string"},
+                    "online_url": {"type": "string"},
+                    "description": {"type": "string"},
+                },
+            },
+            "ExceptionInput": {
+                "type": "object",
+                "required": ["occurrence", "action"],
+                "properties": {
+                    "occurrence": {"type": "string", "example": "2027-03-29T09:00"},
+                    "action": {"type": "string", "enum": ["cancel", "move"]},
+                    "starts_at": {"type": "string"},
+                    "ends_at": {"type": "string"},
                 },
             },
             "ProfileChange": {
