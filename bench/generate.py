@@ -196,56 +196,6 @@ if __name__ == "__main__":
     main()
 
 
-FIRST_NAMES = [
-    "Ingrid",
-    "Ola",
-    "Kari",
-    "Lars",
-    "Marit",
-    "Knut",
-    "Sigrid",
-    "Eirik",
-    "Astrid",
-    "Håkon",
-    "Silje",
-    "Torbjørn",
-    "Ragnhild",
-    "Øyvind",
-    "Hanne",
-    "Gunnar",
-    "Åse",
-    "Sindre",
-    "Liv",
-    "Bjørn",
-    "Mette",
-    "Vegard",
-    "Tone",
-    "Jørgen",
-    "Solveig",
-    "Anders",
-    "Guro",
-    "Magnus",
-]
-LAST_NAMES = [
-    "Haugen",
-    "Bakke",
-    "Lie",
-    "Dahl",
-    "Solberg",
-    "Kittelsen",
-    "Aasland",
-    "Nygård",
-    "Tveit",
-    "Fjeld",
-    "Bø",
-    "Strand",
-    "Moen",
-    "Grønland",
-    "Sæther",
-    "Vik",
-    "Holte",
-    "Aamodt",
-]
 JOB_TITLES = [
     "Rådgiver",
     "Seniorrådgiver",
@@ -283,6 +233,7 @@ def generate_members(
 ) -> None:
     """Adds organisations and `count` members with expertise entries and their search index."""
     from arena.accounts.models import Member
+    from arena.demo import FIRST_NAMES, LAST_NAMES
     from arena.expertise.models import MemberExpertise
     from arena.expertise.services import all_areas, member_fields
     from arena.extensions import db

@@ -13,57 +13,28 @@ from arena.organisations.models import Municipality, Organisation
 
 STATUSES = ("idea", "planned", "ongoing", "completed", "paused")
 
-initiative_partners = sa.Table(
-    "initiative_partners",
-    db.metadata,
-    sa.Column(
-        "initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "organisation_id",
-        sa.ForeignKey("organisations.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+
+def _link_table(name: str, column: str, target: str) -> sa.Table:
+    """A many-to-many table between initiatives and another table (rows go with either side)."""
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(
+            "initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            column, sa.ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True, index=True
+        ),
+    )
+
+
+initiative_partners = _link_table("initiative_partners", "organisation_id", "organisations")
+initiative_themes = _link_table("initiative_themes", "area_id", "expertise_areas")
+initiative_wanted_competence = _link_table(
+    "initiative_wanted_competence", "area_id", "expertise_areas"
 )
-initiative_themes = sa.Table(
-    "initiative_themes",
-    db.metadata,
-    sa.Column(
-        "initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "area_id",
-        sa.ForeignKey("expertise_areas.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
-)
-initiative_wanted_competence = sa.Table(
-    "initiative_wanted_competence",
-    db.metadata,
-    sa.Column(
-        "initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "area_id",
-        sa.ForeignKey("expertise_areas.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
-)
-initiative_municipalities = sa.Table(
-    "initiative_municipalities",
-    db.metadata,
-    sa.Column(
-        "initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "municipality_id",
-        sa.ForeignKey("municipalities.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+initiative_municipalities = _link_table(
+    "initiative_municipalities", "municipality_id", "municipalities"
 )
 
 
