@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from babel.dates import get_day_names, get_month_names
 from flask import g, jsonify, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -169,4 +170,10 @@ def init_app(app) -> None:
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,
             "optional_url": optional_url,
+            "weekday_names": lambda: list(
+                get_day_names("wide", locale=str(get_locale()) or "nb").values()
+            ),
+            "month_name": lambda month: get_month_names("wide", locale=str(get_locale()) or "nb")[
+                month
+            ],
         }

@@ -416,3 +416,30 @@ def test_arenas_api_flow(client, make_member):
         client.delete(f"/api/v1/meetings/{meeting['id']}", headers=theirs).get_json()["status"]
         == "cancelled"
     )
+
+
+def test_month_and_week_calendar_of_followed_arenas(
+    client, make_member, make_arena, login_as, clock
+):
+    clock.now = datetime(2027, 3, 1, 8, tzinfo=__import__("datetime").UTC)
+    owner = make_member()
+    followed = make_arena(owner, name="Fulgt arena")
+    other = make_arena(owner, name="Annen arena")
+    services.create_meeting(
+        owner,
+        followed,
+        MeetingInput(
+            title="Ukemøte", starts_at=datetime(2027, 3, 15, 9), rrule="FREQ=WEEKLY;COUNT=3"
+        ),
+    )
+    services.create_meeting(
+        owner, other, MeetingInput(title="Ikke mitt", starts_at=datetime(2027, 3, 16, 9))
+    )
+    viewer = login_as(make_member())
+    services.follow_arena(viewer, followed)
+    month = client.get("/arenas/calendar?date=2027-03-10").get_data(as_text=True)
+    assert month.count("09.00 Ukemøte") == 3 and "Ikke mitt" not in month
+    assert "<caption>mars 2027</caption>" in month and ">11</a></th>" in month  # ISO week 11
+    week = client.get("/arenas/calendar?view=week&date=2027-03-17").get_data(as_text=True)
+    assert "Uke 11, 2027" in week and week.count("09.00 Ukemøte") == 1
+    assert client.get("/arenas/calendar?date=ikke-en-dato").status_code == 200

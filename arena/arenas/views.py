@@ -1,6 +1,6 @@
 """Arena pages: the register with orphans first, an arena's page, ownership answers, meetings."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -55,6 +55,46 @@ def index():
         several=several,
         lapsed={a.id for a in visible if services.review_lapsed(a)},
         form=EmptyForm(),
+    )
+
+
+@bp.get("/arenas/calendar")
+@login_required
+def calendar():
+    """Month or week view of the meetings of the arenas one follows or is responsible for."""
+    view = "week" if request.args.get("view") == "week" else "month"
+    try:
+        chosen = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        chosen = _now_local().date()
+    if view == "week":
+        first = chosen - timedelta(days=chosen.weekday())
+        last = first + timedelta(days=7)
+        previous, following = first - timedelta(days=7), last
+    else:
+        month_start = chosen.replace(day=1)
+        first = month_start - timedelta(days=month_start.weekday())
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        last = next_month + timedelta(days=(7 - next_month.weekday()) % 7)
+        previous = (month_start - timedelta(days=1)).replace(day=1)
+        following = next_month
+    meetings = [m for a in services.arenas_of_member(current_user) for m in a.meetings]
+    found = services.occurrences(
+        meetings, datetime.combine(first, time()), datetime.combine(last, time())
+    )
+    by_day: dict[date, list] = {}
+    for occurrence in found:
+        by_day.setdefault(occurrence.starts_at.date(), []).append(occurrence)
+    days = [first + timedelta(days=n) for n in range((last - first).days)]
+    return render_template(
+        "arenas/calendar.html",
+        view=view,
+        chosen=chosen,
+        weeks=[days[n : n + 7] for n in range(0, len(days), 7)],
+        by_day=by_day,
+        previous=previous,
+        following=following,
+        today=_now_local().date(),
     )
 
 

@@ -48,6 +48,8 @@ MEMBER_PAGES = [
     "/arenas",
     "/arenas/new",
     "/arenas/arbeidsgruppe-for-innkjop",
+    "/arenas/calendar",
+    "/arenas/calendar?view=week",
 ]
 ADMIN_PAGES = [
     "/admin",
