@@ -103,6 +103,10 @@ def reindex_command() -> None:
     areas = expertise.reindex_all()
     count = initiatives.reindex_all()
     members = expertise.reindex_members()
+    from arena.arenas import services as arenas
+
+    for arena in arenas.all_arenas():
+        arenas.index_arena(arena)
     click.echo(f"Reindexed {areas} expertise areas, {count} initiatives and {members} members.")
 
 

@@ -250,6 +250,7 @@ def _seed_arenas(rng: random.Random) -> None:
 
     from arena.arenas.models import Arena, ArenaRole, Meeting
     from arena.arenas.recurrence import occurrence_starts
+    from arena.arenas.services import index_arena
     from arena.demo_initiatives import ARENAS
 
     existing = set(db.session.scalars(sa.select(Arena.name)))
@@ -274,6 +275,7 @@ def _seed_arenas(rng: random.Random) -> None:
         )
         db.session.add(arena)
         db.session.flush()
+        index_arena(arena)
         if owner_org:
             owner = sorted(orgs[owner_org].members, key=lambda m: m.email)[0]
             db.session.add(

@@ -443,3 +443,31 @@ def test_month_and_week_calendar_of_followed_arenas(
     week = client.get("/arenas/calendar?view=week&date=2027-03-17").get_data(as_text=True)
     assert "Uke 11, 2027" in week and week.count("09.00 Ukemøte") == 1
     assert client.get("/arenas/calendar?date=ikke-en-dato").status_code == 200
+
+
+def test_a_new_arena_like_an_existing_one_is_warned_about(
+    client, post_form, make_member, make_organisation, login_as, make_arena
+):
+    skien = make_organisation("Skien kommune")
+    make_arena(
+        name="Klimanettverket i Grenland",
+        purpose="Overvann og klimatilpasning",
+        organisation_ids=[skien.id],
+    )
+    member = login_as(make_member(org=skien))
+    data = {
+        "name": "Klimanettverk for Grenland",
+        "purpose": "Klimatilpasning og flom",
+        "kind": "network",
+        "visibility": "public",
+        "organisation_ids": [str(skien.id)],
+    }
+    response = post_form("/arenas/new", data, token_from="/arenas/new")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Finnes denne arenaen allerede?" in html
+    assert "Klimanettverket i Grenland" in html
+    assert len(services.all_arenas()) == 1
+    response = post_form("/arenas/new", {**data, "seen_similar": "1"}, token_from="/arenas/new")
+    assert response.status_code == 302 and len(services.all_arenas()) == 2
+    assert services.similar_arenas("Helt annet", "om ingenting") == []
+    assert member.id

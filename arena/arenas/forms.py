@@ -54,6 +54,8 @@ class ArenaForm(FlaskForm):
         ),
         validators=[optional(), max_length(254)],
     )
+    #: Set once the member has seen the similar arenas and still wants to save.
+    seen_similar = HiddenField()
     deputy_email = EmailField(
         _l("Stedfortreder (e-post)"),
         description=_l("Valgfritt. Også stedfortrederen må bekrefte."),

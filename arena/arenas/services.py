@@ -9,6 +9,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from arena import text
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.arenas.models import (
@@ -21,6 +22,7 @@ from arena.arenas.models import (
     MeetingException,
     RoleProposal,
     arena_followers,
+    arena_organisations,
 )
 from arena.arenas.recurrence import (
     Recurrence,
@@ -34,6 +36,7 @@ from arena.extensions import db
 from arena.mail import send_mail
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
+from arena.search import services as search
 
 REVIEW_EVERY = timedelta(days=365)
 TZID = "Europe/Oslo"
@@ -165,6 +168,7 @@ def create_arena(actor, data: ArenaInput) -> tuple[Arena, list[RoleProposal]]:
     )
     db.session.add(arena)
     db.session.flush()
+    index_arena(arena)
     proposals = []
     owner = cleaned.get("owner_email")
     if owner is None or owner.id == actor.id:
@@ -188,7 +192,39 @@ def update_arena(actor, arena: Arena, data: ArenaInput) -> None:
     for key in ("name", "purpose", "kind", "cadence", "visibility", "organisations"):
         setattr(arena, key, cleaned[key])
     arena.updated_at = arena.calendar_changed_at = utcnow()
+    index_arena(arena)
     db.session.commit()
+
+
+def index_arena(arena: Arena) -> None:
+    search.index("arena", arena.id, [(arena.name, 3.0), (arena.purpose, 1.5)])
+
+
+def similar_arenas(
+    name: str, purpose: str = "", organisation_ids=(), limit: int = 5
+) -> list[Arena]:
+    """Arenas that look like this one: overlapping purpose words and participating organisations."""
+    words = len(text.parse_query(f"{name} {purpose}")) or 1
+    scores: dict[int, float] = {}
+    for hit in search.search("arena", f"{name} {purpose}", limit=100):
+        scores[hit.object_id] = 4 * hit.score / (search.TOP_WEIGHT * search.EXACT * words)
+    if organisation_ids:
+        rows = db.session.execute(
+            sa.select(arena_organisations.c.arena_id, sa.func.count())
+            .where(arena_organisations.c.organisation_id.in_(list(organisation_ids)))
+            .group_by(arena_organisations.c.arena_id)
+        )
+        for arena_id, shared in rows:
+            scores[arena_id] = scores.get(arena_id, 0.0) + 0.5 * shared
+    # Some words in common, or words and organisations together.
+    best = sorted((s, i) for i, s in scores.items() if s >= 1.5)[::-1][:limit]
+    found = {
+        a.id: a
+        for a in db.session.scalars(
+            sa.select(Arena).where(Arena.id.in_([i for _s, i in best]), Arena.archived.is_(False))
+        )
+    }
+    return [found[i] for _s, i in best if i in found]
 
 
 # --- ownership ----------------------------------------------------------------------------------

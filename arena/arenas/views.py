@@ -104,11 +104,21 @@ def create():
     """Register a collaboration arena with an accountable owner."""
     form = ArenaForm()
     form.fill_choices(organisations.list_organisations())
+    similar = []
     if request.method == "GET":
         form.organisation_ids.data = [current_user.organisation_id]
     if form.validate_on_submit():
+        data = form.to_input()
+        similar = (
+            []
+            if form.seen_similar.data
+            else services.similar_arenas(data.name, data.purpose, data.organisation_ids)
+        )
+        if similar:
+            form.seen_similar.data = "1"
+            return render_template("arenas/form.html", form=form, arena=None, similar=similar)
         try:
-            arena, proposals = services.create_arena(current_user, form.to_input())
+            arena, proposals = services.create_arena(current_user, data)
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
@@ -116,7 +126,7 @@ def create():
                 services.notify_proposal(proposal, _proposal_link())
             flash(_("Samarbeidsarenaen er registrert."), "success")
             return redirect(url_for("arenas.show", slug=arena.slug))
-    return render_template("arenas/form.html", form=form, arena=None)
+    return render_template("arenas/form.html", form=form, arena=None, similar=similar)
 
 
 def _proposal_link() -> str:
@@ -172,7 +182,7 @@ def edit(slug: str):
         else:
             flash(_("Endringene er lagret."), "success")
             return redirect(url_for("arenas.show", slug=arena.slug))
-    return render_template("arenas/form.html", form=form, arena=arena)
+    return render_template("arenas/form.html", form=form, arena=arena, similar=[])
 
 
 def _act(action, message: str, slug: str | None = None):
