@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from arena import text
 from arena.accounts import services as accounts
@@ -686,13 +687,24 @@ def occurrences(meetings, start: datetime, end: datetime) -> list[Occurrence]:
     return sorted(found, key=lambda o: (o.starts_at, o.meeting.id))
 
 
-def meetings_in_window(arena_ids, since: datetime) -> list[Meeting]:
-    """Meetings of these arenas whose last occurrence is at or after `since` (wall clock)."""
+def meetings_in_window(arena_ids, since: datetime, until: datetime) -> list[Meeting]:
+    """Meetings of these arenas (ids or a SELECT of ids) with an occurrence between `since` and
+    `until` (wall clock), with what a feed shows loaded in a few queries."""
     return list(
         db.session.scalars(
             sa.select(Meeting)
-            .where(Meeting.arena_id.in_(arena_ids), Meeting.last_starts_at >= since)
+            .where(
+                Meeting.arena_id.in_(arena_ids),
+                Meeting.last_starts_at >= since,
+                Meeting.starts_at < until,
+            )
             .order_by(Meeting.starts_at, Meeting.id)
+            .options(
+                selectinload(Meeting.exceptions),
+                selectinload(Meeting.arena)
+                .selectinload(Arena.roles)
+                .selectinload(ArenaRole.member),
+            )
         )
     )
 
