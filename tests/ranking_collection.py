@@ -9,6 +9,8 @@ or their job title."""
 import random
 from dataclasses import dataclass, field
 
+from arena.demo import FIRST_NAMES, LAST_NAMES
+
 # concept: (area name, nynorsk name, synonyms, phrases for «spør meg om» in varied forms)
 CONCEPTS = {
     "klima": (
@@ -132,35 +134,8 @@ ORGANISATIONS = [
     ("KS", "interesseorganisasjon"),
     ("Frivilligsentralen", "frivillighet"),
 ]
-FIRST = [
-    "Ingrid",
-    "Ola",
-    "Kari",
-    "Lars",
-    "Marit",
-    "Knut",
-    "Sigrid",
-    "Eirik",
-    "Astrid",
-    "Håkon",
-    "Silje",
-    "Torbjørn",
-    "Ragnhild",
-    "Øyvind",
-    "Hanne",
-]
-LAST = [
-    "Haugen",
-    "Bakke",
-    "Lie",
-    "Dahl",
-    "Solberg",
-    "Kittelsen",
-    "Aasland",
-    "Nygård",
-    "Tveit",
-    "Fjeld",
-]
+FIRST = FIRST_NAMES[:15]
+LAST = LAST_NAMES[:10]
 
 
 @dataclass
