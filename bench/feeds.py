@@ -11,118 +11,61 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import prepare  # noqa: E402
+from generate import generate_arenas, prepare  # noqa: E402
 from initiatives import _fresh_postgres  # noqa: E402
 
 RUNS = 50
 
 
-def add_arenas(count: int, meetings_each: int, seed: int = 5) -> list[int]:
-    """Public arenas with an owner and meetings (a third of them weekly series), in bulk."""
-    from arena.accounts.models import Member
-    from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException
-    from arena.dates import utcnow
-    from arena.extensions import db
+def forget_everything() -> None:
+    """A fresh worker: no kept feed bodies and no kept events."""
+    from arena.calendar import ical
+    from arena.calendar.services import forget_rendered_feeds
 
-    rng = random.Random(seed)
-    owners = list(db.session.scalars(sa.select(Member.id)))
-    now = utcnow()
-    today = datetime(now.year, now.month, now.day, 9)
-    first_arena = (db.session.scalar(sa.select(sa.func.max(Arena.id))) or 0) + 1
-    first_meeting = (db.session.scalar(sa.select(sa.func.max(Meeting.id))) or 0) + 1
-    arenas, roles, meetings, exceptions = [], [], [], []
-    for n in range(count):
-        arena_id = first_arena + n
-        arenas.append(
-            {
-                "id": arena_id,
-                "slug": f"bench-{arena_id}",
-                "name": f"Arena {arena_id}",
-                "purpose": "",
-                "kind": "network",
-                "cadence": "",
-                "visibility": "public",
-                "review_due_on": (now + timedelta(days=365)).date(),
-                "archived": False,
-                "created_at": now,
-                "updated_at": now,
-                "calendar_changed_at": now,
-            }
-        )
-        roles.append(
-            {
-                "arena_id": arena_id,
-                "role": "owner",
-                "member_id": rng.choice(owners),
-                "started_at": now,
-            }
-        )
-        for k in range(meetings_each):
-            meeting_id = first_meeting + n * meetings_each + k
-            # Ten years of history and half a year ahead, as a long-lived register would have.
-            start = today + timedelta(days=rng.randint(-3650, 180), hours=rng.choice([0, 3, 5]))
-            series = k % 3 == 0
-            meetings.append(
-                {
-                    "id": meeting_id,
-                    "arena_id": arena_id,
-                    "uid": f"bench-{meeting_id}@arena",
-                    "title": f"Møte {meeting_id}",
-                    "description": "Agenda: status, neste steg.",
-                    "location": "Rådhuset",
-                    "online_url": "",
-                    "starts_at": start,
-                    "ends_at": start + timedelta(hours=1),
-                    "tzid": "Europe/Oslo",
-                    "rrule": "FREQ=WEEKLY;COUNT=8" if series else "",
-                    "last_starts_at": start + timedelta(weeks=7) if series else start,
-                    "status": "confirmed",
-                    "sequence": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            if series:
-                exceptions.append(
-                    {
-                        "meeting_id": meeting_id,
-                        "occurrence": start + timedelta(weeks=2),
-                        "action": "cancel",
-                        "sequence": 1,
-                        "updated_at": now,
-                    }
-                )
-    for model, rows in (
-        (Arena, arenas),
-        (ArenaRole, roles),
-        (Meeting, meetings),
-        (MeetingException, exceptions),
-    ):
-        for start in range(0, len(rows), 5000):
-            db.session.execute(sa.insert(model), rows[start : start + 5000])
-    db.session.execute(sa.text("ANALYZE"))
-    db.session.commit()
-    return [a["id"] for a in arenas]
+    forget_rendered_feeds()
+    ical._rendered_events.clear()
 
 
-def timed(client, path, headers=None, status=200) -> tuple[float, float]:
+def timed(client, path, headers=None, status=200, before=None) -> tuple[float, float]:
+    """Median and p95 in ms; `before` runs untimed ahead of each request."""
     for _ in range(3):
         assert client.get(path, headers=headers or {}).status_code == status
     samples = []
     for _ in range(RUNS):
+        if before:
+            before()
         started = time.perf_counter()
         response = client.get(path, headers=headers or {})
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == status
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def change_one_meeting(app, arena_ids: list[int]):
+    """What an owner does between two polls: retitle one meeting (a new feed version)."""
+    from arena.arenas.models import Arena, Meeting
+    from arena.dates import utcnow
+    from arena.extensions import db
+
+    rng = random.Random(11)
+
+    def change() -> None:
+        with app.app_context():
+            arena_id = rng.choice(arena_ids)
+            meeting = db.session.scalars(sa.select(Meeting).filter_by(arena_id=arena_id)).first()
+            meeting.title = f"Møte {rng.randint(1, 10**6)}"
+            meeting.updated_at = db.session.get(Arena, arena_id).calendar_changed_at = utcnow()
+            db.session.commit()
+            db.session.remove()
+
+    return change
 
 
 def measure(database_url: str) -> dict:
@@ -134,7 +77,7 @@ def measure(database_url: str) -> dict:
     app = prepare(database_url)
     results = {}
     with app.app_context():
-        followed = add_arenas(20, 10)
+        followed = generate_arenas(20, 200, members_only=0)
         member = db.session.scalars(sa.select(Member)).first()
         db.session.execute(
             arena_followers.insert(), [{"arena_id": a, "member_id": member.id} for a in followed]
@@ -146,20 +89,34 @@ def measure(database_url: str) -> dict:
     path = f"/calendar/{token}.ics"
     response = client.get(path)
     results["personal feed bytes"] = len(response.data)
-    results["personal feed, full"] = timed(client, path)
+    results["personal feed, fresh worker"] = timed(client, path, before=forget_everything)
+    results["personal feed, after a change"] = timed(
+        client, path, before=change_one_meeting(app, followed)
+    )
+    results["personal feed, unchanged"] = timed(client, path)
     results["personal feed, 304"] = timed(
-        client, path, {"If-None-Match": response.headers["ETag"]}, 304
+        client, path, {"If-None-Match": client.get(path).headers["ETag"]}, 304
     )
     with app.app_context():
-        add_arenas(4980, 20)  # with the 20 above: 5,000 arenas and 100,200 meetings
+        # With the 20 above: 5,000 arenas and 100,000 meetings (and the demo's).
+        public = generate_arenas(4980, 4980 * 20, members_only=0)
         total = db.session.scalar(sa.text("SELECT count(*) FROM meetings"))
         db.session.remove()
     response = client.get("/calendar/all.ics")
     results["all-arenas feed bytes"] = len(response.data)
     results["meetings in database"] = total
-    results["all-arenas feed, full"] = timed(client, "/calendar/all.ics")
+    results["all-arenas feed, fresh worker"] = timed(
+        client, "/calendar/all.ics", before=forget_everything
+    )
+    results["all-arenas feed, after a change"] = timed(
+        client, "/calendar/all.ics", before=change_one_meeting(app, public)
+    )
+    results["all-arenas feed, unchanged"] = timed(client, "/calendar/all.ics")
     results["all-arenas feed, 304"] = timed(
-        client, "/calendar/all.ics", {"If-None-Match": response.headers["ETag"]}, 304
+        client,
+        "/calendar/all.ics",
+        {"If-None-Match": client.get("/calendar/all.ics").headers["ETag"]},
+        304,
     )
     with app.app_context():
         db.engine.dispose()

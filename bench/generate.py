@@ -1,9 +1,12 @@
 # ruff: noqa: E501 - generated-data records read best one a line
 """Realistic generated data, straight through the models in bulk, for the benchmarks.
 
-    .venv/bin/python bench/generate.py --initiatives 20000 --database-url sqlite:////tmp/b.db
+    .venv/bin/python bench/generate.py --scale region|nordic [--database-url URL]
 
-The database is migrated and given the demo organisations, members and vocabulary first.
+region: 40 organisations, 2,000 members, 500 initiatives, 100 arenas, 2,000 meetings;
+nordic: 2,000 organisations, 50,000 members (about 200,000 expertise entries), 20,000 initiatives,
+5,000 arenas, 100,000 meetings. The database (default: instance/bench-<scale>.sqlite3, made
+afresh) is migrated and given the demo data first; the totals include the demo's.
 """
 
 import argparse
@@ -180,20 +183,89 @@ def prepare(database_url: str):
     return app
 
 
+SCALES = {
+    "region": {
+        "organisations": 40,
+        "members": 2_000,
+        "initiatives": 500,
+        "arenas": 100,
+        "meetings": 2_000,
+    },
+    "nordic": {
+        "organisations": 2_000,
+        "members": 50_000,
+        "initiatives": 20_000,
+        "arenas": 5_000,
+        "meetings": 100_000,
+    },
+}
+
+
+def counts() -> dict[str, int]:
+    """How many of each the database holds."""
+    from arena.extensions import db
+
+    tables = {
+        "organisations": "organisations",
+        "members": "members",
+        "expertise entries": "member_expertise",
+        "initiatives": "initiatives",
+        "arenas": "arenas",
+        "meetings": "meetings",
+    }
+    return {
+        label: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+        for label, table in tables.items()
+    }
+
+
+def generate(scale: str) -> dict[str, int]:
+    """Tops the demo data up to the scale's totals; returns what the database then holds."""
+    target, have = SCALES[scale], counts()
+    generate_members(
+        max(target["members"] - have["members"], 0),
+        max(target["organisations"] - have["organisations"], 1),
+    )
+    generate_initiatives(max(target["initiatives"] - have["initiatives"], 0))
+    generate_arenas(
+        max(target["arenas"] - have["arenas"], 0),
+        max(target["meetings"] - have["meetings"], 0),
+    )
+    return counts()
+
+
+def fresh_database(scale: str, database_url: str | None) -> str:
+    """An empty database for the scale: the default SQLite file is removed, a PostgreSQL
+    database is dropped and created again."""
+    if database_url is None:
+        path = Path(__file__).resolve().parent.parent / "instance" / f"bench-{scale}.sqlite3"
+        for leftover in path.parent.glob(path.name + "*"):
+            leftover.unlink()
+        return f"sqlite:///{path}"
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database).unlink(missing_ok=True)
+        return database_url
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    engine.dispose()
+    return database_url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--initiatives", type=int, default=500)
+    parser.add_argument("--scale", choices=sorted(SCALES), required=True)
+    parser.add_argument("--database-url", help="default: instance/bench-<scale>.sqlite3")
     args = parser.parse_args()
-    app = prepare(args.database_url)
     started = time.perf_counter()
+    app = prepare(fresh_database(args.scale, args.database_url))
     with app.app_context():
-        generate_initiatives(args.initiatives)
-    print(f"generated {args.initiatives} initiatives in {time.perf_counter() - started:.1f} s")
-
-
-if __name__ == "__main__":
-    main()
+        totals = generate(args.scale)
+        app.extensions["sqlalchemy"].engine.dispose()
+    shown = ", ".join(f"{value:,} {label}" for label, value in totals.items())
+    print(f"{args.scale}: {shown} in {time.perf_counter() - started:.0f} s")
 
 
 JOB_TITLES = [
@@ -310,3 +382,107 @@ def _now():
     from arena.dates import utcnow
 
     return utcnow()
+
+
+def generate_arenas(count: int, meetings: int, seed: int = 5, members_only: float = 0.1) -> list:
+    """Adds `count` arenas with an owner, 1-4 organisations and `meetings` meetings among them
+    (a third of them weekly series with one cancelled occurrence), ten years of history and
+    half a year ahead, as a long-lived register would have; returns the new arenas' ids."""
+    from arena.accounts.models import Member
+    from arena.arenas.models import (
+        KINDS,
+        Arena,
+        ArenaRole,
+        Meeting,
+        MeetingException,
+        arena_organisations,
+    )
+    from arena.extensions import db
+
+    if count == 0:
+        return []
+    rng = random.Random(seed)
+    holders = db.session.execute(sa.select(Member.id, Member.organisation_id)).all()
+    now = _now()
+    today = now.replace(hour=8, minute=0, second=0, microsecond=0, tzinfo=None)
+    first_arena = (db.session.scalar(sa.select(sa.func.max(Arena.id))) or 0) + 1
+    first_meeting = (db.session.scalar(sa.select(sa.func.max(Meeting.id))) or 0) + 1
+    arenas, roles, organisations, rows, exceptions = [], [], [], [], []
+    for n in range(count):
+        arena_id = first_arena + n
+        owner_id, owner_org = rng.choice(holders)
+        arenas.append(
+            {
+                "id": arena_id,
+                "slug": f"arena-{arena_id}",
+                "name": f"{rng.choice(TOPICS).capitalize()}nettverket {arena_id}",
+                "purpose": f"{rng.choice(SENTENCES)} {rng.choice(SENTENCES)}",
+                "kind": rng.choice(KINDS),
+                "cadence": "",
+                "visibility": "members" if rng.random() < members_only else "public",
+                "review_due_on": (now + timedelta(days=rng.randint(-60, 365))).date(),
+                "archived": False,
+                "created_at": now,
+                "updated_at": now,
+                "calendar_changed_at": now,
+            }
+        )
+        roles.append(
+            {"arena_id": arena_id, "role": "owner", "member_id": owner_id, "started_at": now}
+        )
+        others = {o for _m, o in rng.sample(holders, k=rng.randint(0, 3))} - {owner_org}
+        organisations += [
+            {"arena_id": arena_id, "organisation_id": o} for o in {owner_org, *others}
+        ]
+    for n in range(meetings):
+        meeting_id = first_meeting + n
+        start = today + timedelta(days=rng.randint(-3650, 180), hours=rng.choice([0, 3, 5]))
+        series = n % 3 == 0
+        rows.append(
+            {
+                "id": meeting_id,
+                "arena_id": first_arena + n % count,
+                "uid": f"bench-{meeting_id}@arena",
+                "title": f"Møte {meeting_id}",
+                "description": "Agenda: status, neste steg.",
+                "location": "Rådhuset",
+                "online_url": "",
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=1),
+                "tzid": "Europe/Oslo",
+                "rrule": "FREQ=WEEKLY;COUNT=8" if series else "",
+                "last_starts_at": start + timedelta(weeks=7) if series else start,
+                "status": "confirmed",
+                "sequence": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        if series:
+            exceptions.append(
+                {
+                    "meeting_id": meeting_id,
+                    "occurrence": start + timedelta(weeks=2),
+                    "action": "cancel",
+                    "sequence": 1,
+                    "updated_at": now,
+                }
+            )
+    for table, values in (
+        (Arena, arenas),
+        (ArenaRole, roles),
+        (arena_organisations, organisations),
+        (Meeting, rows),
+        (MeetingException, exceptions),
+    ):
+        for start in range(0, len(values), 5000):
+            statement = sa.insert(table) if isinstance(table, type) else table.insert()
+            db.session.execute(statement, values[start : start + 5000])
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    return [a["id"] for a in arenas]
+
+
+if __name__ == "__main__":
+    main()

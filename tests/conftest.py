@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from arena import create_app, dates
 from arena.accounts.models import Member
+from arena.calendar import services as calendar
 from arena.extensions import db, limiter
 from arena.organisations.models import Municipality, Organisation
 from arena.organisations.services import slugify
@@ -46,6 +47,7 @@ def _context(app):
     """Each test runs in an app context against empty tables (reference data kept)."""
     with app.app_context():
         limiter.reset()
+        calendar.forget_rendered_feeds()
         yield
         db.session.remove()
         dates.clock = dates._system_clock

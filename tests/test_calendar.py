@@ -252,3 +252,22 @@ def test_personal_feed_link_on_profile_and_api(client, post_form, make_member, l
     assert new_url != url
     assert client.get(url.removeprefix("http://localhost")).status_code == 404
     assert client.get(new_url.removeprefix("http://localhost")).status_code == 200
+
+
+def test_feed_follows_the_owners_name_and_account(client, owner, arena, make_member, clock):
+    """ORGANIZER names the owner: a new name, or a deactivated owner, gives a new feed version."""
+    from arena.accounts import services as accounts
+
+    meeting(owner, arena)
+    path = f"/arenas/{arena.slug}/calendar.ics"
+    first = feed(client, path)
+    assert 'CN="Kari Ansvarlig"' in first.get_data(as_text=True)
+    clock.advance(minutes=5)
+    accounts.update_profile(owner, owner, {"name": "Kari Nyttnavn"})
+    renamed = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert renamed.status_code == 200
+    assert 'CN="Kari Nyttnavn"' in renamed.get_data(as_text=True)
+    clock.advance(minutes=5)
+    accounts.set_active(make_member(is_admin=True), owner, False)
+    orphaned = feed(client, path).get_data(as_text=True)
+    assert "Kari" not in orphaned and 'CN="Klimanettverket Grenland"' in orphaned

@@ -30,7 +30,8 @@ MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("nb", "nn", "en")
 FIELD_LIMITS = {"name": 120, "title": 150, "phone": 40, "bio": 5000, "ask_me_about": 2000}
 
-#: Other areas that keep something derived from a profile (the colleague finder's index).
+#: Other areas that keep something derived from a profile (the colleague finder's index, the
+#: ORGANIZER of arena feeds); they hear of new, changed, deactivated and deleted accounts.
 PROFILE_LISTENERS: list[Callable[[Member], None]] = []
 
 
@@ -302,6 +303,7 @@ def delete_account(actor, member: Member, password: str) -> None:
     require_self(actor, member)
     if not check_password_hash(member.password_hash, password or ""):
         raise ValidationFailed(_("Passordet er feil."), {"password": _("Passordet er feil.")})
+    _profile_changed(member)
     search.remove("member", member.id)
     db.session.delete(member)
     db.session.commit()
@@ -324,6 +326,7 @@ def set_active(actor, member: Member, active: bool) -> Member:
         raise ValidationFailed(_("Du kan ikke deaktivere din egen konto."))
     member.active = active
     member.session_key = new_session_key()
+    _profile_changed(member)
     db.session.commit()
     return member
 

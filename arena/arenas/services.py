@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from arena import text
 from arena.accounts import services as accounts
@@ -426,19 +425,35 @@ def is_following(member, arena: Arena) -> bool:
     )
 
 
-def arenas_of_member(member) -> list[Arena]:
-    """The arenas a member follows or owns or deputises (their personal calendar)."""
+def member_arena_ids(member):
+    """A SELECT of the ids of the arenas a member follows, owns or deputises."""
     followed = sa.select(arena_followers.c.arena_id).where(arena_followers.c.member_id == member.id)
     held = sa.select(ArenaRole.arena_id).where(
         ArenaRole.member_id == member.id, ArenaRole.ended_at.is_(None)
     )
+    return sa.union(followed, held)
+
+
+def arenas_of_member(member) -> list[Arena]:
+    """The arenas a member follows or owns or deputises (their personal calendar)."""
     return list(
         db.session.scalars(
-            sa.select(Arena)
-            .where(sa.or_(Arena.id.in_(followed), Arena.id.in_(held)))
-            .order_by(Arena.name)
+            sa.select(Arena).where(Arena.id.in_(member_arena_ids(member))).order_by(Arena.name)
         )
     )
+
+
+def _holder_changed(member: Member) -> None:
+    """A holder's name or account changed: their arenas' feeds name them as ORGANIZER."""
+    held = sa.select(ArenaRole.arena_id).where(
+        ArenaRole.member_id == member.id, ArenaRole.ended_at.is_(None)
+    )
+    db.session.execute(
+        sa.update(Arena).where(Arena.id.in_(held)).values(calendar_changed_at=utcnow())
+    )
+
+
+accounts.register_profile_listener(_holder_changed)
 
 
 # --- meetings -----------------------------------------------------------------------------------
@@ -685,28 +700,6 @@ def occurrences(meetings, start: datetime, end: datetime) -> list[Occurrence]:
                     )
                 )
     return sorted(found, key=lambda o: (o.starts_at, o.meeting.id))
-
-
-def meetings_in_window(arena_ids, since: datetime, until: datetime) -> list[Meeting]:
-    """Meetings of these arenas (ids or a SELECT of ids) with an occurrence between `since` and
-    `until` (wall clock), with what a feed shows loaded in a few queries."""
-    return list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(
-                Meeting.arena_id.in_(arena_ids),
-                Meeting.last_starts_at >= since,
-                Meeting.starts_at < until,
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-            .options(
-                selectinload(Meeting.exceptions),
-                selectinload(Meeting.arena)
-                .selectinload(Arena.roles)
-                .selectinload(ArenaRole.member),
-            )
-        )
-    )
 
 
 def responsibility_map() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:

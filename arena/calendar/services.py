@@ -4,8 +4,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,7 +17,7 @@ from flask_babel import gettext as _
 from arena.access import require_self
 from arena.accounts.models import Member
 from arena.arenas import services as arenas
-from arena.arenas.models import Arena, arena_organisations
+from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, arena_organisations
 from arena.calendar.ical import FeedInfo, build_calendar
 from arena.dates import to_local, utcnow
 from arena.extensions import db
@@ -39,7 +41,32 @@ class Feed:
 
     @property
     def body(self) -> bytes:
-        return self.render()
+        """The rendered feed; rendered once per version and process (calendar apps poll)."""
+        with _rendered_lock:
+            body = _rendered.get(self.etag)
+            if body is not None:
+                _rendered.move_to_end(self.etag)
+                return body
+        body = self.render()
+        with _rendered_lock:
+            _rendered[self.etag] = body
+            while sum(map(len, _rendered.values())) > RENDERED_BYTES:
+                _rendered.popitem(last=False)
+        return body
+
+
+#: Rendered bodies by ETag, least recently used dropped first. A version names exactly what a
+#: feed shows (arenas, their last calendar change, the day, the URL), so a kept body is current.
+RENDERED_BYTES = 32 * 1024 * 1024
+_rendered: OrderedDict[str, bytes] = OrderedDict()
+_rendered_lock = threading.Lock()
+
+
+def forget_rendered_feeds() -> None:
+    """Drop every kept body and window (tests reuse ids and times in a fresh database)."""
+    with _rendered_lock:
+        _rendered.clear()
+        _window_cache.clear()
 
 
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -55,17 +82,104 @@ def _feed(
     version = f"{kind}|{sorted(arena_ids)}|{changed.isoformat()}|{today}|{info_of().url}"
 
     def render() -> bytes:
-        meetings = meetings_of()
-        owners = {m.arena_id: m.arena.owner for m in meetings}
         no_reply = current_app.config["MAIL_NO_REPLY"]
 
         def organizer(meeting):
-            owner = owners.get(meeting.arena_id)
-            return (owner.name if owner else meeting.arena.name, no_reply)
+            return (meeting.owner_name or meeting.arena_name, no_reply)
 
-        return build_calendar(info_of(), meetings, utcnow(), url_for_meeting, organizer)
+        return build_calendar(info_of(), meetings_of(), utcnow(), url_for_meeting, organizer)
 
     return Feed(version, changed, render)
+
+
+@dataclass(slots=True)
+class FeedMeeting:
+    """What a feed shows of a meeting, with its arena's slug and name and its owner's name."""
+
+    id: int
+    arena_id: int
+    uid: str
+    title: str
+    description: str
+    location: str
+    online_url: str
+    starts_at: datetime
+    ends_at: datetime | None
+    tzid: str
+    rrule: str
+    status: str
+    sequence: int
+    updated_at: datetime
+    arena_slug: str
+    arena_name: str
+    owner_name: str | None = None
+    exceptions: list = field(default_factory=list)
+
+
+# The meeting columns FeedMeeting starts with, in its order, then the arena's slug and name.
+_FEED_COLUMNS = [Meeting.__table__.c[name] for name in FeedMeeting.__slots__[:14]]
+
+
+def feed_meetings(
+    arena_ids, since: datetime | None = None, until: datetime | None = None, meeting_id=None
+) -> list[FeedMeeting]:
+    """The meetings of these arenas (ids or a SELECT of ids), optionally only those with an
+    occurrence between `since` and `until` (wall clock) or only one, read as plain rows: a feed
+    can hold thousands of events, and ORM objects would cost most of its time."""
+    connection = db.session.connection()
+    arenas_table, meetings = Arena.__table__, Meeting.__table__
+    arena_names = {
+        id_: (slug, name)
+        for id_, slug, name in connection.execute(
+            sa.select(arenas_table.c.id, arenas_table.c.slug, arenas_table.c.name).where(
+                arenas_table.c.id.in_(arena_ids)
+            )
+        )
+    }
+    if since is not None and not isinstance(arena_ids, list):
+        # Many arenas: only the window's lower bound in SQL, so SQLite, like PostgreSQL, reads
+        # the last_starts_at index instead of every meeting of every arena (several times faster).
+        scope = [meetings.c.last_starts_at >= since]
+    else:
+        scope = [meetings.c.arena_id.in_(arena_ids)]
+        if since is not None:
+            scope.append(meetings.c.last_starts_at >= since)
+    if meeting_id is not None:
+        scope.append(meetings.c.id == meeting_id)
+    rows = [
+        row
+        for row in connection.execute(sa.select(*_FEED_COLUMNS).where(*scope))
+        if row.arena_id in arena_names and (until is None or row.starts_at < until)
+    ]
+    owners = dict(
+        connection.execute(
+            sa.select(ArenaRole.arena_id, Member.name)
+            .join(Member, Member.id == ArenaRole.member_id)
+            .where(
+                ArenaRole.arena_id.in_(arena_ids),
+                ArenaRole.role == "owner",
+                ArenaRole.ended_at.is_(None),
+                Member.active.is_(True),
+            )
+        ).all()
+    )
+    exceptions = defaultdict(list)
+    for exception in connection.execute(
+        sa.select(MeetingException.__table__)
+        .join(meetings, meetings.c.id == MeetingException.meeting_id)
+        .where(*scope, meetings.c.rrule != "")
+        .order_by(MeetingException.occurrence)
+    ):
+        exceptions[exception.meeting_id].append(exception)
+    return [
+        FeedMeeting(
+            *row,
+            *arena_names[row.arena_id],
+            owner_name=owners.get(row.arena_id),
+            exceptions=exceptions[row.id],
+        )
+        for row in rows
+    ]
 
 
 def _latest(arena_list) -> datetime | None:
@@ -79,7 +193,7 @@ def arena_feed(arena: Arena, url: str, url_for_meeting) -> Feed:
         lambda: FeedInfo(_("%(name)s – møter", name=arena.name), url, arena.purpose[:300]),
         [arena.id],
         arena.calendar_changed_at,
-        lambda: arena.meetings,
+        lambda: feed_meetings([arena.id]),
         url_for_meeting,
     )
 
@@ -104,7 +218,7 @@ def organisation_feed(org, url: str, url_for_meeting) -> Feed:
         lambda: FeedInfo(_("%(name)s – samarbeidsarenaer", name=org.name), url),
         [a.id for a in arena_list],
         _latest(arena_list),
-        lambda: [m for a in arena_list for m in a.meetings],
+        lambda: feed_meetings([a.id for a in arena_list]),
         url_for_meeting,
     )
 
@@ -118,8 +232,10 @@ def all_public_feed(url: str, url_for_meeting) -> Feed:
         changed = changed.replace(tzinfo=UTC)
 
     def meetings():
-        now = to_local(utcnow()).replace(tzinfo=None)
-        return arenas.meetings_in_window(_public(sa.select(Arena.id)), now - WINDOW, now + HORIZON)
+        arena_changes = db.session.execute(
+            _public(sa.select(Arena.id, Arena.calendar_changed_at)).order_by(Arena.id)
+        ).all()
+        return _window_meetings(arena_changes)
 
     return _feed(
         "all",
@@ -131,6 +247,37 @@ def all_public_feed(url: str, url_for_meeting) -> Feed:
     )
 
 
+#: The all-arenas feed's meetings by (arena, its last calendar change, day): after one change
+#: only that arena's meetings are read again, not the thousands of every other arena.
+_window_cache: dict[tuple, list[FeedMeeting]] = {}
+WINDOW_CACHE_ARENAS = 20_000
+
+
+def _window_meetings(arena_changes) -> list[FeedMeeting]:
+    """Every listed arena's meetings in today's window (30 days back to a year ahead)."""
+    today = datetime.combine(to_local(utcnow()).date(), datetime.min.time())
+    since, until = today - WINDOW, today + HORIZON
+    keys = {arena_id: (arena_id, changed, today) for arena_id, changed in arena_changes}
+    with _rendered_lock:
+        found = {arena_id: _window_cache.get(key) for arena_id, key in keys.items()}
+    missing = [arena_id for arena_id, meetings in found.items() if meetings is None]
+    if missing:
+        # A fresh process reads the whole window at once; later only the changed arenas.
+        few = len(missing) <= 500
+        by_arena = defaultdict(list)
+        for meeting in feed_meetings(
+            missing if few else _public(sa.select(Arena.id)), since, until
+        ):
+            by_arena[meeting.arena_id].append(meeting)
+        for arena_id in missing if few else keys:
+            found[arena_id] = by_arena.get(arena_id, [])
+        with _rendered_lock:
+            if len(_window_cache) + len(missing) > WINDOW_CACHE_ARENAS:
+                _window_cache.clear()
+            _window_cache.update({keys[arena_id]: found[arena_id] for arena_id in keys})
+    return [meeting for meetings in found.values() for meeting in meetings]
+
+
 def meeting_feed(meeting, url: str, url_for_meeting) -> Feed:
     """One meeting (or series), for «legg til i kalender»."""
     return _feed(
@@ -138,22 +285,27 @@ def meeting_feed(meeting, url: str, url_for_meeting) -> Feed:
         lambda: FeedInfo(meeting.title, url),
         [meeting.id],
         meeting.arena.calendar_changed_at,
-        lambda: [meeting],
+        lambda: feed_meetings([meeting.arena_id], meeting_id=meeting.id),
         url_for_meeting,
     )
 
 
 def personal_feed(member: Member, url: str, url_for_meeting) -> Feed:
     """The member's followed and held arenas, members-only ones included."""
-    arena_list = arenas.arenas_of_member(member)
+    arena_changes = db.session.execute(
+        sa.select(Arena.id, Arena.calendar_changed_at).where(
+            Arena.id.in_(arenas.member_arena_ids(member))
+        )
+    ).all()
+    ids = [arena_id for arena_id, _changed in arena_changes]
     # Following or unfollowing changes the feed too.
-    changed = max(_latest(arena_list) or _EPOCH, member.updated_at)
+    changed = max([member.updated_at, *(changed for _id, changed in arena_changes)])
     return _feed(
         "personal",
         lambda: FeedInfo(_("Arena – mine samarbeidsarenaer"), url),
-        [a.id for a in arena_list],
+        ids,
         changed,
-        lambda: [m for a in arena_list for m in a.meetings],
+        lambda: feed_meetings(ids),
         url_for_meeting,
     )
 

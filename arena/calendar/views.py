@@ -17,9 +17,10 @@ from arena.organisations import services as organisations
 bp = Blueprint("calendar", __name__)
 
 
-def meeting_url(meeting) -> str:
-    """Where a meeting is shown to people (its arena's page)."""
-    return f"{request.url_root.rstrip('/')}/arenas/{meeting.arena.slug}#meeting-{meeting.id}"
+def meeting_urls():
+    """Where a feed's meetings are shown to people (their arena's page)."""
+    root = request.url_root.rstrip("/")
+    return lambda meeting: f"{root}/arenas/{meeting.arena_slug}#meeting-{meeting.id}"
 
 
 def _respond(feed: services.Feed, filename: str, private: bool = False) -> Response:
@@ -39,20 +40,20 @@ def _respond(feed: services.Feed, filename: str, private: bool = False) -> Respo
 def arena_feed(slug: str):
     """A public arena's meetings."""
     arena = arenas.get_arena(slug, None)  # members-only arenas are in personal feeds only
-    return _respond(services.arena_feed(arena, request.url, meeting_url), f"{slug}.ics")
+    return _respond(services.arena_feed(arena, request.url, meeting_urls()), f"{slug}.ics")
 
 
 @bp.get("/organisations/<slug>/calendar.ics")
 def organisation_feed(slug: str):
     """Meetings of the public arenas an organisation takes part in."""
     org = organisations.get_organisation(slug)
-    return _respond(services.organisation_feed(org, request.url, meeting_url), f"{slug}.ics")
+    return _respond(services.organisation_feed(org, request.url, meeting_urls()), f"{slug}.ics")
 
 
 @bp.get("/calendar/all.ics")
 def all_feed():
     """Every public arena's meetings, from 30 days back."""
-    return _respond(services.all_public_feed(request.url, meeting_url), "arena.ics")
+    return _respond(services.all_public_feed(request.url, meeting_urls()), "arena.ics")
 
 
 @bp.get("/meetings/<int:meeting_id>.ics")
@@ -62,7 +63,7 @@ def meeting_feed(meeting_id: int):
     if meeting is None or not arenas.can_see(current_user, meeting.arena):
         abort(404)
     return _respond(
-        services.meeting_feed(meeting, request.url, meeting_url),
+        services.meeting_feed(meeting, request.url, meeting_urls()),
         f"meeting-{meeting_id}.ics",
         private=meeting.arena.visibility != "public",
     )
@@ -75,7 +76,7 @@ def personal_feed(token: str):
     if member is None:
         abort(404)
     return _respond(
-        services.personal_feed(member, request.url, meeting_url), "arena.ics", private=True
+        services.personal_feed(member, request.url, meeting_urls()), "arena.ics", private=True
     )
 
 
