@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app arena
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres setup browser calendar-consumers static translations messages lint format clean
+.PHONY: run test test-sqlite test-postgres bench setup browser calendar-consumers static translations messages lint format clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -40,7 +40,7 @@ messages: $(STAMP)
 
 # Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
 browser:
-	@test -x /usr/bin/chromium || scripts/install-chromium.sh
+	@test -x /usr/bin/chromium || scripts/install-debian-package.sh chromium
 
 # The seven calendar consumers of ../shared/tools/ical-check (calcurse, khal, libical, ical.js, ...).
 ICAL_CHECK := ../shared/tools/ical-check
@@ -58,6 +58,11 @@ test-sqlite:
 
 test-postgres:
 	scripts/with-postgres.sh $(VENV)/bin/pytest -q
+
+# Load benchmarks with wrk at region and nordic scale, SQLite and PostgreSQL -> bench/results.md.
+bench: setup
+	@command -v wrk >/dev/null || scripts/install-debian-package.sh wrk
+	scripts/with-postgres.sh sh -c '$(PY) bench/run.py --postgres-url "$$TEST_DATABASE_URL"'
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

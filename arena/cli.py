@@ -131,6 +131,48 @@ def import_members_command(file: str, dry_run: bool) -> None:
     )
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str) -> None:
+    """Copy the SQLite database to PATH while the app runs (PostgreSQL: explains pg_dump)."""
+    from pathlib import Path
+
+    from arena import backup
+
+    try:
+        size = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except backup.BackupError as error:
+        _fail(str(error))
+    click.echo(f"Backed up the database to {path} ({size / 1024 / 1024:.1f} MB).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the current data without asking.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace all data with a backup made by `backup` (PostgreSQL: explains pg_restore)."""
+    from pathlib import Path
+
+    from arena import backup
+    from arena.extensions import db
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        backup.check_restore(url, Path(path))
+        if not yes:
+            if not sys.stdin.isatty():
+                _fail("Restoring replaces every row of the current database: add --yes.")
+            click.confirm("Replace every row of the current database with the backup?", abort=True)
+        db.engine.dispose()  # no pooled connection keeps the old content
+        revision = backup.restore(url, Path(path))
+    except backup.BackupError as error:
+        _fail(str(error))
+    click.echo(
+        f"Restored {path} (migration {revision}); run `flask --app arena db upgrade` if the "
+        "backup is older than this version of Arena."
+    )
+
+
 def register_commands(app) -> None:
     for command in (
         seed_demo_command,
@@ -139,5 +181,7 @@ def register_commands(app) -> None:
         send_reminders_command,
         reindex_command,
         import_members_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

@@ -471,3 +471,40 @@ def test_a_new_arena_like_an_existing_one_is_warned_about(
     assert response.status_code == 302 and len(services.all_arenas()) == 2
     assert services.similar_arenas("Helt annet", "om ingenting") == []
     assert member.id
+
+
+def test_register_pages_with_orphans_first_and_a_bounded_map(
+    client, make_member, make_organisation, make_arena
+):
+    """A register of many arenas stays one readable page at a time; the map names the largest."""
+    orgs = [make_organisation(f"Eier {n:02d} AS") for n in range(17)]
+    owners = [make_member(org=org) for org in orgs]
+    for n in range(53):
+        make_arena(owners[n % 17], name=f"Arena {n:02d}")
+    orphan = make_arena(owners[0], name="Zulu uten eier")
+    owners[0].active = False  # the owner of Arena 00, 17, 34, 51 and Zulu leaves
+    db.session.commit()
+
+    first = client.get("/arenas").get_data(as_text=True)
+    assert "54 arenaer" in first and "side 1 av 2" in first
+    table = first[first.index('id="all-arenas-heading"') :]
+    assert table.index("Zulu uten eier") < table.index("Arena 01")  # no owner: first
+    assert "Arena 52" not in table
+    assert "Arena 52" in client.get("/arenas?page=2").get_data(as_text=True)
+    assert "side 2 av 2" in client.get("/arenas?page=99").get_data(as_text=True)
+
+    register = services.arena_register(None, page=1)
+    assert register.orphaned_total == 5 and register.orphaned[0].name == "Arena 00"
+    responsibility = services.responsibility_map()
+    assert len(responsibility.by_org) == services.MAP_ROWS == 15
+    assert responsibility.organisations == 16  # the one whose owner left owns nothing now
+    assert responsibility.by_org[0][1] == 4 and orphan.id
+
+    from arena.accounts.services import issue_api_token
+
+    headers = {"Authorization": f"Bearer {issue_api_token(owners[1], 'liste')}"}
+    listed = client.get("/api/v1/arenas?per_page=50", headers=headers).get_json()
+    assert listed["total"] == 54 and len(listed["results"]) == 50
+    assert listed["results"][0]["orphaned"] and listed["next"].endswith("page=2&per_page=50")
+    last = client.get(listed["next"], headers=headers).get_json()
+    assert len(last["results"]) == 4 and last["next"] is None

@@ -271,3 +271,16 @@ def test_feed_follows_the_owners_name_and_account(client, owner, arena, make_mem
     accounts.set_active(make_member(is_admin=True), owner, False)
     orphaned = feed(client, path).get_data(as_text=True)
     assert "Kari" not in orphaned and 'CN="Klimanettverket Grenland"' in orphaned
+
+
+def test_all_arenas_feed_keeps_a_series_whose_last_occurrence_moved_later(
+    clock, client, owner, arena
+):
+    series = meeting(owner, arena, rrule="FREQ=WEEKLY;COUNT=3")  # 15, 22 and 29 March 2027
+    services.change_occurrence(
+        owner, series, datetime(2027, 3, 29, 9), "move", datetime(2027, 6, 1, 9)
+    )
+    clock.now = datetime(2027, 5, 15, 12, tzinfo=UTC)  # 47 days after the last original start
+    text = feed(client, "/calendar/all.ics").get_data(as_text=True)
+    assert "RECURRENCE-ID;TZID=Europe/Oslo:20270329T090000" in text
+    assert "DTSTART;TZID=Europe/Oslo:20270601T090000" in text

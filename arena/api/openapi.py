@@ -253,9 +253,13 @@ DOCUMENT = {
         },
         "/arenas": {
             "get": {
-                "summary": "Every collaboration arena",
+                "summary": "Collaboration arenas, those without owner first, then by name",
                 "operationId": "listArenas",
-                "responses": {"200": _json("ArenaList", "Arenas"), "401": _ERROR},
+                "parameters": [
+                    _query("page", "Page number, from 1", "integer"),
+                    _query("per_page", "Results per page, 1-100 (default 20)", "integer"),
+                ],
+                "responses": {"200": _json("ArenaList", "A page of arenas"), "401": _ERROR},
             },
             "post": {
                 "summary": "Register an arena; the caller owns it unless `owner` proposes someone",
@@ -615,7 +619,14 @@ DOCUMENT = {
             },
             "ArenaList": {
                 "type": "object",
-                "properties": {"results": {"type": "array", "items": _schema("Arena")}},
+                "required": ["results", "total", "page", "per_page", "next"],
+                "properties": {
+                    "results": {"type": "array", "items": _schema("Arena")},
+                    "total": {"type": "integer"},
+                    "page": {"type": "integer"},
+                    "per_page": {"type": "integer"},
+                    "next": {"type": ["string", "null"], "description": "The next page, or null"},
+                },
             },
             "ArenaInput": {
                 "type": "object",

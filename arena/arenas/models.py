@@ -172,7 +172,8 @@ class Meeting(db.Model):
     tzid: Mapped[str] = mapped_column(sa.String(50), default="Europe/Oslo")
     #: RFC 5545 RRULE without DTSTART, bounded (at most 5 years or 500 occurrences).
     rrule: Mapped[str] = mapped_column(sa.String(300), default="")
-    #: Wall-clock start of the last occurrence (for finding meetings in a window quickly).
+    #: Wall-clock start of the last occurrence, moved ones included (for finding meetings in a
+    #: window quickly).
     last_starts_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
     #: "confirmed" or "cancelled" (cancelled meetings stay in feeds for 30 days).
     status: Mapped[str] = mapped_column(sa.String(10), default="confirmed")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from arena import text
 from arena.accounts import services as accounts
@@ -36,6 +37,7 @@ from arena.extensions import db
 from arena.mail import send_mail
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
+from arena.paging import Page
 from arena.search import services as search
 
 REVIEW_EVERY = timedelta(days=365)
@@ -47,6 +49,82 @@ def _signed_in(member) -> bool:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+#: How many arenas without owner the register names above its table (all are at the table's top).
+ORPHANS_NAMED = 20
+
+
+@dataclass
+class Register:
+    """One page of the arena register, arenas without owner first, and those arenas named."""
+
+    page: Page
+    orphaned: list[Arena]
+    orphaned_total: int
+
+
+def _has_owner():
+    """SQL: the arena has a current, active owner."""
+    return (
+        sa.select(ArenaRole.id)
+        .join(Member, Member.id == ArenaRole.member_id)
+        .where(
+            ArenaRole.arena_id == Arena.id,
+            ArenaRole.role == "owner",
+            ArenaRole.ended_at.is_(None),
+            Member.active.is_(True),
+        )
+        .exists()
+    )
+
+
+def arena_register(reader, page: int = 1, per_page: int = 50) -> Register:
+    """The arenas the reader may see, a page at a time: without owner first, then by name."""
+    visible = [Arena.archived.is_(False)]
+    if not _signed_in(reader):
+        visible.append(Arena.visibility == "public")
+    orphaned = [*visible, ~_has_owner()]
+    total = db.session.scalar(sa.select(sa.func.count(Arena.id)).where(*visible))
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    arenas = db.session.scalars(
+        sa.select(Arena)
+        .where(*visible)
+        .order_by(sa.case((_has_owner(), 1), else_=0), Arena.name, Arena.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(
+            selectinload(Arena.roles).selectinload(ArenaRole.member),
+            selectinload(Arena.organisations),
+        )
+    ).all()
+    return Register(
+        page=Page(list(arenas), total, page, per_page),
+        orphaned=list(
+            db.session.scalars(
+                sa.select(Arena).where(*orphaned).order_by(Arena.name).limit(ORPHANS_NAMED)
+            )
+        ),
+        orphaned_total=db.session.scalar(sa.select(sa.func.count(Arena.id)).where(*orphaned)),
+    )
+
+
+def next_meetings(arenas, now: datetime, until: datetime) -> dict[int, "Occurrence"]:
+    """Each arena's next occurrence that is not cancelled, between now and `until`."""
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.arena_id.in_([a.id for a in arenas]),
+            Meeting.last_starts_at >= now,
+            Meeting.starts_at < until,
+        )
+        .options(selectinload(Meeting.exceptions))
+    ).all()
+    found: dict[int, Occurrence] = {}
+    for occurrence in occurrences(meetings, now, until):
+        if not occurrence.cancelled:
+            found.setdefault(occurrence.meeting.arena_id, occurrence)
+    return found
 
 
 def all_arenas() -> list[Arena]:
@@ -546,6 +624,9 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
     )
     for key, value in cleaned.items():
         setattr(meeting, key, value)
+    for exception in meeting.exceptions:
+        if exception.action == "move":
+            meeting.last_starts_at = max(meeting.last_starts_at, exception.new_starts_at)
     if moved:
         meeting.sequence += 1
     meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
@@ -658,6 +739,8 @@ def change_occurrence(
     exception.new_ends_at = new_ends_at if action == "move" else None
     exception.sequence = meeting.sequence + 1
     exception.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    if action == "move":  # windowed lookups find a series by its last start
+        meeting.last_starts_at = max(meeting.last_starts_at, new_starts_at)
     db.session.commit()
     now = _local_now()
     if now <= occurrence <= now + SOON:
@@ -702,28 +785,59 @@ def occurrences(meetings, start: datetime, end: datetime) -> list[Occurrence]:
     return sorted(found, key=lambda o: (o.starts_at, o.meeting.id))
 
 
-def responsibility_map() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """How many arenas each organisation owns, and who owns several (name, count)."""
-    rows = db.session.execute(
-        sa.select(Member.name, Organisation.name)
+#: The responsibility map shows this many organisations and people (the largest first).
+MAP_ROWS = 15
+
+
+@dataclass
+class ResponsibilityMap:
+    """Which organisations own how many arenas, and who owns several (name, count), largest
+    first; and how many organisations and people there are in all."""
+
+    by_org: list[tuple[str, int]]
+    organisations: int
+    several: list[tuple[str, int]]
+    people: int
+
+
+def responsibility_map() -> ResponsibilityMap:
+    """Counted in the database: a register of thousands of arenas stays one page."""
+    owned = (
+        sa.select(Member.id.label("member_id"), Member.name, Member.organisation_id)
         .join(ArenaRole, ArenaRole.member_id == Member.id)
-        .join(Organisation, Member.organisation_id == Organisation.id)
         .join(Arena, Arena.id == ArenaRole.arena_id)
         .where(
             ArenaRole.role == "owner",
             ArenaRole.ended_at.is_(None),
             Arena.archived.is_(False),
-            Member.active,
+            Member.active.is_(True),
         )
-    ).all()
-    by_org: dict[str, int] = {}
-    by_person: dict[str, int] = {}
-    for person, org in rows:
-        by_org[org] = by_org.get(org, 0) + 1
-        by_person[person] = by_person.get(person, 0) + 1
-    orgs = sorted(by_org.items(), key=lambda item: (-item[1], item[0]))
-    several = sorted(((p, n) for p, n in by_person.items() if n > 1), key=lambda i: (-i[1], i[0]))
-    return orgs, several
+        .subquery()
+    )
+    count = sa.func.count().label("count")
+    by_org = (
+        sa.select(Organisation.name, count)
+        .join(owned, owned.c.organisation_id == Organisation.id)
+        .group_by(Organisation.id, Organisation.name)
+    )
+    several = (
+        sa.select(owned.c.name, count)
+        .group_by(owned.c.member_id, owned.c.name)
+        .having(sa.func.count() > 1)
+    )
+
+    def top(query):
+        return [
+            (name, n)
+            for name, n in db.session.execute(
+                query.order_by(sa.desc("count"), query.selected_columns[0]).limit(MAP_ROWS)
+            )
+        ]
+
+    def total(query) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+    return ResponsibilityMap(top(by_org), total(by_org), top(several), total(several))
 
 
 # --- reminders ----------------------------------------------------------------------------------

@@ -35,25 +35,18 @@ def _now_local() -> datetime:
 
 @bp.get("/arenas")
 def index():
-    """Every arena with its owner, deputy and next meeting; those without an owner first."""
-    visible = [a for a in services.all_arenas() if services.can_see(current_user, a)]
+    """The arena register, a page at a time: without owner first, with owner, deputy and next
+    meeting; and the responsibility map."""
+    register = services.arena_register(current_user, request.args.get("page", 1, type=int) or 1)
     now = _now_local()
-    upcoming = services.occurrences([m for a in visible for m in a.meetings], now, now + UPCOMING)
-    next_meeting = {}
-    for occurrence in upcoming:
-        if not occurrence.cancelled:
-            next_meeting.setdefault(occurrence.meeting.arena_id, occurrence)
-    by_org, several = services.responsibility_map()
     return render_template(
         "arenas/index.html",
-        orphaned=[a for a in visible if a.is_orphaned],
-        arenas=[a for a in visible if not a.is_orphaned],
-        next_meeting=next_meeting,
+        register=register,
+        next_meeting=services.next_meetings(register.page.items, now, now + UPCOMING),
         proposals=services.proposals_for(current_user) if current_user.is_authenticated else [],
         kinds=kind_labels(),
-        by_org=by_org,
-        several=several,
-        lapsed={a.id for a in visible if services.review_lapsed(a)},
+        responsibility=services.responsibility_map(),
+        lapsed={a.id for a in register.page.items if services.review_lapsed(a)},
         form=EmptyForm(),
     )
 

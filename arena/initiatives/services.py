@@ -34,6 +34,7 @@ from arena.initiatives.models import (
 from arena.mail import send_mail
 from arena.organisations import services as organisations
 from arena.organisations.models import Municipality, Organisation
+from arena.paging import Page
 from arena.search import services as search
 
 LIMITS = {"title": 200, "summary": 500, "description": 20_000}
@@ -340,18 +341,6 @@ class InitiativeFilter:
     municipality: Municipality | None = None
     active_from: date | None = None
     active_to: date | None = None
-
-
-@dataclass
-class Page:
-    items: list[Initiative]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _conditions(chosen: InitiativeFilter, reader) -> list:

@@ -4,16 +4,12 @@ with axe-core. Reused by every area's journeys."""
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from live import flask, free_port, server_database, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -23,27 +19,6 @@ TEST_PASSWORD = "nettleser-test-passord"  # noqa: S105 - a throw-away test accou
 MEMBER_EMAIL = "nettleser@skien.kommune.no"
 ADMIN_EMAIL = "nettleser-admin@vtfk.no"
 LANGUAGES = ("nb", "nn", "en")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _browser_database(tmp_path_factory) -> str:
-    """A database of its own for the served app: SQLite file, or a sibling PostgreSQL database."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return "sqlite:///" + str(tmp_path_factory.mktemp("browser") / "arena.sqlite3")
-    base = sa.make_url(url)
-    name = f"{base.database}_browser"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
 
 
 class Inbox:
@@ -61,7 +36,7 @@ class Inbox:
 def live_mail():
     """A real SMTP server the served app sends to; the list of received messages."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield inbox, controller.port
     controller.stop()
@@ -92,64 +67,27 @@ def live_server(tmp_path_factory, live_mail):
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium)")
     if not AXE_SOURCE.exists():
         pytest.fail("axe-core is missing: run `make static` (npm ci)")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": _browser_database(tmp_path_factory),
+        "DATABASE_URL": server_database(tmp_path_factory, "browser"),
         "SECRET_KEY": "browser-tests",
         "BASE_URL": f"http://127.0.0.1:{port}",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(live_mail[1]),
     }
-    flask = [sys.executable, "-m", "flask", "--app", "arena"]
-    for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    flask(env, "db", "upgrade")
+    flask(env, "seed-demo")
     for email, name, org, extra in [
         (MEMBER_EMAIL, "Nettleser Testesen", "Skien kommune", []),
         (ADMIN_EMAIL, "Admin Testesen", "Vestfold og Telemark fylkeskommune", ["--admin"]),
     ]:
         command = ["create-user", email, "--name", name, "--organisation", org, *extra]
-        subprocess.run(
-            flask + command,
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            input=TEST_PASSWORD + "\n",
-            text=True,
-        )
-    log = (tmp_path_factory.getbasetemp() / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        flask(env, *command, stdin=TEST_PASSWORD + "\n")
+    server = start_gunicorn(env, port, tmp_path_factory.getbasetemp() / "gunicorn.log")
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the app server did not start; see gunicorn.log")
-            time.sleep(0.2)
     yield LiveServer(url, env["DATABASE_URL"])
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    stop(server)
 
 
 @pytest.fixture(scope="session")
