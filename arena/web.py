@@ -8,8 +8,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BuildError
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import BuildError, IntegerConverter
 
 from arena.dates import format_date, format_datetime, format_range
 from arena.errors import ServiceError
@@ -149,7 +149,19 @@ def forget_request_state(_exc=None) -> None:
         g.pop(key, None)
 
 
+class DatabaseInteger(IntegerConverter):
+    """`<int:...>` in URLs: ids the database can hold (64 bits), so a huge one is a 404, never an
+    overflow deep in the database driver."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > 2**63 - 1:
+            raise NotFound()
+        return number
+
+
 def init_app(app) -> None:
+    app.url_map.converters["int"] = DatabaseInteger  # before any route is registered
     app.before_request(forget_request_state)
     app.before_request(remember_language)
     app.teardown_request(forget_request_state)

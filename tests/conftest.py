@@ -13,10 +13,15 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from werkzeug.security import generate_password_hash
 
-from arena import create_app, dates
-from arena.accounts.models import Member
+from arena import create_app, dates, keep
+from arena.accounts.models import ApiToken, Member
+from arena.accounts.services import issue_api_token
+from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, RoleProposal
 from arena.calendar import services as calendar
+from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertise
 from arena.extensions import db, limiter
+from arena.initiatives import services as initiatives
+from arena.initiatives.models import Initiative, InitiativeUpdate
 from arena.organisations.models import Municipality, Organisation
 from arena.organisations.services import slugify
 
@@ -48,6 +53,7 @@ def _context(app):
     with app.app_context():
         limiter.reset()
         calendar.forget_rendered_feeds()
+        keep.forget_everything()
         yield
         db.session.remove()
         dates.clock = dates._system_clock
@@ -191,3 +197,107 @@ def smtp_server(app, monkeypatch):
 
 def body_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+# --- a world for permission and hostile-input tests -----------------------------------------
+
+
+@pytest.fixture
+def world(make_member, make_organisation):
+    """An owner with a token, a pending organisation, a target organisation and an admin."""
+    owner = make_member(email="eier@example.no")
+    issue_api_token(owner, "eierens")
+    initiative = initiatives.create_initiative(
+        owner,
+        initiatives.InitiativeInput(title="Eierens initiativ", summary="Om noe", status="idea"),
+    )
+    area = ExpertiseArea(name="Foreslått", slug="foreslatt", approved=False)
+    other_area = ExpertiseArea(name="Godkjent", slug="godkjent", approved=True)
+    db.session.add_all([area, other_area])
+    admin = make_member(email="admin@example.no", is_admin=True)
+    db.session.add(
+        ContactRequest(
+            sender_id=admin.id, expert_id=owner.id, subject="Hei", message="Kan vi snakke?"
+        )
+    )
+    db.session.commit()
+    from datetime import datetime
+
+    from arena.arenas import services as arenas
+    from arena.arenas.services import ArenaInput, MeetingInput
+
+    arena, _ = arenas.create_arena(owner, ArenaInput(name="Eierens arena"))
+    meeting = arenas.create_meeting(
+        owner,
+        arena,
+        MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9), rrule="FREQ=WEEKLY;COUNT=3"),
+    )
+    candidate = make_member(email="kandidat@example.no")
+    proposal = arenas.propose_role(owner, arena, "deputy", "kandidat@example.no")
+    return {
+        "arena": arena.slug,
+        "meeting": meeting.id,
+        "proposal": proposal.id,
+        "candidate": candidate,
+        "owner": owner,
+        "area": area.id,
+        "contact_request": db.session.scalar(sa.select(ContactRequest.id)),
+        "initiative": initiative.id,
+        "owner_org": owner.organisation_id,
+        "other": make_member(email="annen@example.no"),
+        "admin": admin,
+        "pending": make_organisation("Ventende AS", approved=False),
+        "target": make_organisation("Mål AS"),
+        "token_id": db.session.scalar(sa.select(ApiToken.id)),
+    }
+
+
+def snapshot():
+    members = db.session.execute(
+        sa.select(Member.id, Member.name, Member.is_admin, Member.active, Member.password_hash)
+    ).all()
+    orgs = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.approved)
+    ).all()
+    tokens = db.session.execute(sa.select(ApiToken.id, ApiToken.revoked_at)).all()
+    initiative_rows = db.session.execute(
+        sa.select(Initiative.id, Initiative.title, Initiative.version, Initiative.reviewed_at)
+    ).all()
+    updates = db.session.execute(sa.select(InitiativeUpdate.id)).all()
+    areas = db.session.execute(
+        sa.select(ExpertiseArea.id, ExpertiseArea.name, ExpertiseArea.approved)
+    ).all()
+    expertise = db.session.execute(
+        sa.select(MemberExpertise.member_id, MemberExpertise.area_id, MemberExpertise.level)
+    ).all()
+    requests = db.session.execute(sa.select(ContactRequest.id, ContactRequest.answered_at)).all()
+    arena_state = [
+        sorted(db.session.execute(sa.select(*columns)).all(), key=str)
+        for columns in (
+            (Arena.id, Arena.name, Arena.review_due_on),
+            (ArenaRole.id, ArenaRole.member_id, ArenaRole.ended_at),
+            (RoleProposal.id, RoleProposal.status),
+            (Meeting.id, Meeting.title, Meeting.starts_at, Meeting.status),
+            (MeetingException.meeting_id, MeetingException.occurrence),
+        )
+    ]
+    return (
+        *arena_state,
+        sorted(members),
+        sorted(orgs),
+        sorted(tokens),
+        sorted(initiative_rows),
+        sorted(updates),
+        sorted(areas),
+        sorted(expertise),
+        sorted(requests),
+    )
+
+
+def api_path(world, rule: str) -> str:
+    return (
+        rule.replace("<int:initiative_id>", str(world["initiative"]))
+        .replace("<slug>", world["arena"])
+        .replace("<int:proposal_id>", str(world["proposal"]))
+        .replace("<int:meeting_id>", str(world["meeting"]))
+    )

@@ -67,7 +67,7 @@ def logout():
 def register():
     """Create an account in an existing or a newly proposed organisation."""
     form = RegisterForm()
-    form.fill_choices(organisations.list_organisations(), organisations.municipalities())
+    form.fill_choices(organisations.organisation_choices(), organisations.municipalities())
     if form.validate_on_submit():
         new_org = None
         if form.organisation_id.data == NEW_ORGANISATION:

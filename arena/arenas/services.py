@@ -34,6 +34,7 @@ from arena.arenas.recurrence import (
 from arena.dates import format_datetime, to_local, utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
+from arena.keep import Kept
 from arena.mail import send_mail
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
@@ -79,33 +80,62 @@ def _has_owner():
     )
 
 
-def arena_register(reader, page: int = 1, per_page: int = 50) -> Register:
-    """The arenas the reader may see, a page at a time: without owner first, then by name."""
+#: The register's order and the responsibility map, kept while no arena, holder or organisation
+#: changes: ownership, holders' names and accounts and arena edits all move calendar_changed_at.
+_kept = Kept()
+
+
+def _register_version() -> tuple:
+    return (
+        *db.session.execute(
+            sa.select(sa.func.count(Arena.id), sa.func.max(Arena.calendar_changed_at))
+        ).one(),
+        db.session.scalar(sa.select(sa.func.max(Organisation.updated_at))),
+    )
+
+
+def _register_order(signed_in: bool) -> list[tuple[int, bool]]:
+    """(arena id, orphaned) of every visible arena: without owner first, then by name."""
     visible = [Arena.archived.is_(False)]
-    if not _signed_in(reader):
+    if not signed_in:
         visible.append(Arena.visibility == "public")
-    orphaned = [*visible, ~_has_owner()]
-    total = db.session.scalar(sa.select(sa.func.count(Arena.id)).where(*visible))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    arenas = db.session.scalars(
-        sa.select(Arena)
+    has_owner = _has_owner()
+    rows = db.session.execute(
+        sa.select(Arena.id, has_owner)
         .where(*visible)
-        .order_by(sa.case((_has_owner(), 1), else_=0), Arena.name, Arena.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .options(
-            selectinload(Arena.roles).selectinload(ArenaRole.member),
-            selectinload(Arena.organisations),
-        )
-    ).all()
-    return Register(
-        page=Page(list(arenas), total, page, per_page),
-        orphaned=list(
-            db.session.scalars(
-                sa.select(Arena).where(*orphaned).order_by(Arena.name).limit(ORPHANS_NAMED)
+        .order_by(sa.case((has_owner, 1), else_=0), Arena.name, Arena.id)
+    )
+    return [(arena_id, not owned) for arena_id, owned in rows]
+
+
+def _arenas_by_id(ids: list[int]) -> list[Arena]:
+    """These arenas, in this order, with what the register shows of them."""
+    found = {
+        a.id: a
+        for a in db.session.scalars(
+            sa.select(Arena)
+            .where(Arena.id.in_(ids))
+            .options(
+                selectinload(Arena.roles).selectinload(ArenaRole.member),
+                selectinload(Arena.organisations),
             )
-        ),
-        orphaned_total=db.session.scalar(sa.select(sa.func.count(Arena.id)).where(*orphaned)),
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
+    """The arenas the reader may see, a page at a time: without owner first, then by name."""
+    signed_in = _signed_in(reader)
+    order = _kept.get(_register_version(), signed_in, lambda: _register_order(signed_in))
+    total = len(order)
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    on_page = [arena_id for arena_id, _ in order[(page - 1) * per_page : page * per_page]]
+    orphaned = [arena_id for arena_id, orphan in order if orphan]
+    return Register(
+        page=Page(_arenas_by_id(on_page), total, page, per_page),
+        orphaned=_arenas_by_id(orphaned[:ORPHANS_NAMED]),
+        orphaned_total=len(orphaned),
     )
 
 
@@ -837,7 +867,11 @@ def responsibility_map() -> ResponsibilityMap:
     def total(query) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
-    return ResponsibilityMap(top(by_org), total(by_org), top(several), total(several))
+    return _kept.get(
+        _register_version(),
+        "map",
+        lambda: ResponsibilityMap(top(by_org), total(by_org), top(several), total(several)),
+    )
 
 
 # --- reminders ----------------------------------------------------------------------------------

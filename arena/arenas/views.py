@@ -96,7 +96,7 @@ def calendar():
 def create():
     """Register a collaboration arena with an accountable owner."""
     form = ArenaForm()
-    form.fill_choices(organisations.list_organisations())
+    form.fill_choices(organisations.organisation_choices())
     similar = []
     if request.method == "GET":
         form.organisation_ids.data = [current_user.organisation_id]
@@ -164,7 +164,7 @@ def edit(slug: str):
     if not services.can_manage(current_user, arena):
         abort(403)
     form = ArenaForm(obj=arena)
-    form.fill_choices(organisations.list_organisations())
+    form.fill_choices(organisations.organisation_choices())
     if request.method == "GET":
         form.organisation_ids.data = [o.id for o in arena.organisations]
     if form.validate_on_submit():

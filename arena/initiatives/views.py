@@ -70,7 +70,7 @@ def index():
         kinds=dict(kind_choices()),
         areas=expertise.all_areas(),
         municipalities=organisations.municipalities(),
-        organisations=organisations.list_organisations(),
+        organisations=organisations.organisation_choices(),
     )
 
 
@@ -89,7 +89,7 @@ def feed():
 def _form(initiative=None) -> InitiativeForm:
     form = InitiativeForm(obj=initiative)
     form.fill_choices(
-        organisations.list_organisations(),
+        organisations.organisation_choices(),
         expertise.all_areas(),
         organisations.municipalities(),
         str(get_locale()),
@@ -171,7 +171,9 @@ def edit(initiative_id: int):
         form.municipality_ids.data = [m.id for m in initiative.municipalities]
         form.links.data = "\n".join(f"{k.url} {k.label}".strip() for k in initiative.links)
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        # The version the editor read; a form without it cannot prove it saw the latest.
+        sent = request.form.get("version", "")
+        version = int(sent) if sent.isdigit() else -1
         try:
             services.update_initiative(current_user, initiative, form.to_input(), version)
         except Conflict as conflict:

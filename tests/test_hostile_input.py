@@ -1,0 +1,178 @@
+"""Property-based tests (hypothesis): arbitrary text (control characters, right-to-left marks,
+emoji, null bytes, 100 kB strings), numbers, dates and JSON shapes sent to every form and every
+API endpoint never give a 5xx, and a refused request writes nothing."""
+
+import json
+
+import pytest
+from conftest import api_path, csrf_token, snapshot
+from flask_wtf import FlaskForm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_permissions import API_MATRIX, MATRIX
+
+from arena.accounts.services import issue_api_token
+from arena.api.openapi import DOCUMENT
+from arena.extensions import db
+
+AWKWARD = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\r\nSet-Cookie: x=y",
+    "\u202eevil\u202c",
+    "مرحبا بالعالم",
+    "😀" * 50,
+    "x" * 100_000,
+    "æøå ÆØÅ",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%_\\",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e308",
+    "NaN",
+    "2027-02-30",
+    "2027-03-28T02:30",
+    "0000-00-00",
+    "javascript:alert(1)",
+    "FREQ=DAILY",
+    "FREQ=WEEKLY;COUNT=100000",
+]
+text = st.one_of(
+    st.sampled_from(AWKWARD),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
+)
+
+
+def _form_fields() -> list[str]:
+    """Every field name of every form in the app."""
+    import arena.accounts.forms  # noqa: F401 - the forms register as FlaskForm subclasses
+    import arena.arenas.forms  # noqa: F401
+    import arena.declaration.forms  # noqa: F401
+    import arena.expertise.forms  # noqa: F401
+    import arena.initiatives.forms  # noqa: F401
+    import arena.organisations.forms  # noqa: F401
+
+    names, pending = set(), list(FlaskForm.__subclasses__())
+    while pending:
+        form = pending.pop()
+        pending += form.__subclasses__()
+        names |= {name for name in dir(form) if hasattr(getattr(form, name), "field_class")}
+    return sorted(names - {"csrf_token"})
+
+
+FIELDS = _form_fields()
+form_data = st.dictionaries(st.sampled_from([*FIELDS, "unknown"]), text, max_size=10)
+
+# Every property the API's input schemas name, so generated bodies reach the validators.
+API_KEYS = sorted(
+    {
+        key
+        for schema in DOCUMENT["components"]["schemas"].values()
+        for key in schema.get("properties", {})
+    }
+)
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=8,
+)
+json_body = st.one_of(
+    json_value,
+    st.dictionaries(st.sampled_from([*API_KEYS, "unknown"]), json_value, max_size=8),
+)
+HYPOTHESIS = settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.parametrize("rule", sorted(MATRIX))
+def test_forms_survive_arbitrary_input(client, world, rule):
+    build = MATRIX[rule][0]
+    with client.session_transaction() as session:
+        session["_user_id"] = world["owner"].get_id()
+    token = csrf_token(client)
+
+    @HYPOTHESIS
+    @given(data=form_data)
+    def attempt(data):
+        before = snapshot()
+        response = client.post(build(world), data={**data, "csrf_token": token})
+        assert response.status_code < 500, (rule, data)
+        if response.status_code not in (302, 303):
+            db.session.expire_all()
+            assert snapshot() == before, f"{rule} refused {data!r} but changed data"
+
+    attempt()
+
+
+@pytest.mark.parametrize("entry", API_MATRIX, ids=lambda e: f"{e[1]} {e[0]}")
+def test_api_survives_arbitrary_json(client, world, entry):
+    rule, method, _body, _expected = entry
+    headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'egenskaper')}"}
+
+    @HYPOTHESIS
+    @given(body=json_body, raw=st.booleans())
+    def attempt(body, raw):
+        before = snapshot()
+        # Raw: the JSON as Python writes it, NaN and Infinity included (not valid JSON).
+        payload = {"data": json.dumps(body), "content_type": "application/json"}
+        response = client.open(
+            api_path(world, rule),
+            method=method,
+            headers=headers,
+            **(payload if raw else {"json": body}),
+        )
+        assert response.status_code < 500, (rule, body)
+        if response.status_code >= 400:
+            assert response.get_json()["error"]["message"], (rule, body)
+            db.session.expire_all()
+            assert snapshot() == before, f"{rule} refused {body!r} but changed data"
+
+    attempt()
+
+
+SEARCHES = [
+    "/initiatives?q={}",
+    "/initiatives?q={}&status={}&from={}",
+    "/experts?q={}&level_min={}",
+    "/ambassadors?q={}&kind={}",
+    "/arenas?page={}",
+    "/api/v1/initiatives?q={}&page={}",
+    "/api/v1/experts?q={}&limit={}",
+    "/api/v1/organisations?kind={}",
+    "/api/v1/expertise-areas?q={}",
+    "/initiatives.atom?q={}",
+]
+
+
+@pytest.mark.parametrize("pattern", SEARCHES)
+def test_searches_survive_arbitrary_queries(client, world, pattern):
+    from urllib.parse import quote
+
+    headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'søk')}"}
+    with client.session_transaction() as session:
+        session["_user_id"] = world["owner"].get_id()
+
+    @HYPOTHESIS
+    @given(values=st.lists(text, min_size=3, max_size=3))
+    def attempt(values):
+        path = pattern.format(*(quote(v[:2000]) for v in values))
+        response = client.get(path, headers=headers)
+        assert response.status_code < 500, path[:300]
+
+    attempt()
+
+
+def test_ids_beyond_the_database_are_not_found(client, world):
+    headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'stor')}"}
+    for path in ("/initiatives/9223372036854775808", "/meetings/99999999999999999999999.ics"):
+        assert client.get(path).status_code == 404
+    response = client.get("/api/v1/initiatives/99999999999999999999999", headers=headers)
+    assert response.status_code == 404 and response.get_json()["error"]["code"]
