@@ -67,7 +67,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from arena.api import bp as api_bp
     from arena.arenas.views import bp as arenas_bp
     from arena.calendar.views import bp as calendar_bp
-    from arena.calendar.views import init_logging as hide_feed_tokens_in_logs
     from arena.declaration.views import bp as declaration_bp
     from arena.expertise.views import bp as expertise_bp
     from arena.initiatives.views import bp as initiatives_bp
@@ -82,7 +81,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(expertise_bp)
     app.register_blueprint(arenas_bp)
     app.register_blueprint(calendar_bp)
-    hide_feed_tokens_in_logs()
+    web.hide_secret_links_in_logs()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
 
@@ -121,6 +120,11 @@ def select_locale() -> str:
     return "nb" if best in (None, "no") else best
 
 
+def _signed_in_member_seen() -> bool:
+    """Whether this request showed a signed-in member (without loading one just to ask)."""
+    return g.get("_login_user") is not None and current_user.is_authenticated
+
+
 def set_security_headers(response):
     """Headers every response carries."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -131,4 +135,7 @@ def set_security_headers(response):
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     if g.get("no_store"):
         response.headers["Cache-Control"] = "no-store"
+    elif "Cache-Control" not in response.headers and _signed_in_member_seen():
+        # Pages for a signed-in member stay out of shared caches and the browser's disk.
+        response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -26,6 +26,9 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 
+#: Password logins, reset links and new secrets (API tokens, calendar links) per address.
+SECRETS_LIMIT = "10/minute"
+
 
 def submitted_email() -> str:
     """Rate-limit key for the account a login or reset form names."""

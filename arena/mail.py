@@ -1,10 +1,19 @@
 """Sending email through SMTP; without a configured server, mail goes to the log."""
 
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _one_line(value: str) -> str:
+    """A header value: line breaks and other control characters become a space, so text a
+    member wrote (a name, a subject) can never add a header such as Bcc."""
+    return _CONTROL.sub(" ", value).strip()
 
 
 def send_mail(to: str, subject: str, body: str, reply_to: str | None = None) -> None:
@@ -12,15 +21,18 @@ def send_mail(to: str, subject: str, body: str, reply_to: str | None = None) -> 
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = _one_line(to)
+    message["Subject"] = _one_line(subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="arena")
     if reply_to:
-        message["Reply-To"] = reply_to
+        message["Reply-To"] = _one_line(reply_to)
     message.set_content(body)
 
     if not config["MAIL_SERVER"]:
+        if config["ARENA_ENV"] == "production":  # bodies carry reset links: never in a log
+            current_app.logger.error("Email to %s not sent: MAIL_SERVER is not set", to)
+            return
         current_app.logger.info(
             "Email not sent (no MAIL_SERVER set)\nTo: %s\nSubject: %s\n\n%s", to, subject, body
         )

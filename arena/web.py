@@ -1,5 +1,7 @@
 """What every HTML page shares: sign-in loading, language choice, template helpers, error pages."""
 
+import logging
+import re
 from urllib.parse import urlsplit
 
 from babel.dates import get_day_names, get_month_names
@@ -189,3 +191,36 @@ def init_app(app) -> None:
                 month
             ],
         }
+
+
+# Secret links: a personal calendar feed (not the public all.ics) and a password reset link.
+_SECRET_LINKS = [
+    (re.compile(r"/calendar/(?!all\.ics)[^/\s?]+\.ics"), "/calendar/***.ics"),
+    (re.compile(r"/auth/reset/[^/\s?]+"), "/auth/reset/***"),
+]
+
+
+def _hide(text: str) -> str:
+    for pattern, replacement in _SECRET_LINKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class HideSecretLinks(logging.Filter):
+    """Request logs show /calendar/***.ics and /auth/reset/*** instead of secret links."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _hide(record.msg)
+        if isinstance(record.args, dict):  # gunicorn's access log formats from a dict
+            record.args = {k: _hide(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        elif record.args:
+            record.args = tuple(_hide(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def hide_secret_links_in_logs() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HideSecretLinks) for f in logger.filters):
+            logger.addFilter(HideSecretLinks())

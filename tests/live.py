@@ -51,7 +51,9 @@ def flask(env: dict, *command: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-def start_gunicorn(env: dict, port: int, log_path: Path, workers: int = 2) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict, port: int, log_path: Path, workers: int = 2, extra: tuple = ()
+) -> subprocess.Popen:
     """gunicorn with sync workers on the port; returns once /healthz answers."""
     with log_path.open("w") as log:  # the server keeps its own copy of the file
         server = subprocess.Popen(
@@ -63,6 +65,7 @@ def start_gunicorn(env: dict, port: int, log_path: Path, workers: int = 2) -> su
                 str(workers),
                 "--bind",
                 f"127.0.0.1:{port}",
+                *extra,
                 "wsgi:app",
             ],
             env=env,

@@ -219,7 +219,7 @@ def test_organisation_and_single_meeting_feeds(client, owner, make_organisation,
 
 
 def test_feed_tokens_never_reach_the_logs(caplog):
-    from arena.calendar.views import HideFeedTokens
+    from arena.web import HideSecretLinks
 
     record = logging.LogRecord(
         "werkzeug",
@@ -230,7 +230,7 @@ def test_feed_tokens_never_reach_the_logs(caplog):
         ("127.0.0.1", "/calendar/abc123.ics"),
         None,
     )
-    HideFeedTokens().filter(record)
+    HideSecretLinks().filter(record)
     assert "abc123" not in record.getMessage() and "/calendar/***.ics" in record.getMessage()
 
 

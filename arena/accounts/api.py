@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from arena.accounts import services
 from arena.api import bp, json_body, token_required
 from arena.errors import ValidationFailed
+from arena.extensions import SECRETS_LIMIT, limiter
 
 EDITABLE_FIELDS = ("name", "title", "phone", "bio", "ask_me_about", "preferred_language")
 
@@ -53,6 +54,7 @@ def update_me():
 
 
 @bp.post("/me/calendar-token")
+@limiter.limit(SECRETS_LIMIT)
 @token_required
 def new_calendar_token():
     """A new personal calendar feed link; the old one answers 404 from now on."""

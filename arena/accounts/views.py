@@ -30,14 +30,14 @@ from arena.accounts.forms import (
     TokenForm,
 )
 from arena.errors import ValidationFailed
-from arena.extensions import limiter, submitted_email
+from arena.extensions import SECRETS_LIMIT, limiter, submitted_email
 from arena.forms import show_service_errors
 from arena.organisations import services as organisations
 from arena.web import safe_next
 
 bp = Blueprint("accounts", __name__)
 
-LOGIN_LIMIT = "10/minute"
+LOGIN_LIMIT = SECRETS_LIMIT
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
@@ -127,6 +127,7 @@ def forgot_password():
 
 
 @bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(SECRETS_LIMIT, methods=["POST"])
 def reset_password(token: str):
     """Choose a new password from an emailed link."""
     g.no_store = True
@@ -248,6 +249,7 @@ def delete_account():
 
 @bp.route("/profile/tokens", methods=["GET", "POST"])
 @login_required
+@limiter.limit(SECRETS_LIMIT, methods=["POST"])
 def tokens():
     """List, create and revoke one's own API tokens."""
     g.no_store = True

@@ -1,8 +1,5 @@
 """Calendar feeds (iCalendar) with strong ETags, Last-Modified and 304 answers."""
 
-import logging
-import re
-
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,7 +8,7 @@ from arena.accounts.forms import EmptyForm
 from arena.arenas import services as arenas
 from arena.arenas.models import Meeting
 from arena.calendar import services
-from arena.extensions import db
+from arena.extensions import SECRETS_LIMIT, db, limiter
 from arena.organisations import services as organisations
 
 bp = Blueprint("calendar", __name__)
@@ -81,6 +78,7 @@ def personal_feed(token: str):
 
 
 @bp.post("/profile/calendar-token")
+@limiter.limit(SECRETS_LIMIT)
 @login_required
 def new_personal_token():
     """A new secret link for one's personal calendar; the old link stops working at once."""
@@ -89,24 +87,3 @@ def new_personal_token():
     services.regenerate_feed_token(current_user, current_user._get_current_object())
     flash(_("Du har fått en ny kalenderlenke. Den gamle virker ikke lenger."), "success")
     return redirect(url_for("accounts.profile") + "#calendar-heading")
-
-
-_FEED_TOKEN = re.compile(r"/calendar/(?!all\.ics)[^/\s?]+\.ics")
-
-
-class HideFeedTokens(logging.Filter):
-    """Request logs show /calendar/***.ics instead of a member's secret feed link."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = _FEED_TOKEN.sub("/calendar/***.ics", record.msg)
-        record.args = tuple(
-            _FEED_TOKEN.sub("/calendar/***.ics", a) if isinstance(a, str) else a
-            for a in (record.args or ())
-        )
-        return True
-
-
-def init_logging() -> None:
-    for name in ("werkzeug", "gunicorn.access"):
-        logging.getLogger(name).addFilter(HideFeedTokens())
