@@ -112,3 +112,12 @@ def test_production_app_sets_secure_cookie_and_headers(app, make_member, monkeyp
     assert profile.status_code == 200 and "no-store" in profile.headers["Cache-Control"]
     with production.app_context():
         db.engine.dispose()
+
+
+def test_production_never_logs_an_unsent_email_body(app, monkeypatch, caplog):
+    from arena.mail import send_mail
+
+    monkeypatch.setitem(app.config, "ARENA_ENV", "production")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    send_mail("kari@example.no", "Nytt passord", "https://arena.example.no/auth/reset/hemmelig")
+    assert "kari@example.no" in caplog.text and "hemmelig" not in caplog.text
