@@ -480,3 +480,22 @@ def test_wanted_competence_lists_people_in_other_organisations(
     section = html.split('id="wanted-heading"')[1].split("</section>")[0]
     assert "Ekspert Annen Org" in section and "Kollega Samme Org" not in section
     assert "/experts?q=Hydrologi" in section
+
+
+def test_organisation_filter_is_a_text_field_when_there_are_too_many(
+    client, make_member, make_organisation, make_initiative, monkeypatch
+):
+    from arena.organisations import services as organisations
+
+    skien = make_organisation("Skien kommune")
+    make_initiative(make_member(org=skien), title="Fra Skien")
+    make_initiative(make_member(org=make_organisation("Porsgrunn kommune")), title="Fra Porsgrunn")
+    assert '<select class="ds-input" id="organisation"' in client.get("/initiatives").text
+    monkeypatch.setattr(organisations, "MENU_LIMIT", 1)
+    html = client.get("/initiatives?organisation=skien+kommune").get_data(as_text=True)
+    assert (
+        '<input class="ds-input" id="organisation" name="organisation" value="Skien kommune"'
+        in html
+    )
+    assert "Fra Skien" in html and "Fra Porsgrunn" not in html
+    assert "Fra Skien" in client.get(f"/initiatives?organisation={skien.slug}").text

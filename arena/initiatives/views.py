@@ -31,11 +31,9 @@ PER_PAGE = 20
 
 
 def _lookups() -> dict:
-    def organisation(slug):
-        try:
-            return organisations.get_organisation(slug)
-        except NotFound:  # unknown filter values are reported, never fatal
-            return None
+    def organisation(slug_or_name):
+        # Unknown filter values are reported, never fatal.
+        return organisations.find_organisation(slug_or_name)
 
     def theme(slug):
         try:
@@ -70,7 +68,7 @@ def index():
         kinds=dict(kind_choices()),
         areas=expertise.all_areas(),
         municipalities=organisations.municipalities(),
-        organisations=organisations.organisation_choices(),
+        organisations=organisations.organisation_menu(),
     )
 
 

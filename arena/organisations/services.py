@@ -80,6 +80,22 @@ def organisation_choices() -> list:
     ).all()
 
 
+#: Above this many organisations a filter is a text field (name or slug), not a menu.
+MENU_LIMIT = 300
+
+
+def organisation_menu() -> list | None:
+    """The organisations for a filter menu, or None when there are too many to pick from in
+    one (a Nordic network has thousands)."""
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.slug, Organisation.name)
+        .filter_by(approved=True)
+        .order_by(Organisation.name)
+        .limit(MENU_LIMIT + 1)
+    ).all()
+    return rows if len(rows) <= MENU_LIMIT else None
+
+
 def _clean(data: dict, current: Organisation | None = None) -> dict:
     """Checks organisation fields; raises ValidationFailed naming each bad field."""
     errors: dict[str, str] = {}
