@@ -48,7 +48,9 @@ end
 SECRET_KEY = secrets.token_hex(32)
 
 TARGETS = """Targets (issue 7): at nordic scale every endpoint's p95 at most 10x `/healthz` and at most 3x
-its own region figure; 304 feed answers at most 2x `/healthz`; no worker above 300 MB RSS."""
+its own region figure; 304 feed answers at most 2x `/healthz`; no worker above 300 MB RSS. Where a
+target is missed, `bench/README.md` («Load benchmark») gives the profile, the cause, what was done
+and what would meet it."""
 
 
 @dataclass
