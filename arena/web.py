@@ -5,11 +5,12 @@ import re
 from urllib.parse import urlsplit
 
 from babel.dates import get_day_names, get_month_names
-from flask import g, jsonify, render_template, request, session, url_for
+from flask import Request, g, jsonify, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import BuildError, IntegerConverter
 
@@ -151,19 +152,45 @@ def forget_request_state(_exc=None) -> None:
         g.pop(key, None)
 
 
+def without_nul(value):
+    """Text as it may be stored: PostgreSQL refuses NUL characters in text, and no person types
+    one; strings inside lists and objects (JSON) too."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    return value
+
+
+class TextWithoutNul(ImmutableMultiDict):
+    """Query and form values without NUL characters (files untouched)."""
+
+    def __init__(self, mapping=None):
+        if isinstance(mapping, list | tuple):  # the pairs werkzeug's parsers hand over
+            mapping = [(without_nul(k), without_nul(v)) for k, v in mapping]
+        super().__init__(mapping)
+
+
+class ArenaRequest(Request):
+    parameter_storage_class = TextWithoutNul
+
+
 class DatabaseInteger(IntegerConverter):
-    """`<int:...>` in URLs: ids the database can hold (64 bits), so a huge one is a 404, never an
-    overflow deep in the database driver."""
+    """`<int:...>` in URLs: ids the database's integer columns can hold (32 bits on
+    PostgreSQL), so a larger one is a 404, never an overflow deep in the database driver."""
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        if number > 2**63 - 1:
+        if number > 2**31 - 1:
             raise NotFound()
         return number
 
 
 def init_app(app) -> None:
     app.url_map.converters["int"] = DatabaseInteger  # before any route is registered
+    app.request_class = ArenaRequest
     app.before_request(forget_request_state)
     app.before_request(remember_language)
     app.teardown_request(forget_request_state)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate_initiatives, prepare  # noqa: E402
+from generate import fresh_database, generate_initiatives, prepare  # noqa: E402
 
 QUERIES = {
     "list, no filter": "/initiatives",
@@ -89,16 +89,11 @@ def main() -> None:
 
 
 def _fresh_postgres(base_url: str, n: int) -> str:
+    """A new, empty PostgreSQL database next to base_url's, for one benchmark run."""
     import sqlalchemy as sa
 
-    url = sa.make_url(base_url)
-    name = f"arena_bench_{n}"
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    url = sa.make_url(base_url).set(database=f"arena_bench_{n}")
+    return fresh_database("", url.render_as_string(hide_password=False))
 
 
 if __name__ == "__main__":

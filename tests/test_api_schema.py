@@ -27,7 +27,11 @@ def test_every_operation_matches_its_schema(app, world):
     for operation in operations:
 
         @settings(
-            max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+            max_examples=20,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
         )
         @given(case=operation.as_strategy())
         def check(case):

@@ -37,11 +37,17 @@ def every_row(url: str) -> dict[str, list]:
         engine.dispose()
 
 
-def test_backup_and_restore_give_back_every_row(tmp_path):
+def demo_database(tmp_path) -> tuple[str, dict]:
+    """A migrated SQLite database with the demo data, and the environment that points at it."""
     url = f"sqlite:///{tmp_path / 'arena.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url}
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")
+    return url, env
+
+
+def test_backup_and_restore_give_back_every_row(tmp_path):
+    url, env = demo_database(tmp_path)
     before = every_row(url)
     assert all(before[t] for t in ("members", "initiatives", "arenas", "meetings", "signatures"))
 
@@ -65,10 +71,7 @@ def test_backup_and_restore_give_back_every_row(tmp_path):
 
 
 def test_restore_refuses_what_is_not_a_backup(tmp_path):
-    url = f"sqlite:///{tmp_path / 'arena.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url}
-    flask(env, "db", "upgrade")
-    flask(env, "seed-demo")
+    url, env = demo_database(tmp_path)
     before = every_row(url)
     not_a_database = tmp_path / "notes.txt"
     not_a_database.write_text("ikke en database")

@@ -35,6 +35,7 @@ def test_secret_links_and_tokens_never_reach_the_logs(tmp_path_factory):
 
         member = db.session.query(Member).first()
         api_token, calendar = issue_api_token(member, "logg"), feed_token(member)
+    with checker.app_context():  # after the first context gave its connection back
         db.engine.dispose()
     server = start_gunicorn(env, port, log, extra=("--access-logfile", "-", "--log-level", "debug"))
     base = f"http://127.0.0.1:{port}"

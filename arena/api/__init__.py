@@ -8,7 +8,7 @@ from functools import wraps
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
-from arena.web import json_error
+from arena.web import json_error, without_nul
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -48,7 +48,7 @@ def json_body() -> dict:
         data = None
     if not isinstance(data, dict):
         raise BadRequest()
-    return data
+    return without_nul(data)
 
 
 @bp.after_request
