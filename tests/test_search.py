@@ -1,6 +1,7 @@
 """The Norwegian text pipeline and the search index (identical on SQLite and PostgreSQL)."""
 
 import pytest
+import sqlalchemy as sa
 
 from arena import text
 from arena.extensions import db
@@ -83,3 +84,38 @@ def test_kinds_are_separate():
     search.remove("a", 1)
     db.session.commit()
     assert ids("hydrogen", "a") == [] and ids("hydrogen", "b") == [1]
+
+
+def test_two_requests_adding_the_same_new_term_both_succeed(app):
+    """Two workers index the same new word at once: neither fails (insert if absent)."""
+    import threading
+    import time
+
+    from arena.search.models import SearchTerm
+
+    errors = []
+
+    def second_request():
+        with app.app_context():
+            try:
+                search.remember_terms("member", {"samtidig"})
+                db.session.commit()
+            except Exception as error:  # whatever went wrong is the finding
+                errors.append(error)
+
+    with db.engine.connect() as first:
+        first.execute(
+            SearchTerm.__table__.insert().values(
+                kind="member", term="samtidig", term_reversed="gitdimas"
+            )
+        )
+        other = threading.Thread(target=second_request)
+        other.start()
+        time.sleep(0.5)  # the second request now waits for the first one's lock
+        first.commit()
+    other.join(timeout=20)
+    assert not errors, errors
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(SearchTerm).filter_by(term="samtidig")
+    )
+    assert count == 1

@@ -82,7 +82,18 @@ def remember_terms(kind: str, terms: set[str]) -> None:
         )
     new = [{"kind": kind, "term": t, "term_reversed": t[::-1]} for t in ordered if t not in known]
     if new:
-        db.session.execute(sa.insert(SearchTerm), new)
+        # Another request may add the same new term at the same moment (PostgreSQL runs them in
+        # parallel): a term that is there by then is simply known. Sorted, so locks never cross.
+        db.session.execute(_insert_if_absent(SearchTerm), new)
+
+
+def _insert_if_absent(model):
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect of the database in use."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing()
 
 
 def index_many(kind: str, documents, batch: int = 20_000) -> int:
