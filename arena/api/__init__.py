@@ -5,7 +5,7 @@ Each area's api.py adds its routes to `bp`; they are imported at the bottom.
 
 from functools import wraps
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from arena.web import json_error, without_nul
@@ -49,6 +49,38 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise BadRequest()
     return without_nul(data)
+
+
+#: The most results one page of a list may hold.
+MAX_PER_PAGE = 100
+PAGING = ("page", "per_page")
+
+
+def paging_args() -> tuple[int, int]:
+    """The page (from 1) and page size (1-100, default 20) the caller asked for."""
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = request.args.get("per_page", 20, type=int) or 20
+    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+
+
+def page_json(endpoint: str, page, results: list):
+    """A page of a list: its results, the total, and the link to the next page (null on the
+    last), which keeps the caller's other query parameters."""
+    next_url = None
+    if page.page < page.pages:
+        kept = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in PAGING}
+        next_url = url_for(
+            endpoint, _external=True, **kept, page=page.page + 1, per_page=page.per_page
+        )
+    return jsonify(
+        {
+            "results": results,
+            "total": page.total,
+            "page": page.page,
+            "per_page": page.per_page,
+            "next": next_url,
+        }
+    )
 
 
 @bp.after_request

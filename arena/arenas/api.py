@@ -5,14 +5,12 @@ from datetime import datetime
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from arena.api import bp, json_body, token_required
+from arena.api import bp, json_body, page_json, paging_args, token_required
 from arena.arenas import services
 from arena.arenas.models import Meeting
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
 from arena.organisations import services as organisations
-
-MAX_PER_PAGE = 100
 
 
 def _member(member) -> dict | None:
@@ -130,24 +128,8 @@ def _arena_input(body: dict, current=None) -> services.ArenaInput:
 def list_arenas():
     """Arenas a page at a time, those without owner first, then by name (members-only ones
     too: the caller is a member)."""
-    per_page = min(max(request.args.get("per_page", 20, type=int) or 20, 1), MAX_PER_PAGE)
-    page = services.arena_register(
-        g.api_member, request.args.get("page", 1, type=int) or 1, per_page
-    ).page
-    next_url = (
-        url_for("api.list_arenas", _external=True, page=page.page + 1, per_page=per_page)
-        if page.page < page.pages
-        else None
-    )
-    return jsonify(
-        {
-            "results": [arena_json(a) for a in page.items],
-            "total": page.total,
-            "page": page.page,
-            "per_page": per_page,
-            "next": next_url,
-        }
-    )
+    page = services.arena_register(g.api_member, *paging_args()).page
+    return page_json("api.list_arenas", page, [arena_json(a) for a in page.items])
 
 
 @bp.post("/arenas")
@@ -234,7 +216,6 @@ def withdraw_proposal(proposal_id: int):
 @bp.route("/arenas/<slug>/follow", methods=["POST", "DELETE"])
 @token_required
 def follow(slug: str):
-    from flask import request
 
     arena = services.get_arena(slug, g.api_member)
     if request.method == "DELETE":

@@ -5,7 +5,7 @@ from datetime import date
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from arena.api import bp, json_body, token_required
+from arena.api import bp, json_body, page_json, paging_args, token_required
 from arena.errors import NotFound, ValidationFailed
 from arena.expertise import services as expertise
 from arena.initiatives import services
@@ -13,7 +13,6 @@ from arena.initiatives.forms import filter_from_args
 from arena.initiatives.views import _lookups
 from arena.organisations import services as organisations
 
-MAX_PER_PAGE = 100
 FIELDS = {
     "title",
     "summary",
@@ -68,24 +67,9 @@ def list_initiatives():
     chosen, ignored = filter_from_args(request.args, _lookups())
     if ignored:
         raise ValidationFailed(_("Ukjente filterverdier."), {"filters": ", ".join(ignored)})
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = min(max(request.args.get("per_page", 20, type=int) or 20, 1), MAX_PER_PAGE)
+    page, per_page = paging_args()
     result = services.list_initiatives(chosen, g.api_member, page=page, per_page=per_page)
-    args = request.args.to_dict(flat=False)
-    next_url = (
-        url_for("api.list_initiatives", _external=True, **{**args, "page": [page + 1]})
-        if page < result.pages
-        else None
-    )
-    return jsonify(
-        {
-            "results": [initiative_json(i) for i in result.items],
-            "total": result.total,
-            "page": page,
-            "per_page": per_page,
-            "next": next_url,
-        }
-    )
+    return page_json("api.list_initiatives", result, [initiative_json(i) for i in result.items])
 
 
 @bp.post("/initiatives")

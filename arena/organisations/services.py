@@ -70,13 +70,14 @@ def list_organisations(
     return list(db.session.scalars(query))
 
 
-def organisation_choices() -> list:
-    """Every approved organisation's id, slug and name by name, for filter menus: plain rows,
-    as a Nordic network has thousands."""
+def organisation_choices(limit: int | None = None) -> list:
+    """Approved organisations' id, slug and name by name, for menus: plain rows, as a Nordic
+    network has thousands."""
     return db.session.execute(
         sa.select(Organisation.id, Organisation.slug, Organisation.name)
         .filter_by(approved=True)
         .order_by(Organisation.name)
+        .limit(limit)
     ).all()
 
 
@@ -86,13 +87,8 @@ MENU_LIMIT = 300
 
 def organisation_menu() -> list | None:
     """The organisations for a filter menu, or None when there are too many to pick from in
-    one (a Nordic network has thousands)."""
-    rows = db.session.execute(
-        sa.select(Organisation.id, Organisation.slug, Organisation.name)
-        .filter_by(approved=True)
-        .order_by(Organisation.name)
-        .limit(MENU_LIMIT + 1)
-    ).all()
+    one."""
+    rows = organisation_choices(limit=MENU_LIMIT + 1)
     return rows if len(rows) <= MENU_LIMIT else None
 
 

@@ -3,37 +3,18 @@
 -> the owner moves one occurrence -> the follower gets the email and the feed shows the change."""
 
 import re
-import subprocess
 import urllib.request
 from datetime import date, datetime, timedelta
-from pathlib import Path
+
+from test_calendar import ical_check
 
 from .conftest import ADMIN_EMAIL, MEMBER_EMAIL, assert_accessible
-
-CHECKER = Path(__file__).resolve().parents[3] / "shared" / "tools" / "ical-check" / "check_feed.sh"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def fetch(url: str) -> bytes:
     with urllib.request.urlopen(url) as response:  # noqa: S310 - our own server on loopback
         assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
         return response.read()
-
-
-def check(tmp_path, body: bytes) -> None:
-    feed = tmp_path / "feed.ics"
-    feed.write_bytes(body)
-    result = subprocess.run(
-        ["bash", str(CHECKER), str(feed)],
-        capture_output=True,
-        text=True,
-        env={
-            "PATH": "/usr/bin:/bin:/usr/local/bin",
-            "HOME": str(Path.home()),
-            "PY": str(ROOT / ".venv" / "bin" / "python"),
-        },
-    )
-    assert result.returncode == 0, result.stdout
 
 
 def test_propose_accept_meet_subscribe_move_and_notify(
@@ -79,7 +60,7 @@ def test_propose_accept_meet_subscribe_move_and_notify(
     feed_url = admin_page.locator("#personal-feed-url").inner_text()
     body = fetch(feed_url)
     assert b"M\xc3\xa5nedsm\xc3\xb8te" in body and b"RRULE:FREQ=MONTHLY" in body
-    check(tmp_path, body)
+    ical_check(tmp_path, body)
 
     # The owner moves the first occurrence (tomorrow): the follower is emailed, the feed changes.
     before = len(inbox.messages)
@@ -95,4 +76,4 @@ def test_propose_accept_meet_subscribe_move_and_notify(
     moved = fetch(feed_url)
     original = datetime.combine(start, datetime.min.time()).replace(hour=9)
     assert f"RECURRENCE-ID;TZID=Europe/Oslo:{original:%Y%m%dT%H%M%S}".encode() in moved
-    check(tmp_path, moved)
+    ical_check(tmp_path, moved)
