@@ -161,12 +161,23 @@ def admin_page(browser, live_server, admin_state):
     context.close()
 
 
+def click_and_load(page, target="main button[type=submit]"):
+    """Clicks a button or link that loads another page and waits until that page has loaded.
+
+    A plain click returns once the request has started, so the next check could read the old
+    page, and a following goto could cancel the post."""
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()
+
+
 def log_in(page, email, password=TEST_PASSWORD):
     page.goto("/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    click_and_load(page)
 
 
 def assert_accessible(page):

@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.exceptions import NotFound
 
-from .conftest import LANGUAGES, MEMBER_EMAIL, assert_accessible, assert_reflows
+from .conftest import LANGUAGES, MEMBER_EMAIL, assert_accessible, assert_reflows, click_and_load
 
 ANONYMOUS_PAGES = [
     "/",
@@ -117,8 +117,7 @@ def test_admin_pages(admin_page, lang):
 def test_forms_with_errors(page, lang):
     """The error summary and the messages next to fields are accessible too."""
     page.goto(with_language("/auth/register", lang))
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    click_and_load(page)
     summary = page.locator(".ds-error-summary")
     assert summary.is_visible()
     assert page.evaluate("document.activeElement.classList.contains('ds-error-summary')")

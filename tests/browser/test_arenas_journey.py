@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from test_calendar import ical_check
 
-from .conftest import ADMIN_EMAIL, MEMBER_EMAIL, assert_accessible
+from .conftest import ADMIN_EMAIL, MEMBER_EMAIL, assert_accessible, click_and_load
 
 
 def fetch(url: str) -> bytes:
@@ -26,9 +26,9 @@ def test_propose_accept_meet_subscribe_move_and_notify(
     admin_page.fill("#name", "Reisereglement-forum")
     admin_page.fill("#purpose", "Felles regler for tjenestereiser")
     admin_page.fill("#owner_email", MEMBER_EMAIL)
-    admin_page.click("main button[type=submit]")
+    click_and_load(admin_page)
     if admin_page.locator("#similar-heading").count():
-        admin_page.click("text=Lagre likevel")
+        click_and_load(admin_page, "text=Lagre likevel")
     admin_page.wait_for_url(re.compile(r"/arenas/reisereglement-forum$"))
     assert "arena uten ansvarlig" in admin_page.locator("main").inner_text()
     assert any(
@@ -37,25 +37,28 @@ def test_propose_accept_meet_subscribe_move_and_notify(
 
     # The colleague accepts and adds a monthly meeting.
     member_page.goto("/arenas")
-    member_page.locator("li", has_text="Reisereglement-forum").get_by_role(
-        "button", name=re.compile("Bekreft ansvar")
-    ).click()
+    click_and_load(
+        member_page,
+        member_page.locator("li", has_text="Reisereglement-forum").get_by_role(
+            "button", name=re.compile("Bekreft ansvar")
+        ),
+    )
     member_page.goto("/arenas/reisereglement-forum")
     assert "Nettleser Testesen" in member_page.locator(".facts").inner_text()
     start = date.today() + timedelta(days=1)
-    member_page.click("text=Nytt møte")
+    click_and_load(member_page, "text=Nytt møte")
     member_page.fill("#title", "Månedsmøte")
     member_page.fill("#day", start.isoformat())
     member_page.fill("#start", "09:00")
     member_page.fill("#end", "10:00")
     member_page.select_option("#repeat", "monthly_nth")
     member_page.fill("#repeat_count", "4")
-    member_page.click("main button[type=submit]")
+    click_and_load(member_page)
     assert_accessible(member_page)
 
     # The admin follows and subscribes: the personal feed has the series and passes ical-check.
     admin_page.goto("/arenas/reisereglement-forum")
-    admin_page.click("main button:has-text('Følg')")
+    click_and_load(admin_page, "main button:has-text('Følg')")
     admin_page.goto("/profile")
     feed_url = admin_page.locator("#personal-feed-url").inner_text()
     body = fetch(feed_url)
@@ -69,7 +72,7 @@ def test_propose_accept_meet_subscribe_move_and_notify(
     form = member_page.locator(".occurrence-change").first.locator("form.stack")
     form.locator("input[name=start]").fill("13:00")
     form.locator("input[name=end]").fill("14:00")
-    form.get_by_role("button", name="Flytt dette møtet").click()
+    click_and_load(member_page, form.get_by_role("button", name="Flytt dette møtet"))
     assert "Møtet er flyttet" in member_page.locator(".ds-alert").first.inner_text()
     mails = [m for m in inbox.messages[before:] if m["To"] == ADMIN_EMAIL]
     assert mails and "kl. 13.00" in mails[0].get_body().get_content()

@@ -3,7 +3,7 @@ inflected query -> sends a contact request -> you receive the email (real SMTP s
 
 import pytest
 
-from .conftest import ADMIN_EMAIL, LANGUAGES, MEMBER_EMAIL, assert_accessible
+from .conftest import ADMIN_EMAIL, LANGUAGES, MEMBER_EMAIL, assert_accessible, click_and_load
 
 
 def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail):
@@ -14,7 +14,7 @@ def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail
     member_page.fill("#area", "hydrogen")
     member_page.select_option("#level", "3")
     member_page.fill("#note", "Fyllestasjoner for tungtransport")
-    member_page.get_by_role("button", name="Legg til", exact=True).click()
+    click_and_load(member_page, member_page.get_by_role("button", name="Legg til", exact=True))
     assert (
         member_page.locator(".expertise-edit-list").get_by_role("link", name="Hydrogen").count()
         == 1
@@ -27,11 +27,11 @@ def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail
     assert result.count() == 1
     assert "Hydrogen: Ekspert" in result.inner_text()
     assert_accessible(admin_page)
-    result.get_by_role("link", name="Ta kontakt").click()
+    click_and_load(admin_page, result.get_by_role("link", name="Ta kontakt"))
     admin_page.fill("#subject", "Hydrogen i Grenland")
     admin_page.fill("#message", "Kan vi ta en prat om fyllestasjoner?")
     assert_accessible(admin_page)
-    admin_page.click("main button[type=submit]")
+    click_and_load(admin_page)
     assert "Meldingen er sendt" in admin_page.locator(".ds-alert").first.inner_text()
 
     mails = inbox.messages[before:]
@@ -42,7 +42,7 @@ def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail
 
     member_page.goto("/profile/contact-requests")
     assert member_page.get_by_role("heading", name="Hydrogen i Grenland").count() == 1
-    member_page.click("text=Merk som besvart")
+    click_and_load(member_page, "text=Merk som besvart")
     assert member_page.locator(".ds-tag", has_text="Besvart").count() >= 1
 
 
@@ -50,6 +50,6 @@ def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail
 def test_expertise_suggestions_are_accessible(member_page, lang):
     member_page.goto(f"/profile?lang={lang}")
     member_page.fill("#area", "planlegging")
-    member_page.click("#expertise-heading ~ form.stack button[type=submit]")
+    click_and_load(member_page, "#expertise-heading ~ form.stack button[type=submit]")
     assert member_page.locator(".suggestion-list").count() == 1
     assert_accessible(member_page)

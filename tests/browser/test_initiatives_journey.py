@@ -8,7 +8,7 @@ import urllib.request
 import feedparser
 import pytest
 
-from .conftest import LANGUAGES, assert_accessible
+from .conftest import LANGUAGES, assert_accessible, click_and_load
 
 
 def test_register_find_update_and_follow(page, member_page, live_server):
@@ -18,7 +18,7 @@ def test_register_find_update_and_follow(page, member_page, live_server):
     member_page.select_option("#status", "planned")
     member_page.check("text=Klimatilpasning >> nth=0")
     member_page.check("#municipality_ids >> text=Siljan")
-    member_page.click("main button[type=submit]")
+    click_and_load(member_page)
 
     hint = member_page.locator("#similar-heading")
     assert hint.inner_text() == "Finnes dette allerede?"
@@ -26,8 +26,8 @@ def test_register_find_update_and_follow(page, member_page, live_server):
         member_page.locator(".similar-list").get_by_text("Klimatilpasning i Grenland").count() == 1
     )
     assert_accessible(member_page)
-    member_page.click("text=Lagre likevel")
-    member_page.wait_for_url(re.compile(r"/initiatives/\d+$"))
+    click_and_load(member_page, "text=Lagre likevel")
+    assert re.search(r"/initiatives/\d+$", member_page.url)
     initiative_path = urllib.parse.urlsplit(member_page.url).path
     assert member_page.locator("h1").inner_text() == "Klimatilpasning i Siljan"
 
@@ -46,14 +46,14 @@ def test_register_find_update_and_follow(page, member_page, live_server):
     page.select_option("#organisation_id", label="Skien kommune")
     page.fill("#password", "en-lang-og-trygg-setning")
     page.fill("#password_again", "en-lang-og-trygg-setning")
-    page.click("main button[type=submit]")
+    click_and_load(page)
     page.goto(initiative_path)
-    page.click("main button:has-text('Følg')")
+    click_and_load(page, "main button:has-text('Følg')")
     page.goto("/overview")
 
     member_page.goto(initiative_path)
     member_page.fill("#body", "Oppstartsmøtet er holdt. Vi søker **hydrolog**.")
-    member_page.click("text=Publiser oppdatering")
+    click_and_load(member_page, "text=Publiser oppdatering")
     assert member_page.locator(".update strong").inner_text() == "hydrolog"
     assert_accessible(member_page)
 
@@ -68,6 +68,6 @@ def test_initiative_form_with_errors_is_accessible(member_page, lang):
     member_page.goto(f"/initiatives/new?lang={lang}")
     member_page.fill("#starts_on", "2027-05-01")
     member_page.fill("#ends_on", "2027-04-01")
-    member_page.click("main button[type=submit]")
+    click_and_load(member_page)
     assert member_page.locator(".ds-error-summary").is_visible()
     assert_accessible(member_page)

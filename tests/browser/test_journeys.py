@@ -2,7 +2,7 @@
 
 import re
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, click_and_load
 
 PASSWORD = "en-lang-og-trygg-setning"  # noqa: S105 - a throw-away test account
 
@@ -15,22 +15,22 @@ def register(page, email, name):
     page.select_option("#organisation_id", label="Nome kommune")
     page.fill("#password", PASSWORD)
     page.fill("#password_again", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/profile$"))
+    click_and_load(page)
+    assert page.url.endswith("/profile")
 
 
 def test_sign_the_declaration_appear_and_withdraw(page):
     register(page, "journey@nome.kommune.no", "Journey Jensen")
-    page.click("header button:has-text('Logg ut')")
+    click_and_load(page, "header button:has-text('Logg ut')")
     page.goto("/declaration")
-    page.click("text=Logg inn for å signere")
+    click_and_load(page, "text=Logg inn for å signere")
     page.fill("#email", "journey@nome.kommune.no")
     page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/declaration$"))
+    click_and_load(page)
+    assert page.url.endswith("/declaration")
 
     assert page.locator("#public_consent").is_checked()
-    page.click("text=Signer erklæringen")
+    click_and_load(page, "text=Signer erklæringen")
     assert page.locator(".ds-alert").first.inner_text().startswith("Takk!")
     assert_accessible(page)
 
@@ -39,20 +39,20 @@ def test_sign_the_declaration_appear_and_withdraw(page):
     assert_accessible(page)
 
     page.goto("/declaration")
-    page.click("text=Trekk tilbake signaturen min")
+    click_and_load(page, "text=Trekk tilbake signaturen min")
     page.goto("/ambassadors?q=journey")
     assert page.locator("main").get_by_text("Journey Jensen").count() == 0
 
 
 def test_switch_language_to_nynorsk_and_english(page):
     page.goto("/declaration")
-    page.click("header a[hreflang=nn]")
+    click_and_load(page, "header a[hreflang=nn]")
     assert page.locator("html").get_attribute("lang") == "nn"
     assert page.locator("h1").inner_text() == "Samarbeidserklæringa «Jobbe smartare saman»"
     # The choice sticks while browsing.
-    page.click("header >> text=Ambassadørar")
+    click_and_load(page, "header >> text=Ambassadørar")
     assert page.locator("h1").inner_text() == "Ambassadørar"
-    page.click("header a[hreflang=en]")
+    click_and_load(page, "header a[hreflang=en]")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Ambassadors"
     assert_accessible(page)
