@@ -174,6 +174,38 @@ def test_unchanged_feed_is_byte_identical_with_etag_and_304(client, owner, arena
     assert again.status_code == 304 and again.data == b""
 
 
+def calendar_name(body: bytes) -> str:
+    return str(icalendar.Calendar.from_ical(body)["X-WR-CALNAME"])
+
+
+def test_each_feed_speaks_its_askers_language(client, owner, arena, make_member):
+    """A calendar app gets the feed in its language; one language's ETag never earns a 304 for
+    another; a personal feed is in the member's own language, whatever the app asks for."""
+    meeting(owner, arena)
+    asked = {
+        language: feed(client, "/calendar/all.ics", **{"Accept-Language": language})
+        for language in ("nb", "nn", "en")
+    }
+    assert calendar_name(asked["nb"].data) == "Alle samarbeidsarenaer – møter"
+    assert calendar_name(asked["nn"].data) == "Alle samarbeidsarenaer – møte"
+    assert calendar_name(asked["en"].data) == "All collaboration arenas – meetings"
+    assert len({response.headers["ETag"] for response in asked.values()}) == 3
+    assert all("Accept-Language" in response.headers["Vary"] for response in asked.values())
+    english = client.get(
+        "/calendar/all.ics",
+        headers={"Accept-Language": "en", "If-None-Match": asked["nb"].headers["ETag"]},
+    )
+    assert english.status_code == 200
+    assert calendar_name(english.data) == "All collaboration arenas – meetings"
+
+    follower = make_member(preferred_language="nn")
+    services.follow_arena(follower, arena)
+    personal = feed(
+        client, f"/calendar/{calendar.feed_token(follower)}.ics", **{"Accept-Language": "en"}
+    )
+    assert calendar_name(personal.data) == "Arena – samarbeidsarenaene mine"
+
+
 def test_last_modified_never_goes_back_after_a_deletion(client, owner, arena, clock):
     kept = meeting(owner, arena, title="Blir")
     clock.advance(hours=1)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from arena.access import require_self
@@ -73,13 +74,22 @@ _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def _feed(
-    kind: str, info_of, arena_ids: list[int], changed: datetime | None, meetings_of, url_for_meeting
+    kind: str,
+    url: str,
+    info_of,
+    arena_ids: list[int],
+    changed: datetime | None,
+    meetings_of,
+    url_for_meeting,
+    language: str | None = None,
 ) -> Feed:
-    """A feed whose content depends only on these arenas' changes and today's date (cancelled
-    meetings drop out after 30 days; the all-arenas window moves daily)."""
+    """A feed whose content depends only on these arenas' changes, today's date (cancelled
+    meetings drop out after 30 days; the all-arenas window moves daily) and its language (the
+    request's unless given)."""
     changed = changed or _EPOCH
+    language = language or str(get_locale())
     today = to_local(utcnow()).date().isoformat()
-    version = f"{kind}|{sorted(arena_ids)}|{changed.isoformat()}|{today}|{info_of().url}"
+    version = f"{kind}|{sorted(arena_ids)}|{changed.isoformat()}|{today}|{url}|{language}"
 
     def render() -> bytes:
         no_reply = current_app.config["MAIL_NO_REPLY"]
@@ -87,7 +97,8 @@ def _feed(
         def organizer(meeting):
             return (meeting.owner_name or meeting.arena_name, no_reply)
 
-        return build_calendar(info_of(), meetings_of(), utcnow(), url_for_meeting, organizer)
+        with force_locale(language):
+            return build_calendar(info_of(), meetings_of(), utcnow(), url_for_meeting, organizer)
 
     return Feed(version, changed, render)
 
@@ -190,6 +201,7 @@ def arena_feed(arena: Arena, url: str, url_for_meeting) -> Feed:
     """All meetings of one arena."""
     return _feed(
         "arena",
+        url,
         lambda: FeedInfo(_("%(name)s – møter", name=arena.name), url, arena.purpose[:300]),
         [arena.id],
         arena.calendar_changed_at,
@@ -215,6 +227,7 @@ def organisation_feed(org, url: str, url_for_meeting) -> Feed:
     )
     return _feed(
         "organisation",
+        url,
         lambda: FeedInfo(_("%(name)s – samarbeidsarenaer", name=org.name), url),
         [a.id for a in arena_list],
         _latest(arena_list),
@@ -239,6 +252,7 @@ def all_public_feed(url: str, url_for_meeting) -> Feed:
 
     return _feed(
         "all",
+        url,
         lambda: FeedInfo(_("Alle samarbeidsarenaer – møter"), url),
         [count],
         changed,
@@ -282,6 +296,7 @@ def meeting_feed(meeting, url: str, url_for_meeting) -> Feed:
     """One meeting (or series), for «legg til i kalender»."""
     return _feed(
         "meeting",
+        url,
         lambda: FeedInfo(meeting.title, url),
         [meeting.id],
         meeting.arena.calendar_changed_at,
@@ -291,7 +306,8 @@ def meeting_feed(meeting, url: str, url_for_meeting) -> Feed:
 
 
 def personal_feed(member: Member, url: str, url_for_meeting) -> Feed:
-    """The member's followed and held arenas, members-only ones included."""
+    """The member's followed and held arenas, members-only ones included, in the member's own
+    language when they have chosen one (calendar apps rarely say which they want)."""
     arena_changes = db.session.execute(
         sa.select(Arena.id, Arena.calendar_changed_at).where(
             Arena.id.in_(arenas.member_arena_ids(member))
@@ -302,11 +318,13 @@ def personal_feed(member: Member, url: str, url_for_meeting) -> Feed:
     changed = max([member.updated_at, *(changed for _id, changed in arena_changes)])
     return _feed(
         "personal",
+        url,
         lambda: FeedInfo(_("Arena – mine samarbeidsarenaer"), url),
         ids,
         changed,
         lambda: feed_meetings(ids),
         url_for_meeting,
+        language=member.preferred_language,
     )
 
 

@@ -30,6 +30,7 @@ def _respond(feed: services.Feed, filename: str, private: bool = False) -> Respo
     response.set_etag(feed.etag)
     response.last_modified = feed.last_modified
     response.headers["Cache-Control"] = ("private" if private else "public") + ", no-cache"
+    response.vary.add("Accept-Language")  # the feed's name and texts are in the asker's language
     return response
 
 
