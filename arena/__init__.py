@@ -95,13 +95,19 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: foreign keys on, WAL for concurrent readers, wait rather than fail when busy."""
+    """SQLite: foreign keys on, WAL for concurrent readers, wait rather than fail when busy, and
+    a lower() that knows Æ, Ø and Å (SQLite's own folds only A-Z; PostgreSQL's knows them)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def select_locale() -> str:

@@ -119,6 +119,25 @@ def test_admin_organisation_form_rejects_bad_input(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 2
 
 
+def test_names_match_whatever_the_case_of_æ_ø_å(
+    client, post_form, make_member, make_organisation, login_as
+):
+    """«ØSTLANDSFORSKNING» is the same name as «Østlandsforskning», on SQLite as on PostgreSQL:
+    a duplicate is refused and the initiative filter finds it typed in lower case."""
+    from arena.organisations.services import find_organisation
+
+    existing = make_organisation("Østlandsforskning Ås")
+    login_as(make_member(is_admin=True))
+    response = post_form(
+        "/admin/organisations/new",
+        {"name": "ØSTLANDSFORSKNING ÅS", "kind": "akademia"},
+        token_from="/admin/organisations/new",
+    )
+    assert "finnes allerede" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 2
+    assert find_organisation("østlandsforskning ås") == existing
+
+
 def test_admin_edits_and_approves(client, post_form, make_member, make_organisation, login_as):
     org = make_organisation("Bø Sauelag", kind="frivillighet", approved=False)
     login_as(make_member(is_admin=True))
