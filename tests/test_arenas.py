@@ -508,3 +508,39 @@ def test_register_pages_with_orphans_first_and_a_bounded_map(
     assert listed["results"][0]["orphaned"] and listed["next"].endswith("page=2&per_page=50")
     last = client.get(listed["next"], headers=headers).get_json()
     assert len(last["results"]) == 4 and last["next"] is None
+
+
+def test_participants_are_typed_by_name_when_there_are_too_many_to_tick(
+    client, post_form, make_member, make_organisation, login_as, monkeypatch
+):
+    """Above the menu limit the arena's organisations are typed one per line: the new arena
+    starts with one's own, unknown names are refused with nothing saved, an edit shows the names."""
+    from arena.organisations import services as organisations
+
+    skien = make_organisation("Skien kommune")
+    login_as(make_member(org=skien))
+    make_organisation("Bamble kommune")
+    monkeypatch.setattr(organisations, "MENU_LIMIT", 1)
+    form = client.get("/arenas/new").get_data(as_text=True)
+    assert 'rows="4">\r\nSkien kommune</textarea>' in form
+
+    data = {"name": "Kystforum", "kind": "forum", "visibility": "public"}
+    response = post_form(
+        "/arenas/new", {**data, "organisation_ids": "Skien kommune\nBambel"}, token_from="/"
+    )
+    assert "Fant ingen organisasjon som heter «Bambel»" in response.get_data(as_text=True)
+    many = "\n".join(f"Ukjent {n}" for n in range(500))
+    response = post_form("/arenas/new", {**data, "organisation_ids": many}, token_from="/")
+    assert "«Ukjent 4» og 495 andre." in response.get_data(as_text=True)
+    response = post_form("/arenas/new", {**data, "organisation_ids": "x" * 100_000}, token_from="/")
+    assert "Kan ikke være lengre enn 10000 tegn." in response.get_data(as_text=True)
+    assert services.all_arenas() == []
+
+    response = post_form(
+        "/arenas/new", {**data, "organisation_ids": "skien kommune\nbamble KOMMUNE"}, token_from="/"
+    )
+    assert response.status_code == 302
+    (arena,) = services.all_arenas()
+    assert sorted(o.name for o in arena.organisations) == ["Bamble kommune", "Skien kommune"]
+    edit = client.get(f"/arenas/{arena.slug}/edit").get_data(as_text=True)
+    assert 'rows="4">\r\nBamble kommune\nSkien kommune</textarea>' in edit

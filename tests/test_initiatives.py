@@ -499,3 +499,53 @@ def test_organisation_filter_is_a_text_field_when_there_are_too_many(
     )
     assert "Fra Skien" in html and "Fra Porsgrunn" not in html
     assert "Fra Skien" in client.get(f"/initiatives?organisation={skien.slug}").text
+
+
+def test_partners_are_typed_by_name_when_there_are_too_many_to_tick(
+    client, post_form, make_member, make_organisation, login_as, monkeypatch
+):
+    """A Nordic network has thousands of organisations: partners are then typed one per line
+    (any case, or the URL name); a name that matches none is named in the error, nothing is
+    saved, and the text stays as typed."""
+    from arena.organisations import services as organisations
+
+    member = login_as(make_member(org=make_organisation("Skien kommune")))
+    porsgrunn = make_organisation("Porsgrunn kommune")
+    oslo = make_organisation("Østlandsforskning")
+    monkeypatch.setattr(organisations, "MENU_LIMIT", 2)
+    form = client.get("/initiatives/new").get_data(as_text=True)
+    assert '<textarea aria-describedby="partner_ids-hint" class="ds-input" id="partner_ids"' in form
+    assert 'type="checkbox" class="ds-input" id="partner_ids-' not in form
+
+    data = {
+        "title": "Felles innkjøp",
+        "summary": "Vi kjøper inn sammen",
+        "status": "planned",
+        "lead_organisation_id": str(member.organisation_id),
+        "seen_similar": "1",
+    }
+    typed = "ØSTLANDSFORSKNING\nPorsgrunn Kommun\n<b>Finnes ikke</b>"
+    response = post_form("/initiatives/new", {**data, "partner_ids": typed}, token_from="/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert (
+        "Fant ingen organisasjon som heter «Porsgrunn Kommun», «&lt;b&gt;Finnes ikke&lt;/b&gt;»"
+        in html
+    )
+    assert "ØSTLANDSFORSKNING\nPorsgrunn Kommun\n&lt;b&gt;Finnes ikke&lt;/b&gt;</textarea>" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Initiative)) == 0
+
+    typed = f"østlandsforskning\n{porsgrunn.slug}\n\nPorsgrunn kommune\n"
+    response = post_form("/initiatives/new", {**data, "partner_ids": typed}, token_from="/")
+    assert response.status_code == 302
+    initiative = db.session.scalar(sa.select(Initiative))
+    assert {o.name for o in initiative.partners} == {"Østlandsforskning", "Porsgrunn kommune"}
+    edit = client.get(f"/initiatives/{initiative.id}/edit").get_data(as_text=True)
+    names = edit.split('id="partner_ids"')[1].split("</textarea>")[0]
+    assert "Østlandsforskning" in names and "Porsgrunn kommune" in names
+
+    response = post_form(
+        "/initiatives/new", {**data, "partner_ids": "skien kommune"}, token_from="/"
+    )
+    assert "kan ikke også være samarbeidspartner" in response.get_data(as_text=True)
+    assert oslo.id

@@ -10,7 +10,8 @@ from wtforms.validators import NumberRange
 from arena.arenas.models import KINDS
 from arena.arenas.recurrence import Recurrence
 from arena.arenas.services import ArenaInput, MeetingInput
-from arena.forms import DateInput, MultiSelect, Select, choices, max_length, optional, required
+from arena.forms import DateInput, Select, choices, max_length, optional, required
+from arena.organisations.forms import OrganisationsField
 
 
 def kind_labels() -> dict[str, str]:
@@ -46,7 +47,7 @@ class ArenaForm(FlaskForm):
         validators=[optional(), max_length(100)],
     )
     visibility = Select(_l("Synlighet"), validators=[required()])
-    organisation_ids = MultiSelect(_l("Organisasjoner som deltar"), validators=[optional()])
+    organisation_ids = OrganisationsField(_l("Organisasjoner som deltar"), validators=[optional()])
     owner_email = EmailField(
         _l("Ansvarlig (e-post)"),
         description=_l(
@@ -65,7 +66,7 @@ class ArenaForm(FlaskForm):
     def fill_choices(self, organisations) -> None:
         self.kind.choices = choices([(k, kind_labels()[k]) for k in KINDS])
         self.visibility.choices = choices(visibility_labels().items())
-        self.organisation_ids.choices = choices([(o.id, o.name) for o in organisations])
+        self.organisation_ids.offer(organisations)
 
     def to_input(self) -> ArenaInput:
         return ArenaInput(

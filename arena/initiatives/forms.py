@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField, TextArea
 from arena.forms import DateInput, MultiSelect, Select, choices, max_length, optional, required
 from arena.initiatives.models import STATUSES
 from arena.initiatives.services import InitiativeFilter, InitiativeInput, parse_links
+from arena.organisations.forms import OrganisationsField
 
 
 def status_labels() -> dict[str, str]:
@@ -51,7 +52,7 @@ class InitiativeForm(FlaskForm):
         validators=[optional(), max_length(254)],
     )
     lead_organisation_id = Select(_l("Organisasjon som leder"), coerce=int, validators=[required()])
-    partner_ids = MultiSelect(_l("Samarbeidspartnere"), validators=[optional()])
+    partner_ids = OrganisationsField(_l("Samarbeidspartnere"), validators=[optional()])
     theme_ids = MultiSelect(_l("Tema"), validators=[optional()])
     new_themes = StringField(
         _l("Nytt tema"),
@@ -81,7 +82,7 @@ class InitiativeForm(FlaskForm):
         labels = status_labels()
         self.status.choices = choices([(s, labels[s]) for s in STATUSES])
         self.lead_organisation_id.choices = choices([(o.id, o.name) for o in organisations])
-        self.partner_ids.choices = choices([(o.id, o.name) for o in organisations])
+        self.partner_ids.offer(organisations)
         area_choices = choices([(a.id, a.display_name(locale)) for a in areas])
         self.theme_ids.choices = area_choices
         self.wanted_ids.choices = area_choices

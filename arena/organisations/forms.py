@@ -1,10 +1,13 @@
 """Forms for administering organisations."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, URLField
+from wtforms import StringField, URLField, ValidationError
+from wtforms.widgets import TextArea
 
-from arena.forms import Select, choices, max_length, optional, required
+from arena.forms import MultiSelect, Select, choices, max_length, optional, required
+from arena.organisations import services
 from arena.organisations.models import ORGANISATION_KINDS
 
 
@@ -63,3 +66,49 @@ class MergeForm(FlaskForm):
         description=_l("Medlemmene flyttes dit, og denne organisasjonen slettes."),
         validators=[required()],
     )
+
+
+class OrganisationsField(MultiSelect):
+    """Organisations ticked in a list of checkboxes or, when there are more than
+    `services.MENU_LIMIT` (a Nordic network has thousands), typed by name, one per line. Either
+    way its data are their ids."""
+
+    typed = False
+    MAX_TYPED = 10_000
+
+    def offer(self, organisations) -> None:
+        """Offers these (id, slug, name) rows; call before validating."""
+        if len(organisations) <= services.MENU_LIMIT:
+            self.choices = choices([(o.id, o.name) for o in organisations])
+            return
+        self.typed = True
+        self.widget = TextArea()
+        self.description = _l("Én per linje, slik navnet står i organisasjonslista.")
+        self.text, self.unknown = None, []
+        if self.raw_data:  # posted: the ids are read from the names typed
+            self.process_errors = []
+            self.text = self.raw_data[0][: self.MAX_TYPED + 1]
+            self.data, self.unknown = services.find_organisations(self.text.splitlines())
+
+    def pre_validate(self, form) -> None:
+        if not self.typed:
+            super().pre_validate(form)
+        elif len(self.text or "") > self.MAX_TYPED:
+            raise ValidationError(_("Kan ikke være lengre enn %(max)d tegn.", max=self.MAX_TYPED))
+        elif self.unknown:
+            names = ", ".join(f"«{name[:100]}»" for name in self.unknown[:5])
+            if len(self.unknown) > 5:
+                names += " " + _("og %(n)d andre", n=len(self.unknown) - 5)
+            raise ValidationError(
+                _(
+                    "Fant ingen organisasjon som heter %(names)s. Skriv navnet slik det står i"
+                    " organisasjonslista.",
+                    names=names,
+                )
+            )
+
+    def _value(self) -> str:
+        """The typed text as posted, or the chosen organisations' names."""
+        if self.text is not None:
+            return self.text
+        return "\n".join(services.organisation_names(list(self.data or [])))

@@ -58,6 +58,43 @@ def find_organisation(name_or_slug: str) -> Organisation | None:
     )
 
 
+def find_organisations(names: list[str]) -> tuple[list[int], list[str]]:
+    """The ids of the approved organisations with these names (any case) or URL names, once each
+    in the order given, and the names that match none."""
+    wanted = [name.strip() for name in names if name.strip()]
+    if not wanted:
+        return [], []
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.slug, Organisation.name).where(
+            Organisation.approved,
+            sa.or_(
+                Organisation.slug.in_(wanted),
+                sa.func.lower(Organisation.name).in_([name.lower() for name in wanted]),
+            ),
+        )
+    ).all()
+    by_key = {slug: org_id for org_id, slug, _name in rows}
+    by_key |= {name.lower(): org_id for org_id, _slug, name in rows}
+    ids, unknown = [], []
+    for name in wanted:
+        org_id = by_key.get(name) or by_key.get(name.lower())
+        if org_id is None:
+            unknown.append(name)
+        elif org_id not in ids:
+            ids.append(org_id)
+    return ids, unknown
+
+
+def organisation_names(ids: list[int]) -> list[str]:
+    """The names of these organisations, in the order given."""
+    names = dict(
+        db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+        ).all()
+    )
+    return [names[org_id] for org_id in ids if org_id in names]
+
+
 def list_organisations(
     kind: str | None = None, municipality_id: int | None = None, approved: bool = True
 ) -> list[Organisation]:
@@ -81,7 +118,8 @@ def organisation_choices(limit: int | None = None) -> list:
     ).all()
 
 
-#: Above this many organisations a filter is a text field (name or slug), not a menu.
+#: Above this many organisations a filter or a form field is a text field (name or URL name),
+#: not a menu or a list of checkboxes.
 MENU_LIMIT = 300
 
 

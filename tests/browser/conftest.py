@@ -191,6 +191,17 @@ def assert_accessible(page):
         for v in result["violations"]
     ]
     assert not violations, f"{page.url}: " + json.dumps(violations, indent=1, ensure_ascii=False)
+    # axe lets a description point at nothing; a screen reader then reads no hint or error.
+    dangling = page.evaluate(DANGLING_REFERENCES)
+    assert not dangling, f"{page.url}: references to missing ids: {dangling}"
+
+
+DANGLING_REFERENCES = """() => [...document.querySelectorAll(
+    '[aria-describedby], [aria-labelledby], [aria-controls], label[for]')].flatMap(element =>
+  ['aria-describedby', 'aria-labelledby', 'aria-controls', 'for'].flatMap(name =>
+    (element.getAttribute(name) || '').split(/\\s+/)
+      .filter(id => id && !document.getElementById(id))
+      .map(id => `${element.tagName.toLowerCase()} ${name}="${id}"`)))"""
 
 
 def assert_reflows(page):

@@ -1,6 +1,7 @@
 """Every page, in bokmål, nynorsk and English: zero axe violations and reflow at 320 px."""
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
 
 from .conftest import LANGUAGES, MEMBER_EMAIL, assert_accessible, assert_reflows, click_and_load
@@ -123,6 +124,42 @@ def test_forms_with_errors(page, lang):
     assert page.evaluate("document.activeElement.classList.contains('ds-error-summary')")
     assert_accessible(page)
     assert_reflows(page)
+
+
+@pytest.fixture
+def nordic_network(live_server):
+    """More organisations than a menu or a list of checkboxes can offer, removed afterwards."""
+    from arena.organisations.models import Organisation
+    from arena.organisations.services import MENU_LIMIT
+
+    engine = sa.create_engine(live_server.database_url)
+    rows = [
+        {"name": f"Nordisk partner {n:04d}", "slug": f"nordisk-partner-{n:04d}", "kind": "annet"}
+        for n in range(MENU_LIMIT + 1)
+    ]
+    with engine.begin() as connection:
+        connection.execute(Organisation.__table__.insert().values(approved=True), rows)
+    yield
+    with engine.begin() as connection:
+        connection.execute(
+            Organisation.__table__.delete().where(Organisation.slug.like("nordisk-partner-%"))
+        )
+    engine.dispose()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_organisations_typed_by_name_in_a_nordic_network(member_page, nordic_network, lang):
+    """With too many organisations to tick, forms take names: accessible, with and without
+    errors."""
+    check(member_page, "/arenas/new", lang)
+    assert member_page.locator("textarea#organisation_ids").input_value() == "Skien kommune"
+    check(member_page, "/initiatives/new", lang)
+    member_page.fill("#partner_ids", "Nordisk partner 0007\nNordisk partner 9999")
+    click_and_load(member_page)
+    error = member_page.locator("#partner_ids-error")
+    assert "Nordisk partner 9999" in error.inner_text()
+    assert "Nordisk partner 0007" not in error.inner_text()
+    assert_accessible(member_page)
 
 
 def test_every_page_of_the_app_is_checked(app):
