@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from babel.support import Translations
 from live import flask, free_port, server_database, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,6 +160,12 @@ def admin_page(browser, live_server, admin_state):
     page.goto("/?lang=nb")  # earlier tests may have switched this member's language
     yield page
     context.close()
+
+
+def translator(lang: str):
+    """The app's own catalogue for a language, to find and check texts as its users read them
+    (bokmål is the source text)."""
+    return Translations.load(ROOT / "arena" / "translations", [lang]).gettext
 
 
 def click_and_load(page, target="main button[type=submit]"):
