@@ -15,6 +15,7 @@ from test_permissions import API_MATRIX, MATRIX
 from arena.accounts.services import issue_api_token
 from arena.api.openapi import DOCUMENT
 from arena.extensions import db
+from arena.organisations.models import Organisation
 
 AWKWARD = [
     "",
@@ -119,6 +120,45 @@ def test_forms_survive_arbitrary_input(client, world, rule):
         if refused:
             db.session.expire_all()
             assert snapshot() == before, f"{rule} refused {data!r} but changed data"
+
+    attempt()
+
+
+TYPED_ORGANISATIONS = {
+    "/initiatives/new": (
+        "partner_ids",
+        {"title": "T", "summary": "S", "status": "idea", "seen_similar": "1"},
+    ),
+    "/arenas/new": ("organisation_ids", {"name": "N", "kind": "forum", "visibility": "public"}),
+}
+
+
+@pytest.mark.parametrize("path", sorted(TYPED_ORGANISATIONS))
+def test_organisations_typed_by_name_survive_arbitrary_input(client, world, monkeypatch, path):
+    """The names field a Nordic network gets instead of checkboxes, with valid other fields."""
+    from arena.organisations import services as organisations
+
+    monkeypatch.setattr(organisations, "MENU_LIMIT", 0)
+    field, valid = TYPED_ORGANISATIONS[path]
+    owner_org = db.session.get(Organisation, world["owner_org"])
+    with client.session_transaction() as session:
+        session["_user_id"] = world["owner"].get_id()
+    token = csrf_token(client)
+    known = st.sampled_from([owner_org.name, owner_org.name.upper(), owner_org.slug])
+
+    @HYPOTHESIS
+    @given(
+        lines=st.lists(st.one_of(text, known), max_size=6),
+        separator=st.sampled_from(["\n", "\r\n"]),
+    )
+    def attempt(lines, separator):
+        before = snapshot()
+        data = {**valid, "lead_organisation_id": str(owner_org.id), "csrf_token": token}
+        response = client.post(path, data={**data, field: separator.join(lines)})
+        assert response.status_code < 500, lines
+        if response.status_code not in (302, 303):
+            db.session.expire_all()
+            assert snapshot() == before, f"{path} refused {lines!r} but changed data"
 
     attempt()
 
