@@ -74,6 +74,8 @@ class OrganisationsField(MultiSelect):
     way its data are their ids."""
 
     typed = False
+    text: str | None = None  # as typed, when posted
+    unknown: tuple | list = ()  # typed names that match no organisation
     MAX_TYPED = 10_000
 
     def offer(self, organisations) -> None:

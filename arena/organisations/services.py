@@ -86,10 +86,12 @@ def find_organisations(names: list[str]) -> tuple[list[int], list[str]]:
 
 
 def organisation_names(ids: list[int]) -> list[str]:
-    """The names of these organisations, in the order given."""
+    """The names of these organisations that are approved, in the order given."""
     names = dict(
         db.session.execute(
-            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+            sa.select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_(ids), Organisation.approved
+            )
         ).all()
     )
     return [names[org_id] for org_id in ids if org_id in names]
