@@ -49,13 +49,8 @@ def get_organisation(slug: str, include_pending: bool = False) -> Organisation:
 
 def find_organisation(name_or_slug: str) -> Organisation | None:
     """An approved organisation by exact slug or case-insensitive name."""
-    text = (name_or_slug or "").strip()
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            Organisation.approved,
-            sa.or_(Organisation.slug == text, sa.func.lower(Organisation.name) == text.lower()),
-        )
-    )
+    ids, _unknown = find_organisations([name_or_slug or ""])
+    return db.session.get(Organisation, ids[0]) if ids else None
 
 
 def find_organisations(names: list[str]) -> tuple[list[int], list[str]]:
