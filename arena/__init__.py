@@ -56,6 +56,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
     login_manager.init_app(app)
+    warn_about_process_local_limits(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
 
@@ -110,17 +111,29 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def warn_about_process_local_limits(app: Flask) -> None:
+    """Production with memory:// throttling: each process counts on its own, so N processes
+    allow N times the attempts."""
+    production = app.config["ARENA_ENV"] == "production"
+    if production and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each process counts sign-in attempts on its own; "
+            "with several processes set redis://... or memcached://... (see README)."
+        )
+
+
 def select_locale() -> str:
-    """The member's preference, else the language chosen with ?lang=, else the browser's."""
+    """The language chosen with ?lang= in this session, else the member's preference, else the
+    browser's."""
     languages = ("nb", "nn", "en")
     if not has_request_context():  # CLI and background work speak bokmål unless told otherwise
         return "nb"
     if "lang" in request.args and request.args["lang"] not in languages:
         return "nb"
-    if current_user and current_user.is_authenticated and current_user.preferred_language:
-        return current_user.preferred_language
     if session.get("lang") in languages:
         return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.preferred_language:
+        return current_user.preferred_language
     # Browsers often say "no" for Norwegian: that is bokmål for our users.
     best = request.accept_languages.best_match(["nb", "nn", "en", "no"])
     return "nb" if best in (None, "no") else best

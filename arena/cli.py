@@ -6,6 +6,7 @@ import click
 from flask import current_app
 
 from arena.errors import ServiceError
+from arena.links import absolute_url, base_url
 
 
 def _fail(message: str):
@@ -76,18 +77,16 @@ def create_token_command(email: str, label: str) -> None:
 @click.command("send-reminders")
 def send_reminders_command() -> None:
     """Send the reminders that are due (idempotent; run it daily)."""
-    from flask import url_for
-
     from arena.arenas import services as arenas
     from arena.expertise import services as expertise
     from arena.initiatives import services as initiatives
 
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+    with current_app.test_request_context(base_url=base_url()):  # templates render in a request
         reviews = initiatives.send_review_reminders(
-            lambda i: url_for("initiatives.show", initiative_id=i.id, _external=True)
+            lambda i: absolute_url("initiatives.show", initiative_id=i.id)
         )
-        profiles = expertise.send_profile_reminders(url_for("accounts.profile", _external=True))
-        arena_reviews, orphan_lists = arenas.send_arena_reminders(current_app.config["BASE_URL"])
+        profiles = expertise.send_profile_reminders(absolute_url("accounts.profile"))
+        arena_reviews, orphan_lists = arenas.send_arena_reminders()
     click.echo(
         f"Sent {reviews} initiative review reminder(s) and {profiles} profile reminder(s); "
         f"{arena_reviews} arena review reminder(s), {orphan_lists} list(s) of arenas without owner."

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -32,7 +33,16 @@ class Config:
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'arena.sqlite3'}"
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: The public address; every absolute link (emails, feeds, API) is built from it alone.
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        #: In production, requests naming another host (Host or X-Forwarded-Host) are refused:
+        #: BASE_URL's host and any listed in TRUSTED_HOSTS (comma-separated) are accepted.
+        self.TRUSTED_HOSTS = None
+        if env == "production":
+            extra = os.environ.get("TRUSTED_HOSTS", "")
+            self.TRUSTED_HOSTS = [urlsplit(self.BASE_URL).hostname or ""] + [
+                host.strip() for host in extra.split(",") if host.strip()
+            ]
         secure = self.BASE_URL.startswith("https://")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

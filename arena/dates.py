@@ -1,7 +1,7 @@
 """Time in one place: the clock (UTC, replaceable in tests) and display in Europe/Oslo."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -42,6 +42,15 @@ class UTCDateTime(sa.TypeDecorator):
 
 
 OSLO = "Europe/Oslo"
+
+#: The years a typed date or time may have: wider than any real meeting, narrow enough that a
+#: week or a time zone on either side stays within what Python's dates hold (year 1-9999).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def is_supported(value: date) -> bool:
+    """Whether a date (or datetime) lies within FIRST_YEAR-LAST_YEAR."""
+    return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
 def _locale() -> str:

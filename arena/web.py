@@ -5,34 +5,28 @@ import re
 from urllib.parse import urlsplit
 
 from babel.dates import get_day_names, get_month_names
-from flask import Request, g, jsonify, render_template, request, session, url_for
+from flask import Request, Response, g, jsonify, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, SecurityError
 from werkzeug.routing import BuildError, IntegerConverter
 
 from arena.dates import format_date, format_datetime, format_range
 from arena.errors import ServiceError
 from arena.extensions import db, login_manager
+from arena.links import absolute_url, this_request_url
 from arena.markup import render_markdown
 
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 
 
 @login_manager.user_loader
-def load_member(session_id: str):
-    from arena.accounts.models import Member
+def load_member(session_token: str):
+    from arena.accounts import services as accounts
 
-    member_id, _sep, key = session_id.partition(":")
-    if not member_id.isdigit():
-        return None
-    member = db.session.get(Member, int(member_id))
-    if member is None or not member.active or member.session_key != key:
-        return None
-    return member
+    return accounts.member_for_session(session_token)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -46,14 +40,11 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def remember_language() -> None:
-    """?lang= chooses the language and remembers it (on the profile when signed in)."""
+    """?lang= chooses the language for the rest of the session; a GET never writes to the
+    database, so a member's stored language changes only on their profile."""
     lang = request.args.get("lang")
-    if lang not in LANGUAGE_NAMES:
-        return
-    session["lang"] = lang
-    if current_user.is_authenticated and current_user.preferred_language != lang:
-        current_user.preferred_language = lang
-        db.session.commit()
+    if lang in LANGUAGE_NAMES:
+        session["lang"] = lang
 
 
 def wants_json() -> bool:
@@ -75,6 +66,8 @@ def handle_service_error(error: ServiceError):
 
 def handle_http_error(error: HTTPException):
     status = error.code or 500
+    if isinstance(error, SecurityError):  # a host Arena does not answer for: no links to build
+        return Response(_("Ukjent vertsnavn."), status=400, mimetype="text/plain")
     messages = {
         400: _("Forespørselen kunne ikke behandles."),
         401: _("Du må logge inn for å se dette."),
@@ -148,33 +141,39 @@ def language_url(lang: str) -> str:
 def forget_request_state(_exc=None) -> None:
     """Per-request values (signed-in member, language, headers) never outlive their request,
     even where one app context serves several requests (tests, CLI)."""
-    for key in ("_login_user", "_flask_babel", "no_store", "_search_terms"):
+    for key in ("_login_user", "_flask_babel", "no_store", "_search_terms", "csrf_token"):
         g.pop(key, None)
 
 
-def without_nul(value):
-    """Text as it may be stored: PostgreSQL refuses NUL characters in text, and no person types
-    one; strings inside lists and objects (JSON) too."""
+#: Characters no person types and XML cannot carry: control characters but tab and line
+#: breaks (a NUL is refused by PostgreSQL, \x0b breaks the Atom feed), lone surrogates (from a
+#: JSON "\ud800", which no database can store) and the non-characters U+FFFE and U+FFFF.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value):
+    """Text as it may be stored and published: without the characters above; strings inside
+    lists and objects (JSON) too."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _NOT_TEXT.sub("", value)
     if isinstance(value, list):
-        return [without_nul(v) for v in value]
+        return [clean_text(v) for v in value]
     if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
     return value
 
 
-class TextWithoutNul(ImmutableMultiDict):
-    """Query and form values without NUL characters (files untouched)."""
+class CleanText(ImmutableMultiDict):
+    """Query and form values without control characters (files untouched)."""
 
     def __init__(self, mapping=None):
         if isinstance(mapping, list | tuple):  # the pairs werkzeug's parsers hand over
-            mapping = [(without_nul(k), without_nul(v)) for k, v in mapping]
+            mapping = [(clean_text(k), clean_text(v)) for k, v in mapping]
         super().__init__(mapping)
 
 
 class ArenaRequest(Request):
-    parameter_storage_class = TextWithoutNul
+    parameter_storage_class = CleanText
 
 
 class DatabaseInteger(IntegerConverter):
@@ -203,6 +202,8 @@ def init_app(app) -> None:
     app.add_template_global(format_range, "format_range")
     app.add_template_filter(wall_clock_in_oslo, "oslo")
     app.add_template_filter(combine_args, "combine_args")
+    app.add_template_global(absolute_url, "absolute_url")
+    app.add_template_global(this_request_url, "this_request_url")
 
     @app.context_processor
     def page_helpers():

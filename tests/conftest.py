@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from arena import create_app, dates, keep
 from arena.accounts.models import ApiToken, Member
-from arena.accounts.services import issue_api_token
+from arena.accounts.services import issue_api_token, start_session
 from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, RoleProposal
 from arena.calendar import services as calendar
 from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertise
@@ -132,17 +132,19 @@ def make_member(make_organisation):
     return make
 
 
+def sign_in(client, member):
+    """Signs the client in as the member with a new session, as the login form would."""
+    token = start_session(member)
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return member
+
+
 @pytest.fixture
 def login_as(client):
     """Signs the test client in as the member, as the login form would."""
-
-    def login(member):
-        with client.session_transaction() as session:
-            session["_user_id"] = member.get_id()
-            session["_fresh"] = True
-        return member
-
-    return login
+    return lambda member: sign_in(client, member)
 
 
 def csrf_token(client, path="/auth/login") -> str:

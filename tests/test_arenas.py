@@ -57,6 +57,17 @@ def test_only_the_proposed_person_answers_and_only_once(make_member, make_arena)
     assert [(r.member, r.ended_at is None) for r in history] == [(successor, True), (owner, False)]
 
 
+def test_proposing_the_current_holder_again_is_refused(make_member, make_arena):
+    owner = make_member(email="eier@example.no")
+    arena = make_arena(owner)
+    deputy = make_member(email="stedfortreder@example.no")
+    services.accept_proposal(deputy, services.propose_role(owner, arena, "deputy", deputy.email).id)
+    for role, email in (("owner", owner.email), ("deputy", deputy.email)):
+        with pytest.raises(Conflict):
+            services.propose_role(owner, arena, role, email)
+    assert services.pending_proposals(arena) == []
+
+
 def test_accepting_a_withdrawn_proposal_is_refused(make_member, make_arena):
     owner = make_member()
     arena = make_arena(owner)
@@ -123,7 +134,7 @@ def test_weekly_meeting_stays_at_nine_across_daylight_saving(make_member, make_a
     assert [o.starts_at for o in found] == [datetime(2027, 3, d, 9) for d in (15, 22, 29)] + [
         datetime(2027, 4, 5, 9)
     ]
-    assert meeting.rrule == "FREQ=WEEKLY;BYDAY=MO;COUNT=4"
+    assert meeting.rrule == "FREQ=WEEKLY;COUNT=4;BYDAY=MO"
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,10 @@ API endpoint never give a 5xx, and a refused request writes nothing."""
 
 import json
 import re
+from xml.etree import ElementTree
 
 import pytest
-from conftest import api_path, csrf_token, snapshot
+from conftest import api_path, csrf_token, sign_in, snapshot
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,8 +104,7 @@ SUCCESS_SHOWN_AT_ONCE = {"/profile/tokens"}
 @pytest.mark.parametrize("rule", sorted(MATRIX))
 def test_forms_survive_arbitrary_input(client, world, rule):
     build = MATRIX[rule][0]
-    with client.session_transaction() as session:
-        session["_user_id"] = world["owner"].get_id()
+    sign_in(client, world["owner"])
     token = csrf_token(client)
 
     @HYPOTHESIS
@@ -141,8 +141,7 @@ def test_organisations_typed_by_name_survive_arbitrary_input(client, world, monk
     monkeypatch.setattr(organisations, "MENU_LIMIT", 0)
     field, valid = TYPED_ORGANISATIONS[path]
     owner_org = db.session.get(Organisation, world["owner_org"])
-    with client.session_transaction() as session:
-        session["_user_id"] = world["owner"].get_id()
+    sign_in(client, world["owner"])
     token = csrf_token(client)
     known = st.sampled_from([owner_org.name, owner_org.name.upper(), owner_org.slug])
 
@@ -208,8 +207,7 @@ def test_searches_survive_arbitrary_queries(client, world, pattern):
     from urllib.parse import quote
 
     headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'søk')}"}
-    with client.session_transaction() as session:
-        session["_user_id"] = world["owner"].get_id()
+    sign_in(client, world["owner"])
 
     @HYPOTHESIS
     @given(values=st.lists(text, min_size=3, max_size=3))
@@ -234,9 +232,103 @@ def test_nul_characters_are_dropped_before_they_reach_the_database(client, world
     headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'nul')}"}
     response = client.patch("/api/v1/me", json={"title": "Råd\x00giver"}, headers=headers)
     assert response.status_code == 200 and response.get_json()["title"] == "Rådgiver"
-    with client.session_transaction() as session:
-        session["_user_id"] = world["owner"].get_id()
+    sign_in(client, world["owner"])
     token = csrf_token(client, "/profile/tokens")
     response = client.post("/profile/tokens", data={"csrf_token": token, "name": "Power\x00BI"})
     assert response.status_code == 200 and "PowerBI" in response.get_data(as_text=True)
     assert client.get("/initiatives?q=klima\x00").status_code == 200
+
+
+def test_control_characters_are_dropped_and_the_atom_feed_stays_well_formed(client, world):
+    headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'kontroll')}"}
+    title = "Tittel\x0b\x1b med \x7fkontrolltegn\ud800 og linjeskift"
+    response = client.post(
+        "/api/v1/initiatives", json={"title": title, "summary": "Om\x0c noe"}, headers=headers
+    )
+    assert response.status_code == 201
+    assert response.get_json()["title"] == "Tittel med kontrolltegn og linjeskift"
+    sign_in(client, world["owner"])
+    token = csrf_token(client, "/profile")
+    client.post(
+        "/profile",
+        data={
+            "csrf_token": token,
+            "name": "Eier\x1b Eiersen",
+            "title": "A\x08B",
+            "preferred_language": "nb",
+        },
+    )
+    db.session.expire_all()
+    assert world["owner"].name == "Eier Eiersen" and world["owner"].title == "AB"
+    for path in ("/initiatives.atom", "/initiatives.atom?q=Tittel"):
+        feed = client.get(path)
+        root = ElementTree.fromstring(feed.data)  # a real XML parser: raises if not well-formed
+        titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
+        assert "Tittel med kontrolltegn og linjeskift" in titles, path
+
+
+def test_text_stored_before_the_boundary_cleaned_it_cannot_break_the_atom_feed(client, world):
+    from arena.initiatives.models import Initiative
+
+    initiative = db.session.get(Initiative, world["initiative"])
+    initiative.title = "Gammel\x0b tittel"
+    db.session.commit()
+    root = ElementTree.fromstring(client.get("/initiatives.atom").data)
+    titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Gammel tittel" in titles
+
+
+def test_numbers_and_dates_beyond_any_real_use_are_clear_4xx(client, world):
+    headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'grenser')}"}
+    huge = str(2**64 + 1)
+    for path in (f"/initiatives?page={huge}", f"/arenas?page={huge}"):
+        response = client.get(path)
+        assert response.status_code == 422, path
+        assert "Det finnes ikke så mange sider" in response.get_data(as_text=True)
+    for path in (f"/api/v1/initiatives?page={huge}", f"/api/v1/arenas?page={huge}"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 422 and "page" in response.get_json()["error"]["fields"]
+    sign_in(client, world["owner"])
+    for day in ("9999-12-31", "0001-01-01"):
+        response = client.get(f"/arenas/calendar?date={day}")
+        assert response.status_code == 422, day
+        assert "mellom år 1900 og 2199" in response.get_data(as_text=True)
+    assert client.get("/arenas/calendar?date=2026-11-28").status_code == 200
+
+    slug = world["arena"]
+    for starts_at in ("0001-01-01T09:00", "9999-12-31T23:00"):
+        response = client.post(
+            f"/api/v1/arenas/{slug}/meetings",
+            json={"title": "Møte", "starts_at": starts_at},
+            headers=headers,
+        )
+        assert response.status_code == 422, starts_at
+        assert "starts_at" in response.get_json()["error"]["fields"]
+    token = csrf_token(client, f"/arenas/{slug}/meetings/new")
+    page = client.post(
+        f"/arenas/{slug}/meetings/new",
+        data={
+            "csrf_token": token,
+            "title": "Møte",
+            "day": "0001-01-01",
+            "start": "09:00",
+            "repeat": "none",
+        },
+    )
+    assert page.status_code in (200, 422) and "mellom år 1900 og 2199" in page.get_data(
+        as_text=True
+    )
+
+
+def test_malformed_json_is_a_400_never_a_500(client, world):
+    headers = {
+        "Authorization": f"Bearer {issue_api_token(world['owner'], 'dyp')}",
+        "Content-Type": "application/json",
+    }
+    deep = "[" * 100_000 + "]" * 100_000
+    for body in (deep, '{"title": ' + deep + "}"):
+        response = client.patch("/api/v1/me", data=body, headers=headers)
+        assert response.status_code == 400 and response.get_json()["error"]["code"]
+    lone = '{"title": "R\\ud800\\udfffrad\\udc00giver"}'  # a pair, and two lone halves
+    response = client.patch("/api/v1/me", data=lone, headers=headers)
+    assert response.status_code == 200 and response.get_json()["title"] == "R\U000103ffradgiver"

@@ -13,6 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from arena.dates import format_datetime, format_month, format_range, format_time
+from arena.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("nn", "en")
@@ -37,11 +38,22 @@ def test_member_preference_wins_over_browser(client, make_member, login_as):
     assert '<html lang="nn"' in html and "Profilen min" in html
 
 
-def test_switching_language_when_signed_in_updates_preference(client, make_member, login_as):
+def test_switching_language_when_signed_in_lasts_the_session_and_writes_nothing(
+    client, post_form, make_member, login_as
+):
     member = login_as(make_member(preferred_language="nb"))
+    client.get("/profile")  # the first visit makes the calendar link
+    before = member.updated_at
     client.get("/profile?lang=en")
-    assert member.preferred_language == "en"
+    db.session.refresh(member)
+    assert member.preferred_language == "nb" and member.updated_at == before  # a GET never writes
     assert '<html lang="en"' in client.get("/").get_data(as_text=True)
+    # Saving the profile's language makes it the member's, for this session too.
+    fields = {"name": member.name, "preferred_language": "nn"}
+    post_form("/profile", fields, token_from="/profile")
+    db.session.refresh(member)
+    assert member.preferred_language == "nn"
+    assert '<html lang="nn"' in client.get("/").get_data(as_text=True)
 
 
 def test_unknown_language_falls_back_to_bokmal(client):

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import sqlalchemy as sa
-from conftest import body_of, csrf_token
+from conftest import body_of, csrf_token, sign_in
 from test_calendar import ical_check
 
 from arena.accounts.models import Member
@@ -33,8 +33,7 @@ def enter_everywhere(client, world, smtp_server) -> dict:
     """Each payload in each text field, through the API and the forms; returns what was made."""
     api = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'injeksjon')}"}
     made = {"initiatives": [], "arenas": [], "meetings": 0}
-    with client.session_transaction() as session:
-        session["_user_id"] = world["owner"].get_id()
+    sign_in(client, world["owner"])
     token = csrf_token(client)
     for n, payload in enumerate(PAYLOADS):
         response = client.patch(

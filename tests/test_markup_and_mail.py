@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 from conftest import body_of
 
-from arena.mail import send_mail
+from arena.mail import mailbox, send_mail
 from arena.markup import render_markdown
 
 
@@ -51,7 +51,7 @@ def test_markdown_keeps_ordinary_formatting_and_safe_links():
 
 
 def test_mail_goes_through_smtp(app, smtp_server):
-    send_mail("ola@example.no", "Hei æøå", "Innhold med æøå", reply_to="kari@example.no")
+    send_mail("ola@example.no", "Hei æøå", "Innhold med æøå", reply_to=mailbox("kari@example.no"))
     assert len(smtp_server) == 1
     mail = smtp_server[0]
     assert mail["Subject"] == "Hei æøå" and mail["Reply-To"] == "kari@example.no"

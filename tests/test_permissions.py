@@ -3,7 +3,7 @@ organisation, as the owner and as admin, with and without a CSRF token; a new ro
 entry in the matrix fails the suite."""
 
 import pytest
-from conftest import api_path, csrf_token, snapshot
+from conftest import api_path, csrf_token, sign_in, snapshot
 
 from arena.accounts.services import issue_api_token
 from arena.extensions import db
@@ -24,6 +24,7 @@ MATRIX = {
     "/auth/reset/<token>": (lambda w: "/auth/reset/ugyldig", {}, (400, 400, 400, 400)),
     "/profile": (lambda w: "/profile", {"name": ""}, ("login", 200, 200, 200)),
     "/profile/password": (lambda w: "/profile/password", {}, ("login", 422, 422, 422)),
+    "/profile/sessions/end": (lambda w: "/profile/sessions/end", {}, ("login", 302, 302, 302)),
     "/profile/delete": (lambda w: "/profile/delete", {}, ("login", 200, 200, 200)),
     "/profile/tokens": (lambda w: "/profile/tokens", {"name": ""}, ("login", 200, 200, 200)),
     "/profile/tokens/<int:token_id>/revoke": (
@@ -260,8 +261,7 @@ def test_mutating_route_permissions(app, client, world, rule, who):
     build, data, expected = MATRIX[rule]
     expected = expected[ROLES.index(who)]
     if who != "anonymous":
-        with client.session_transaction() as session:
-            session["_user_id"] = world[who].get_id()
+        sign_in(client, world[who])
     before = snapshot()
     data = data(world) if callable(data) else data
     response = client.post(build(world), data={"csrf_token": csrf_token(client), **data})
@@ -278,8 +278,7 @@ def test_mutating_route_permissions(app, client, world, rule, who):
 @pytest.mark.parametrize("who", ROLES)
 def test_forms_without_csrf_token_are_refused(client, world, who):
     if who != "anonymous":
-        with client.session_transaction() as session:
-            session["_user_id"] = world[who].get_id()
+        sign_in(client, world[who])
     before = snapshot()
     for rule, (build, data, _expected) in MATRIX.items():
         data = data(world) if callable(data) else data

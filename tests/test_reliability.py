@@ -16,7 +16,7 @@ from live import flask, free_port, server_database, start_gunicorn, stop, worker
 
 from arena import create_app
 from arena.accounts.models import Member
-from arena.accounts.services import issue_api_token
+from arena.accounts.services import issue_api_token, start_session
 from arena.arenas import services as arenas
 from arena.arenas.models import Meeting
 from arena.declaration.models import Signature
@@ -75,7 +75,7 @@ class Writer:
         ).id
         self.member = member.id
         cookie = checker.session_interface.get_signing_serializer(checker).dumps(
-            {"_user_id": member.get_id(), "_fresh": True}
+            {"_user_id": start_session(member), "_fresh": True}
         )
         self.http = requests.Session()
         self.http.cookies.set("session", cookie, domain="127.0.0.1")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import requests
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD, csrf_token, sign_in
 from live import flask, free_port, server_database, start_gunicorn, stop
 
 from arena import create_app
@@ -68,8 +68,7 @@ def test_reset_and_token_endpoints_are_rate_limited(client, make_member, method,
     if api:
         headers["Authorization"] = f"Bearer {issue_api_token(member, 'grense')}"
     else:
-        with client.session_transaction() as session:
-            session["_user_id"] = member.get_id()
+        sign_in(client, member)
     data = {} if api else {"csrf_token": csrf_token(client, "/profile"), "email": member.email}
     path = path.format(token="ugyldig")
     answers = [

@@ -1,12 +1,13 @@
 """API routes about the calling member."""
 
-from flask import g, jsonify, url_for
+from flask import g, jsonify
 from flask_babel import gettext as _
 
 from arena.accounts import services
 from arena.api import bp, json_body, token_required
 from arena.errors import ValidationFailed
 from arena.extensions import SECRETS_LIMIT, limiter
+from arena.links import absolute_url
 
 EDITABLE_FIELDS = ("name", "title", "phone", "bio", "ask_me_about", "preferred_language")
 
@@ -23,9 +24,7 @@ def member_json(member) -> dict:
         "preferred_language": member.preferred_language,
         "is_admin": member.is_admin,
         "organisation": {"slug": member.organisation.slug, "name": member.organisation.name},
-        "calendar_feed_url": url_for(
-            "calendar.personal_feed", token=calendar.feed_token(member), _external=True
-        ),
+        "calendar_feed_url": calendar.personal_feed_url(member),
     }
 
 
@@ -61,6 +60,4 @@ def new_calendar_token():
     from arena.calendar import services as calendar
 
     token = calendar.regenerate_feed_token(g.api_member, g.api_member)
-    return jsonify(
-        {"calendar_feed_url": url_for("calendar.personal_feed", token=token, _external=True)}
-    )
+    return jsonify({"calendar_feed_url": absolute_url("calendar.personal_feed", token=token)})

@@ -1,6 +1,5 @@
 """Members (user accounts) and their personal API tokens."""
 
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,10 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from arena.dates import UTCDateTime, utcnow
 from arena.extensions import db
 from arena.organisations.models import Organisation
-
-
-def new_session_key() -> str:
-    return secrets.token_hex(16)
 
 
 class Member(UserMixin, db.Model):
@@ -43,8 +38,6 @@ class Member(UserMixin, db.Model):
     #: shown again but never read from the database, where only its SHA-256 is kept.
     calendar_key: Mapped[str | None] = mapped_column(sa.String(32))
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    #: Part of the session id: changing it signs the member out everywhere.
-    session_key: Mapped[str] = mapped_column(sa.String(32), default=new_session_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: When the member last saved or confirmed their profile; a year on they are asked again.
@@ -57,12 +50,24 @@ class Member(UserMixin, db.Model):
         back_populates="member", cascade="all, delete-orphan", order_by="ApiToken.created_at"
     )
 
+    #: The secret of the session this request is signed in with (set by accounts.services when
+    #: a session starts or is found); never stored, only its hash is.
+    session_token = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive members
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_key}"
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the signed session cookie: the session's secret, which
+        the server can forget (sign-out), unlike the cookie itself."""
+        return self.session_token
+
+    # UserMixin compares members by get_id(), the session's secret, which two members without
+    # a session share (None): a member is the same as another only if it is the same row.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.email}>"
@@ -89,3 +94,20 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} of member {self.member_id}>"
+
+
+class MemberSession(db.Model):
+    """A signed-in browser session; signing out deletes it, so a copied cookie stops working."""
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    #: Hex SHA-256 of the secret in the session cookie.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MemberSession {self.id} of member {self.member_id}>"

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from arena.access import require_admin, require_self
-from arena.accounts.models import ApiToken, Member, new_session_key
+from arena.accounts.models import ApiToken, Member, MemberSession
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
@@ -219,13 +219,13 @@ def reset_password(token: str, new_password: str) -> Member:
     if problem := password_problem(new_password):
         raise ValidationFailed(problem, {"password": problem})
     member.password_hash = generate_password_hash(new_password, method="scrypt")
-    member.session_key = new_session_key()
+    end_sessions(member)
     db.session.commit()
     return member
 
 
 def change_password(actor, member: Member, current_password: str, new_password: str) -> None:
-    """A member replaces their own password; other sessions are signed out."""
+    """A member replaces their own password; their other sessions are signed out."""
     require_self(actor, member)
     errors = {}
     if not check_password_hash(member.password_hash, current_password or ""):
@@ -235,7 +235,7 @@ def change_password(actor, member: Member, current_password: str, new_password: 
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     member.password_hash = generate_password_hash(new_password, method="scrypt")
-    member.session_key = new_session_key()
+    end_sessions(member, keep=actor.session_token)
     db.session.commit()
 
 
@@ -325,7 +325,7 @@ def set_active(actor, member: Member, active: bool) -> Member:
     if member.id == actor.id:
         raise ValidationFailed(_("Du kan ikke deaktivere din egen konto."))
     member.active = active
-    member.session_key = new_session_key()
+    end_sessions(member)
     _profile_changed(member)
     db.session.commit()
     return member
@@ -357,6 +357,69 @@ def move_members(source: Organisation, target: Organisation) -> None:
 
 
 organisations.register_merge_step(move_members)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+#: A sign-in lasts this long at most; then the member signs in again.
+SESSION_LIFETIME = timedelta(days=30)
+
+
+def start_session(member: Member) -> str:
+    """A new signed-in session for the member; the returned secret goes in the session cookie
+    (and is what get_id() hands Flask-Login)."""
+    now = utcnow()
+    db.session.execute(
+        sa.delete(MemberSession).where(
+            MemberSession.member_id == member.id,
+            MemberSession.created_at < now - SESSION_LIFETIME,
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(MemberSession(member_id=member.id, token_hash=hash_token(token), created_at=now))
+    db.session.commit()
+    member.session_token = token
+    return token
+
+
+def member_for_session(token: str) -> Member | None:
+    """The active member a current session secret belongs to."""
+    if not token or len(token) > 100:
+        return None
+    member = db.session.scalar(
+        sa.select(Member)
+        .join(MemberSession, MemberSession.member_id == Member.id)
+        .where(
+            MemberSession.token_hash == hash_token(token),
+            MemberSession.created_at >= utcnow() - SESSION_LIFETIME,
+        )
+    )
+    if member is None or not member.active:
+        return None
+    member.session_token = token
+    return member
+
+
+def end_session(token: str | None) -> None:
+    """Signing out: this session's cookie no longer signs anyone in, wherever it was copied."""
+    if token:
+        db.session.execute(sa.delete(MemberSession).filter_by(token_hash=hash_token(token)))
+        db.session.commit()
+
+
+def end_sessions(member: Member, keep: str | None = None) -> None:
+    """Signs the member out everywhere (but in the session `keep`); the caller commits."""
+    statement = sa.delete(MemberSession).where(MemberSession.member_id == member.id)
+    if keep:
+        statement = statement.where(MemberSession.token_hash != hash_token(keep))
+    db.session.execute(statement)
+
+
+def sign_out_everywhere(actor, member: Member) -> None:
+    """The member ends every session they have, this one too."""
+    require_self(actor, member)
+    end_sessions(member)
+    db.session.commit()
 
 
 # --- API tokens -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -32,6 +33,7 @@ from arena.accounts.forms import (
 from arena.errors import ValidationFailed
 from arena.extensions import SECRETS_LIMIT, limiter, submitted_email
 from arena.forms import show_service_errors
+from arena.links import absolute_url
 from arena.organisations import services as organisations
 from arena.web import safe_next
 
@@ -49,18 +51,41 @@ def login():
     if form.validate_on_submit():
         member = services.authenticate(form.email.data, form.password.data)
         if member is not None:
-            login_user(member)
+            sign_in(member)
             return redirect(safe_next(form.next.data, url_for("main.index")))
         form.form_errors.append(_("Feil e-post eller passord."))
     return render_template("accounts/login.html", form=form)
 
 
+def sign_in(member) -> None:
+    """Starts a session the server can end, and signs this browser in with it."""
+    services.start_session(member)
+    login_user(member)
+
+
+def sign_out() -> None:
+    """Ends this browser's session on the server too, so a copied cookie is worthless."""
+    if current_user.is_authenticated:
+        services.end_session(current_user.session_token)
+    logout_user()
+
+
 @bp.post("/auth/logout")
 def logout():
     """Sign out."""
-    logout_user()
+    sign_out()
     flash(_("Du er logget ut."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.post("/profile/sessions/end")
+@login_required
+def sign_out_everywhere():
+    """Sign out on every device and browser, this one too."""
+    services.sign_out_everywhere(current_user, current_user._get_current_object())
+    logout_user()
+    flash(_("Du er logget ut på alle enheter."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])
@@ -89,7 +114,7 @@ def register():
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
-            login_user(member)
+            sign_in(member)
             if new_org:
                 message = _("Velkommen! Organisasjonen din venter på godkjenning.")
                 flash(message, "success")
@@ -112,7 +137,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(
             form.email.data,
-            lambda token: url_for("accounts.reset_password", token=token, _external=True),
+            lambda token: absolute_url("accounts.reset_password", token=token),
         )
         # The same answer whether or not the address is registered.
         flash(
@@ -158,6 +183,7 @@ def profile():
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
+            session.pop("lang", None)  # the language just saved is the one to show
             flash(_("Profilen er lagret."), "success")
             return redirect(url_for("accounts.profile"))
     return render_profile(form=form)
@@ -191,9 +217,7 @@ def render_profile(form=None, password_form=None, add_form=None, suggestions=(),
         needs_review=expertise.profile_needs_review(member),
         all_areas=expertise.all_areas(),
         empty_form=EmptyForm(),
-        feed_url=url_for(
-            "calendar.personal_feed", token=calendar.feed_token(member), _external=True
-        ),
+        feed_url=calendar.personal_feed_url(member),
     )
 
 
@@ -210,7 +234,6 @@ def change_password():
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
-            login_user(current_user._get_current_object())  # new session key: keep this session
             flash(_("Passordet er endret."), "success")
             return redirect(url_for("accounts.profile"))
     return render_profile(password_form=form), 422
@@ -241,7 +264,7 @@ def delete_account():
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
-            logout_user()
+            sign_out()
             flash(_("Kontoen din er slettet."), "success")
             return redirect(url_for("main.index"))
     return render_template("accounts/delete.html", form=form)

@@ -5,10 +5,12 @@ Each area's api.py adds its routes to `bp`; they are imported at the bottom.
 
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
-from arena.web import json_error, without_nul
+from arena.links import absolute_url
+from arena.paging import page_number
+from arena.web import clean_text, json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -43,12 +45,12 @@ def json_body() -> dict:
     if not request.is_json:
         raise UnsupportedMediaType()
     try:
-        data = request.get_json()
-    except BadRequest:
+        data = clean_text(request.get_json())
+    except (BadRequest, RecursionError):  # RecursionError: JSON nested thousands deep
         data = None
     if not isinstance(data, dict):
         raise BadRequest()
-    return without_nul(data)
+    return data
 
 
 #: The most results one page of a list may hold.
@@ -58,9 +60,8 @@ PAGING = ("page", "per_page")
 
 def paging_args() -> tuple[int, int]:
     """The page (from 1) and page size (1-100, default 20) the caller asked for."""
-    page = request.args.get("page", 1, type=int) or 1
     per_page = request.args.get("per_page", 20, type=int) or 20
-    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    return page_number(request.args), min(max(per_page, 1), MAX_PER_PAGE)
 
 
 def page_json(endpoint: str, page, results: list):
@@ -69,9 +70,7 @@ def page_json(endpoint: str, page, results: list):
     next_url = None
     if page.page < page.pages:
         kept = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in PAGING}
-        next_url = url_for(
-            endpoint, _external=True, **kept, page=page.page + 1, per_page=page.per_page
-        )
+        next_url = absolute_url(endpoint, **kept, page=page.page + 1, per_page=page.per_page)
     return jsonify(
         {
             "results": results,

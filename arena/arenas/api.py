@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from arena.api import bp, json_body, page_json, paging_args, token_required
@@ -10,6 +10,7 @@ from arena.arenas import services
 from arena.arenas.models import Meeting
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
+from arena.links import absolute_url
 from arena.organisations import services as organisations
 
 
@@ -34,7 +35,7 @@ def arena_json(arena) -> dict:
             {"id": p.id, "role": p.role, "member": _member(p.member)}
             for p in services.pending_proposals(arena)
         ],
-        "calendar_url": url_for("calendar.arena_feed", slug=arena.slug, _external=True)
+        "calendar_url": absolute_url("calendar.arena_feed", slug=arena.slug)
         if arena.visibility == "public"
         else None,
         "meetings": [meeting_json(m) for m in arena.meetings],
@@ -138,7 +139,7 @@ def create_arena():
     """Register an arena; the caller owns it unless `owner` proposes someone, who must accept."""
     arena, _proposals = services.create_arena(g.api_member, _arena_input(json_body()))
     for proposal in _proposals:
-        services.notify_proposal(proposal, url_for("arenas.index", _external=True))
+        services.notify_proposal(proposal, absolute_url("arenas.index"))
     return jsonify(arena_json(arena)), 201
 
 
@@ -177,7 +178,7 @@ def propose(slug: str):
     if errors:
         raise ValidationFailed(_("Forespørselen har feil."), errors)
     proposal = services.propose_role(g.api_member, arena, role, email)
-    services.notify_proposal(proposal, url_for("arenas.index", _external=True))
+    services.notify_proposal(proposal, absolute_url("arenas.index"))
     return jsonify({"id": proposal.id, "role": proposal.role, "status": proposal.status}), 201
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -28,6 +28,7 @@ from arena.arenas.models import (
 from arena.arenas.recurrence import (
     Recurrence,
     occurrence_starts,
+    parse_rule,
     rrule_from_form,
     wall_clock_problem,
 )
@@ -35,6 +36,7 @@ from arena.dates import format_datetime, to_local, utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
 from arena.keep import Kept
+from arena.links import absolute_url
 from arena.mail import send_mail
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
@@ -407,7 +409,8 @@ def propose_role(actor, arena: Arena, role: str, email: str) -> RoleProposal:
     if member is None or not member.active:
         message = _("Fant ingen aktiv medlem med denne e-postadressen.")
         raise ValidationFailed(message, {"email": message})
-    if member == arena.current(role) and arena.current(role).member == member:
+    holder = arena.current(role)
+    if holder is not None and holder.member_id == member.id:
         raise Conflict(_("Personen har allerede denne rollen."))
     proposal = _propose(arena, role, member, actor)
     db.session.commit()
@@ -609,6 +612,7 @@ def _clean_meeting(data: MeetingInput) -> dict:
     rule = data.rrule.strip() if data.rrule else ""
     if data.recurrence is not None and not rule:
         rule = rrule_from_form(data.recurrence, data.starts_at, TZID)
+    rule = str(parse_rule(rule)) if rule else ""  # stored exactly as feeds publish it
     starts = occurrence_starts(rule, data.starts_at, TZID)
     for start in starts:
         if problem := wall_clock_problem(start, TZID):
@@ -689,7 +693,7 @@ def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None
     """Emails the arena's followers that a meeting soon is cancelled (or moved to new_start)."""
     from arena.web import wall_clock_in_oslo
 
-    link = f"{current_app.config['BASE_URL']}/arenas/{meeting.arena.slug}"
+    link = absolute_url("arenas.show", slug=meeting.arena.slug)
     followers = db.session.scalars(
         sa.select(Member)
         .join(arena_followers, arena_followers.c.member_id == Member.id)
@@ -879,7 +883,7 @@ def responsibility_map() -> ResponsibilityMap:
 ORPHAN_LIST_EVERY = timedelta(days=7)
 
 
-def send_arena_reminders(base_url: str) -> tuple[int, int]:
+def send_arena_reminders() -> tuple[int, int]:
     """Asks owners of arenas due for review to confirm them (once per lapse), and sends admins
     the list of arenas without owner once a week. Returns (reviews, admin emails)."""
     from arena.arenas.models import ReminderMark
@@ -904,7 +908,7 @@ def send_arena_reminders(base_url: str) -> tuple[int, int]:
                     "stemmer og at stedfortrederen er riktig, eller gi ansvaret videre:",
                     arena=arena.name,
                 )
-                + f"\n{base_url}/arenas/{arena.slug}\n"
+                + f"\n{absolute_url('arenas.show', slug=arena.slug)}\n"
             )
         send_mail(owner.email, subject, body)
         arena.review_reminded_at = now
@@ -919,7 +923,9 @@ def send_arena_reminders(base_url: str) -> tuple[int, int]:
         for admin in admins:
             with force_locale(admin.preferred_language or "nb"):
                 subject = _("Samarbeidsarenaer uten ansvarlig: %(n)d", n=len(orphans))
-                lines = "\n".join(f"- {a.name}: {base_url}/arenas/{a.slug}" for a in orphans)
+                lines = "\n".join(
+                    f"- {a.name}: {absolute_url('arenas.show', slug=a.slug)}" for a in orphans
+                )
                 body = _("Disse samarbeidsarenaene har ingen som har tatt ansvaret:") + (
                     f"\n\n{lines}\n"
                 )

@@ -18,11 +18,13 @@ from arena.arenas.forms import (
     visibility_labels,
 )
 from arena.arenas.models import Meeting
-from arena.dates import to_local, utcnow
+from arena.dates import FIRST_YEAR, LAST_YEAR, is_supported, to_local, utcnow
 from arena.errors import ServiceError, ValidationFailed
 from arena.extensions import db
 from arena.forms import show_service_errors
+from arena.links import absolute_url
 from arena.organisations import services as organisations
+from arena.paging import page_number
 
 bp = Blueprint("arenas", __name__)
 
@@ -37,7 +39,7 @@ def _now_local() -> datetime:
 def index():
     """The arena register, a page at a time: without owner first, with owner, deputy and next
     meeting; and the responsibility map."""
-    register = services.arena_register(current_user, request.args.get("page", 1, type=int) or 1)
+    register = services.arena_register(current_user, page_number(request.args))
     now = _now_local()
     return render_template(
         "arenas/index.html",
@@ -60,6 +62,11 @@ def calendar():
         chosen = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         chosen = _now_local().date()
+    if not is_supported(chosen):
+        message = _(
+            "Velg en dato mellom år %(first)d og %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+        )
+        raise ValidationFailed(message, {"date": message})
     if view == "week":
         first = chosen - timedelta(days=chosen.weekday())
         last = first + timedelta(days=7)
@@ -123,7 +130,7 @@ def create():
 
 
 def _proposal_link() -> str:
-    return url_for("arenas.index", _external=True)
+    return absolute_url("arenas.index")
 
 
 @bp.get("/arenas/<slug>")
@@ -150,7 +157,7 @@ def show(slug: str):
         lapsed=services.review_lapsed(arena),
         propose_form=ProposeForm(),
         form=EmptyForm(),
-        feed_url=url_for("calendar.arena_feed", slug=arena.slug, _external=True)
+        feed_url=absolute_url("calendar.arena_feed", slug=arena.slug)
         if arena.visibility == "public"
         else None,
     )

@@ -15,9 +15,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-
-from icalendar.prop import vRecur
 
 PRODID = "-//Jobbe smartere sammen//Arena//NO"
 KEEP_CANCELLED = timedelta(days=30)
@@ -85,12 +82,6 @@ def _wall(moment: datetime) -> str:
 def _utc(moment: datetime) -> str:
     """A UTC time, 20270315T080000Z."""
     return _wall(moment.astimezone(UTC).replace(tzinfo=None)) + "Z"
-
-
-@lru_cache(maxsize=1024)
-def _rrule(rule: str) -> str:
-    """A stored RRULE in icalendar's normal form (it was validated when saved)."""
-    return vRecur.from_ical(rule).to_ical().decode()
 
 
 def _fold(line: str) -> str:
@@ -202,7 +193,7 @@ def _events(meeting, url: str, organizer: tuple[str, str]) -> list[str]:
     tzid = meeting.tzid
     series = []
     if meeting.rrule:
-        series.append(_fold(f"RRULE:{_rrule(meeting.rrule)}"))
+        series.append(_fold(f"RRULE:{meeting.rrule}"))  # stored in its published form
         series += [
             f"EXDATE;TZID={tzid}:{_wall(e.occurrence)}"
             for e in meeting.exceptions

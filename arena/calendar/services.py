@@ -22,6 +22,7 @@ from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, are
 from arena.calendar.ical import FeedInfo, build_calendar
 from arena.dates import to_local, utcnow
 from arena.extensions import db
+from arena.links import absolute_url
 
 #: The all-arenas feed shows meetings from this long ago to this far ahead (personal feeds: all).
 WINDOW = timedelta(days=30)
@@ -346,6 +347,11 @@ def feed_token(member: Member) -> str:
     if member.calendar_key is None:
         regenerate_feed_token(member, member)
     return _derive(member.calendar_key)
+
+
+def personal_feed_url(member: Member) -> str:
+    """The secret address of the member's personal feed (made on first use)."""
+    return absolute_url("calendar.personal_feed", token=feed_token(member))
 
 
 def regenerate_feed_token(actor, member: Member) -> str:

@@ -9,6 +9,7 @@ from arena.arenas import services as arenas
 from arena.arenas.models import Meeting
 from arena.calendar import services
 from arena.extensions import SECRETS_LIMIT, db, limiter
+from arena.links import base_url, this_request_url
 from arena.organisations import services as organisations
 
 bp = Blueprint("calendar", __name__)
@@ -16,7 +17,7 @@ bp = Blueprint("calendar", __name__)
 
 def meeting_urls():
     """Where a feed's meetings are shown to people (their arena's page)."""
-    root = request.url_root.rstrip("/")
+    root = base_url()
     return lambda meeting: f"{root}/arenas/{meeting.arena_slug}#meeting-{meeting.id}"
 
 
@@ -38,20 +39,22 @@ def _respond(feed: services.Feed, filename: str, private: bool = False) -> Respo
 def arena_feed(slug: str):
     """A public arena's meetings."""
     arena = arenas.get_arena(slug, None)  # members-only arenas are in personal feeds only
-    return _respond(services.arena_feed(arena, request.url, meeting_urls()), f"{slug}.ics")
+    return _respond(services.arena_feed(arena, this_request_url(), meeting_urls()), f"{slug}.ics")
 
 
 @bp.get("/organisations/<slug>/calendar.ics")
 def organisation_feed(slug: str):
     """Meetings of the public arenas an organisation takes part in."""
     org = organisations.get_organisation(slug)
-    return _respond(services.organisation_feed(org, request.url, meeting_urls()), f"{slug}.ics")
+    return _respond(
+        services.organisation_feed(org, this_request_url(), meeting_urls()), f"{slug}.ics"
+    )
 
 
 @bp.get("/calendar/all.ics")
 def all_feed():
     """Every public arena's meetings, from 30 days back."""
-    return _respond(services.all_public_feed(request.url, meeting_urls()), "arena.ics")
+    return _respond(services.all_public_feed(this_request_url(), meeting_urls()), "arena.ics")
 
 
 @bp.get("/meetings/<int:meeting_id>.ics")
@@ -61,7 +64,7 @@ def meeting_feed(meeting_id: int):
     if meeting is None or not arenas.can_see(current_user, meeting.arena):
         abort(404)
     return _respond(
-        services.meeting_feed(meeting, request.url, meeting_urls()),
+        services.meeting_feed(meeting, this_request_url(), meeting_urls()),
         f"meeting-{meeting_id}.ics",
         private=meeting.arena.visibility != "public",
     )
@@ -74,7 +77,9 @@ def personal_feed(token: str):
     if member is None:
         abort(404)
     return _respond(
-        services.personal_feed(member, request.url, meeting_urls()), "arena.ics", private=True
+        services.personal_feed(member, this_request_url(), meeting_urls()),
+        "arena.ics",
+        private=True,
     )
 
 

@@ -15,7 +15,7 @@ from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, TooMany, ValidationFailed
 from arena.expertise.models import LEVELS, ExpertiseArea, MemberExpertise
 from arena.extensions import db
-from arena.mail import send_mail
+from arena.mail import mailbox, send_mail
 from arena.organisations.services import slugify
 from arena.search import services as search
 
@@ -346,7 +346,7 @@ def send_contact_request(actor, expert, subject: str, message: str, profile_url:
             message=message,
             profile_url=profile_url,
         )
-    send_mail(expert.email, mail_subject, body, reply_to=f"{actor.name} <{actor.email}>")
+    send_mail(expert.email, mail_subject, body, reply_to=mailbox(actor.email, actor.name))
     db.session.commit()
     return request
 

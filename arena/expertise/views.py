@@ -22,6 +22,7 @@ from arena.expertise.forms import (
 from arena.forms import choices, show_service_errors
 from arena.initiatives import services as initiatives
 from arena.initiatives.forms import status_labels
+from arena.links import absolute_url
 from arena.organisations import services as organisations
 from arena.organisations.forms import kind_choices
 
@@ -44,7 +45,7 @@ def area(slug: str):
 
 
 def _profile_url(member) -> str:
-    return url_for("accounts.member", member_id=member.id, _external=True)
+    return absolute_url("accounts.member", member_id=member.id)
 
 
 @bp.post("/profile/expertise")

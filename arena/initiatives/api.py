@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from arena.api import bp, json_body, page_json, paging_args, token_required
@@ -11,6 +11,7 @@ from arena.expertise import services as expertise
 from arena.initiatives import services
 from arena.initiatives.forms import filter_from_args
 from arena.initiatives.views import _lookups
+from arena.links import absolute_url
 from arena.organisations import services as organisations
 
 FIELDS = {
@@ -36,7 +37,7 @@ FIELDS = {
 def initiative_json(i) -> dict:
     return {
         "id": i.id,
-        "url": url_for("initiatives.show", initiative_id=i.id, _external=True),
+        "url": absolute_url("initiatives.show", initiative_id=i.id),
         "title": i.title,
         "summary": i.summary,
         "description": i.description,

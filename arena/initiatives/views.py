@@ -23,7 +23,8 @@ from arena.initiatives import services
 from arena.initiatives.forms import InitiativeForm, UpdateForm, filter_from_args, status_labels
 from arena.organisations import services as organisations
 from arena.organisations.forms import kind_choices, kind_labels
-from arena.web import safe_next
+from arena.paging import page_number
+from arena.web import clean_text, safe_next
 
 bp = Blueprint("initiatives", __name__)
 
@@ -57,7 +58,7 @@ def index():
     """«Hva skjer»: what everyone is doing, newest first, filtered and searched by the URL."""
     chosen, ignored = filter_from_args(request.args, _lookups())
     page = services.list_initiatives(
-        chosen, current_user, page=request.args.get("page", 1, type=int) or 1, per_page=PER_PAGE
+        chosen, current_user, page=page_number(request.args), per_page=PER_PAGE
     )
     return render_template(
         "initiatives/index.html",
@@ -81,7 +82,8 @@ def feed():
     body = render_template(
         "initiatives/feed.atom.xml", items=page.items, updated=updated, statuses=status_labels()
     )
-    return Response(body, mimetype="application/atom+xml")
+    # Text stored before control characters were refused must not break the XML either.
+    return Response(clean_text(body), mimetype="application/atom+xml")
 
 
 def _form(initiative=None) -> InitiativeForm:

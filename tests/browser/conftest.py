@@ -180,6 +180,14 @@ def click_and_load(page, target="main button[type=submit]"):
             target.click()
 
 
+def save_language(page, lang):
+    """The member saves their language on the profile: pages and emails come in it from now on
+    (?lang= only changes the pages of this session)."""
+    page.goto("/profile")
+    page.select_option("#preferred_language", lang)
+    click_and_load(page, "form[action='/profile'] button[type=submit]")
+
+
 def log_in(page, email, password=TEST_PASSWORD):
     page.goto("/auth/login")
     page.fill("#email", email)
