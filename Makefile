@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	@echo "Emails go to this log (no MAIL_SERVER); sign-in throttling counts in this one process (memory://)."
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 setup: $(STAMP) static translations

@@ -1,17 +1,56 @@
-"""Reusable permission checks for services; each raises PermissionDenied."""
+"""Who may do what, in one place: services raise PermissionDenied through these checks, views and
+templates ask the same questions to show only what a person may use."""
 
 from flask_babel import gettext as _
 
 from arena.errors import PermissionDenied
 
 
+def is_signed_in(person) -> bool:
+    return person is not None and getattr(person, "is_authenticated", False)
+
+
+def acts_for_organisation(person) -> bool:
+    """A verified member (or an admin) may act for their organisation: edit its initiatives,
+    hold its arenas, see members-only arenas and colleagues' contact details. Anyone can claim
+    an organisation when registering; only verification makes it true."""
+    return is_signed_in(person) and (person.is_admin or person.is_verified)
+
+
+def sees_members_only(person) -> bool:
+    """Members-only arenas and initiatives are for verified members."""
+    return acts_for_organisation(person)
+
+
+def sees_contact_details(viewer, member) -> bool:
+    """A member's email address and phone are for verified members (and the member)."""
+    return is_signed_in(viewer) and (viewer.id == member.id or acts_for_organisation(viewer))
+
+
+def require_signed_in(person) -> None:
+    if not is_signed_in(person):
+        raise PermissionDenied(_("Du må logge inn for å gjøre dette."))
+
+
+def require_verified(person) -> None:
+    """Only members whose organisation is verified may go on."""
+    require_signed_in(person)
+    if not acts_for_organisation(person):
+        raise PermissionDenied(
+            _(
+                "Dette kan du gjøre når det er bekreftet at du hører til organisasjonen din. "
+                "Se «Medlemskap» på profilen din."
+            )
+        )
+
+
 def require_admin(actor) -> None:
     """Only administrators may go on."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_admin:
+    if not is_signed_in(actor) or not actor.is_admin:
         raise PermissionDenied(_("Bare administratorer kan gjøre dette."))
 
 
 def require_self(actor, member) -> None:
     """Only the member themselves may go on."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or actor.id != member.id:
+    if not is_signed_in(actor) or actor.id != member.id:
         raise PermissionDenied(_("Du kan bare endre din egen konto."))

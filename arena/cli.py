@@ -39,7 +39,8 @@ def seed_demo_command(force: bool, if_empty: bool) -> None:
 @click.option("--organisation", required=True, help="An existing organisation's name or slug.")
 @click.option("--admin", is_flag=True, help="Make the member an administrator.")
 def create_user_command(email: str, name: str, organisation: str, admin: bool) -> None:
-    """Create a member; the password is read from stdin, or prompted for twice."""
+    """Create a member the administrator vouches for (address and membership verified); the
+    password is read from stdin, or prompted for twice."""
     from arena.accounts import services as accounts
     from arena.organisations import services as organisations
 
@@ -51,8 +52,8 @@ def create_user_command(email: str, name: str, organisation: str, admin: bool) -
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        member = accounts.register_member(
-            email=email, name=name, password=password, organisation_id=org.id, is_admin=admin
+        member = accounts.create_member(
+            email=email, name=name, password=password, organisation=org, is_admin=admin
         )
     except ServiceError as error:
         details = "; ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message
@@ -76,7 +77,9 @@ def create_token_command(email: str, label: str) -> None:
 
 @click.command("send-reminders")
 def send_reminders_command() -> None:
-    """Send the reminders that are due (idempotent; run it daily)."""
+    """Send the reminders that are due, and forget registrations nobody confirmed (idempotent;
+    run it daily)."""
+    from arena.accounts import membership
     from arena.arenas import services as arenas
     from arena.expertise import services as expertise
     from arena.initiatives import services as initiatives
@@ -87,9 +90,11 @@ def send_reminders_command() -> None:
         )
         profiles = expertise.send_profile_reminders(absolute_url("accounts.profile"))
         arena_reviews, orphan_lists = arenas.send_arena_reminders()
+    forgotten = membership.forget_unconfirmed_registrations()
     click.echo(
         f"Sent {reviews} initiative review reminder(s) and {profiles} profile reminder(s); "
-        f"{arena_reviews} arena review reminder(s), {orphan_lists} list(s) of arenas without owner."
+        f"{arena_reviews} arena review reminder(s), {orphan_lists} list(s) of arenas without "
+        f"owner; {forgotten} unconfirmed registration(s) forgotten."
     )
 
 

@@ -77,6 +77,8 @@ class Config:
         self.WTF_I18N_ENABLED = False
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.PASSWORD_RESET_MAX_AGE = 3600
+        #: A registration's link to confirm the address works for three days.
+        self.CONFIRM_MAX_AGE = 3 * 24 * 3600
 
 
 class TestConfig(Config):

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.extensions import db
-from arena.organisations.models import Municipality, Organisation
+from arena.organisations.models import Municipality, Organisation, OrganisationDomain
 from arena.organisations.services import slugify
 
 DEMO_PASSWORD = "arena-demo-2026"  # noqa: S105 - demo accounts only; refused in production
@@ -125,13 +125,43 @@ def _organisation(name: str, kind: str, municipality: Municipality | None) -> Or
     return org
 
 
+def _choose_contacts(orgs: list[Organisation]) -> None:
+    """Each organisation's first member (by address) answers requests to join it."""
+    for org in orgs:
+        verified = sorted((m for m in org.members if m.is_verified), key=lambda m: m.email)
+        if verified and not any(m.is_organisation_contact for m in verified):
+            verified[0].is_organisation_contact = True
+
+
+PRIVATE_EMAIL = "per.privat@gmail.com"
+
+
+def _ask_to_join_with_a_private_address() -> int:
+    """One newcomer with a gmail address waits for Porsgrunn kommune to confirm them."""
+    if db.session.scalar(sa.select(Member.id).filter_by(email=PRIVATE_EMAIL)) is not None:
+        return 0
+    org = db.session.scalar(sa.select(Organisation).filter_by(slug="porsgrunn-kommune"))
+    db.session.add(
+        Member(
+            email=PRIVATE_EMAIL,
+            name="Per Privat",
+            title="Prosjektmedarbeider",
+            organisation=org,
+            password_hash=generate_password_hash(DEMO_PASSWORD, method="scrypt"),
+            email_confirmed_at=utcnow(),
+        )
+    )
+    return 1
+
+
 def _sign_declaration_for_some(rng: random.Random) -> None:
     """About 60 % of demo members have signed over the past 18 months; most consent to be listed."""
     from arena.declaration.models import Signature  # the declaration builds on members
 
     signed = set(db.session.scalars(sa.select(Signature.member_id)))
     now = utcnow()
-    for member in db.session.scalars(sa.select(Member).order_by(Member.email)):
+    verified = sa.select(Member).where(Member.verified_at.is_not(None)).order_by(Member.email)
+    for member in db.session.scalars(verified):
         if member.id in signed or rng.random() > 0.6:
             continue
         days_ago = int(540 * rng.random() ** 1.5)  # more signatures lately
@@ -177,7 +207,7 @@ def _seed_initiatives(rng: random.Random, areas: dict) -> int:
         if title in titles:
             continue
         lead_org = orgs[lead]
-        staff = sorted(lead_org.members, key=lambda m: m.email)
+        staff = sorted((m for m in lead_org.members if m.is_verified), key=lambda m: m.email)
         contact = staff[0] if staff else None
         partners = rng.sample(
             sorted((o for o in orgs.values() if o is not lead_org), key=lambda o: o.name),
@@ -226,7 +256,8 @@ def _seed_expertise(rng: random.Random, areas: dict) -> None:
     from arena.expertise.services import index_member
 
     having = set(db.session.scalars(sa.select(MemberExpertise.member_id)))
-    for member in db.session.scalars(sa.select(Member).order_by(Member.email)):
+    verified = sa.select(Member).where(Member.verified_at.is_not(None)).order_by(Member.email)
+    for member in db.session.scalars(verified):
         if member.id in having or member.email == DEMO_ADMIN_EMAIL:
             continue
         names = rng.sample(
@@ -277,7 +308,8 @@ def _seed_arenas(rng: random.Random) -> None:
         db.session.flush()
         index_arena(arena)
         if owner_org:
-            owner = sorted(orgs[owner_org].members, key=lambda m: m.email)[0]
+            staff = (m for m in orgs[owner_org].members if m.is_verified)
+            owner = sorted(staff, key=lambda m: m.email)[0]
             db.session.add(
                 ArenaRole(arena_id=arena.id, role="owner", member_id=owner.id, started_at=now)
             )
@@ -314,6 +346,10 @@ def seed_demo() -> dict[str, int]:
     for name, kind, municipality, domain in OTHER_ORGANISATIONS:
         orgs.append((_organisation(name, kind, municipalities.get(municipality)), domain))
     db.session.flush()
+    for org, domain in orgs:
+        if domain not in org.domain_names:
+            org.domains.append(OrganisationDomain(domain=domain))
+    now = utcnow()
 
     rng = random.Random(2026)  # the same people every time
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
@@ -335,6 +371,9 @@ def seed_demo() -> dict[str, int]:
                 organisation=org,
                 password_hash=password_hash,
                 preferred_language=rng.choice(["nb", "nb", "nn"]),
+                email_confirmed_at=now,
+                verified_at=now,
+                verified_via="domain",
             )
         )
         new_members += 1
@@ -348,15 +387,20 @@ def seed_demo() -> dict[str, int]:
                 organisation=county,
                 password_hash=password_hash,
                 is_admin=True,
+                email_confirmed_at=now,
+                verified_at=now,
+                verified_via="admin",
             )
         )
         new_members += 1
     db.session.flush()
+    _choose_contacts([org for org, _domain in orgs])
     _sign_declaration_for_some(rng)
     areas = _seed_areas()
     _seed_initiatives(rng, areas)
     _seed_expertise(rng, areas)
     _seed_arenas(rng)
+    new_members += _ask_to_join_with_a_private_address()
     db.session.commit()
     return {
         "organisations": len(orgs),

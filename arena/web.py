@@ -8,11 +8,13 @@ from babel.dates import get_day_names, get_month_names
 from flask import Request, Response, g, jsonify, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, NotFound, SecurityError
 from werkzeug.routing import BuildError, IntegerConverter
 
+from arena.access import sees_contact_details
 from arena.dates import format_date, format_datetime, format_range
 from arena.errors import ServiceError
 from arena.extensions import db, login_manager
@@ -24,9 +26,9 @@ LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 
 @login_manager.user_loader
 def load_member(session_token: str):
-    from arena.accounts import services as accounts
+    from arena.accounts import sessions
 
-    return accounts.member_for_session(session_token)
+    return sessions.member_for_session(session_token)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -208,6 +210,7 @@ def init_app(app) -> None:
     @app.context_processor
     def page_helpers():
         return {
+            "sees_contact_details": lambda member: sees_contact_details(current_user, member),
             "current_language": str(get_locale() or "nb"),
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,

@@ -15,7 +15,8 @@ from werkzeug.security import generate_password_hash
 
 from arena import create_app, dates, keep
 from arena.accounts.models import ApiToken, Member
-from arena.accounts.services import issue_api_token, start_session
+from arena.accounts.services import issue_api_token
+from arena.accounts.sessions import start_session
 from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, RoleProposal
 from arena.calendar import services as calendar
 from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertise
@@ -115,14 +116,20 @@ def make_organisation():
 def make_member(make_organisation):
     counter = iter(range(1, 10_000))
 
-    def make(org=None, name=None, email=None, is_admin=False, **fields):
+    def make(org=None, name=None, email=None, is_admin=False, verified=True, **fields):
+        """A member with a confirmed address and, unless told otherwise, a verified
+        membership (as an admin would create them)."""
         n = next(counter)
+        now = dates.utcnow()
         member = Member(
             email=email or f"medlem{n}@example.no",
             name=name or f"Medlem Nummer{n}",
             organisation=org or make_organisation(),
             password_hash=_PASSWORD_HASH,
             is_admin=is_admin,
+            email_confirmed_at=now,
+            verified_at=now if verified else None,
+            verified_via="admin" if verified else None,
             **fields,
         )
         db.session.add(member)
@@ -247,6 +254,8 @@ def world(make_member, make_organisation):
         "initiative": initiative.id,
         "owner_org": owner.organisation_id,
         "other": make_member(email="annen@example.no"),
+        # Claims the owner's organisation with a private address; not verified.
+        "unverified": make_member(email="ukjent@gmail.com", org=owner.organisation, verified=False),
         "admin": admin,
         "pending": make_organisation("Ventende AS", approved=False),
         "target": make_organisation("Mål AS"),
@@ -256,7 +265,17 @@ def world(make_member, make_organisation):
 
 def snapshot():
     members = db.session.execute(
-        sa.select(Member.id, Member.name, Member.is_admin, Member.active, Member.password_hash)
+        sa.select(
+            Member.id,
+            Member.name,
+            Member.is_admin,
+            Member.active,
+            Member.password_hash,
+            Member.organisation_id,
+            Member.verified_at,
+            Member.join_refused_at,
+            Member.is_organisation_contact,
+        )
     ).all()
     orgs = db.session.execute(
         sa.select(Organisation.id, Organisation.name, Organisation.approved)

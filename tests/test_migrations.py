@@ -85,3 +85,80 @@ def test_stored_repetitions_are_rewritten_in_the_strict_form(tmp_path_factory):
     engine.dispose()
     assert rows == [(1, "FREQ=WEEKLY;COUNT=4;BYDAY=MO"), (2, ""), (3, "")]
     assert str(changed) > "2026-11"
+
+
+def test_existing_members_are_verified_by_the_domains_their_organisation_shares(tmp_path_factory):
+    """Before verification anyone could claim an organisation: the upgrade gives each
+    organisation the domains its members share, verifies those members (and admins and imported
+    members), and leaves the rest for an admin to confirm."""
+    url = server_database(tmp_path_factory, "membership")
+    env = {**os.environ, "DATABASE_URL": url}
+    flask(env, "db", "upgrade", "6904240789ec")
+    engine = sa.create_engine(url)
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        for org_id, name in ((1, "Skien kommune"), (2, "Nome kommune"), (3, "Porsgrunn kommune")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO organisations (id, name, slug, kind, approved, created_at,"
+                    " updated_at) VALUES (:id, :name, :slug, 'kommune', true, :now, :now)"
+                ),
+                {"id": org_id, "name": name, "slug": name.lower().replace(" ", "-"), "now": now},
+            )
+        people = [
+            (1, "kari@skien.kommune.no", 1, "scrypt:x", False),
+            (2, "ola@skien.kommune.no", 1, "scrypt:x", False),
+            (3, "eve@gmail.com", 1, "scrypt:x", False),  # claims Skien
+            (4, "per@gmail.com", 1, "scrypt:x", False),  # a public provider is nobody's domain
+            (5, "ensom@nome.kommune.no", 2, "scrypt:x", False),  # one is not a pattern
+            (6, "admin@arena.example", 2, "scrypt:x", True),
+            (7, "importert@gmail.com", 2, "!", False),
+            (8, "x@porsgrunn.kommune.no", 3, "scrypt:x", False),
+            (9, "y@porsgrunn.kommune.no", 3, "scrypt:x", False),
+            (10, "lurer@porsgrunn.kommune.no", 2, "scrypt:x", False),  # in two: nobody's
+        ]
+        for member_id, email, org_id, password_hash, is_admin in people:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO members (id, email, name, title, phone, bio, ask_me_about,"
+                    " password_hash, organisation_id, is_admin, active, created_at, updated_at,"
+                    " profile_reviewed_at) VALUES (:id, :email, :email, '', '', '', '', :hash,"
+                    " :org, :admin, true, :now, :now, :now)"
+                ),
+                {
+                    "id": member_id,
+                    "email": email,
+                    "hash": password_hash,
+                    "org": org_id,
+                    "admin": is_admin,
+                    "now": now,
+                },
+            )
+    flask(env, "db", "upgrade")
+    with engine.connect() as connection:
+        domains = connection.execute(
+            sa.text("SELECT organisation_id, domain FROM organisation_domains")
+        ).all()
+        members = dict(
+            connection.execute(sa.text("SELECT id, verified_via FROM members ORDER BY id")).all()
+        )
+        confirmed = dict(
+            connection.execute(
+                sa.text("SELECT id, email_confirmed_at IS NOT NULL FROM members ORDER BY id")
+            ).all()
+        )
+    engine.dispose()
+    assert domains == [(1, "skien.kommune.no")]
+    assert members == {
+        1: "migration",
+        2: "migration",
+        3: None,
+        4: None,
+        5: None,
+        6: "admin",
+        7: "admin",
+        8: None,
+        9: None,
+        10: None,
+    }
+    assert [m for m, yes in confirmed.items() if not yes] == [7]  # imported: not yet

@@ -4,7 +4,7 @@
 import pytest
 from conftest import PASSWORD, csrf_token
 
-from arena.accounts import services
+from arena.accounts import services, sessions
 
 
 def signed_in_client(app, member):
@@ -88,7 +88,7 @@ def test_deactivation_and_password_reset_end_every_session(app, make_member, how
 def test_a_session_ends_after_its_lifetime(app, make_member, clock):
     member = make_member(email="ingrid@usn.no")
     browser, _cookie = signed_in_client(app, member)
-    clock.advance(days=services.SESSION_LIFETIME.days - 1)
+    clock.advance(days=sessions.SESSION_LIFETIME.days - 1)
     assert can_see_profile(browser)
     clock.advance(days=1, seconds=1)
     assert not can_see_profile(browser)

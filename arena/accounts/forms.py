@@ -43,15 +43,6 @@ class RegisterForm(FlaskForm):
         description=_l("9 siffer, valgfritt"),
         validators=[optional(), max_length(11)],
     )
-    password = PasswordField(
-        _l("Passord"),
-        description=_l("Minst 10 tegn. Bruk gjerne en setning du husker."),
-        validators=[required(), max_length(200)],
-    )
-    password_again = PasswordField(
-        _l("Gjenta passordet"),
-        validators=[required(), EqualTo("password", message=_l("Passordene er ikke like."))],
-    )
 
     def fill_choices(self, organisations, municipalities) -> None:
         self.organisation_id.choices = choices(
@@ -65,14 +56,27 @@ class RegisterForm(FlaskForm):
         )
 
 
+class MembershipForm(FlaskForm):
+    """A member not yet verified asks to join an organisation."""
+
+    organisation_id = Select(_l("Organisasjon"), validators=[required()])
+
+    def fill_choices(self, organisations) -> None:
+        self.organisation_id.choices = choices(
+            [("", _l("Velg organisasjon"))] + [(o.id, o.name) for o in organisations]
+        )
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
 
 
 class ResetPasswordForm(FlaskForm):
+    """A new password chosen from an emailed link (reset or confirmation)."""
+
     password = PasswordField(
         _l("Nytt passord"),
-        description=_l("Minst 10 tegn."),
+        description=_l("Minst 10 tegn. Bruk gjerne en setning du husker."),
         validators=[required(), max_length(200)],
     )
     password_again = PasswordField(

@@ -32,6 +32,24 @@ class Member(UserMixin, db.Model):
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     is_admin: Mapped[bool] = mapped_column(default=False)
+    #: When the member proved they read mail at `email` (a confirmation or reset link); None
+    #: until then, and such an account cannot sign in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When their membership of `organisation` was verified: only then may they act for it,
+    #: see members-only arenas and colleagues' contact details.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How: "domain" (their address is in one of the organisation's domains), "approval" (an
+    #: organisation contact or an admin said yes), "admin" (an admin created or imported them),
+    #: "migration" (the upgrade that introduced verification found their domain).
+    verified_via: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The contact or admin who approved the request to join.
+    verified_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL")
+    )
+    #: When a contact or admin said no to the request to join; asking again clears it.
+    join_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Answers requests to join the organisation (chosen by an admin among verified members).
+    is_organisation_contact: Mapped[bool] = mapped_column(default=False)
     #: False when an admin has deactivated the account: it can no longer sign in.
     active: Mapped[bool] = mapped_column(default=True)
     #: Random key of the personal calendar feed; the token is HMAC(SECRET_KEY, key), so it can be
@@ -57,6 +75,15 @@ class Member(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive members
         return self.active
+
+    @property
+    def is_verified(self) -> bool:
+        """Whether Arena knows the member belongs to their organisation."""
+        return self.verified_at is not None
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2]
 
     def get_id(self) -> str | None:
         """What Flask-Login keeps in the signed session cookie: the session's secret, which

@@ -17,10 +17,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from arena.access import require_admin, require_self
-from arena.accounts.models import ApiToken, Member, MemberSession
+from arena.accounts import sessions
+from arena.accounts.models import ApiToken, Member
+from arena.accounts.sessions import end_sessions
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
+from arena.links import absolute_url
 from arena.mail import send_mail
 from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
@@ -40,7 +43,7 @@ def register_profile_listener(listener: Callable[[Member], None]) -> None:
     PROFILE_LISTENERS.append(listener)
 
 
-def _profile_changed(member: Member) -> None:
+def profile_changed(member: Member) -> None:
     db.session.flush()
     for listener in PROFILE_LISTENERS:
         listener(member)
@@ -108,51 +111,44 @@ def _check_profile_fields(data: dict, errors: dict[str, str]) -> None:
         errors["preferred_language"] = _("Velg et av språkene i lista.")
 
 
-def register_member(
-    *,
-    email: str,
-    name: str,
-    password: str,
-    organisation_id: int | None = None,
-    new_organisation: dict | None = None,
-    title: str = "",
-    is_admin: bool = False,
-) -> Member:
-    """A new member of an existing organisation, or of one they propose."""
+def check_new_member(email: str, name: str, title: str = "") -> tuple[str, dict[str, str]]:
+    """The normalised address and what is wrong with a new member's details (the address being
+    taken is not checked: registration must not tell)."""
     errors: dict[str, str] = {}
     email = normalise_email(email)
     if problem := email_problem(email):
         errors["email"] = problem
-    elif find_member_by_email(email) is not None:
-        errors["email"] = _("Denne e-postadressen er allerede registrert. Logg inn i stedet.")
+    _check_profile_fields({"name": name, "title": title}, errors)
+    return email, errors
+
+
+def create_member(
+    *, email: str, name: str, password: str, organisation: Organisation, is_admin: bool = False
+) -> Member:
+    """A member an administrator vouches for (`create-user`): address confirmed and
+    membership of the organisation verified at once."""
+    email, errors = check_new_member(email, name)
+    if not errors.get("email") and find_member_by_email(email) is not None:
+        errors["email"] = _("Denne e-postadressen er allerede registrert.")
     if problem := password_problem(password):
         errors["password"] = problem
-    _check_profile_fields({"name": name, "title": title}, errors)
-
-    organisation = None
-    if new_organisation:
-        try:
-            organisation = organisations.propose_organisation(new_organisation)
-        except ValidationFailed as failure:
-            errors.update({f"new_organisation_{k}": v for k, v in failure.fields.items()})
-    else:
-        organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
-        if organisation is None or not organisation.approved:
-            errors["organisation_id"] = _("Velg organisasjonen din fra lista.")
+    if organisation is None or not organisation.approved:
+        errors["organisation_id"] = _("Velg organisasjonen din fra lista.")
     if errors:
-        db.session.rollback()
         raise ValidationFailed(_("Skjemaet har feil."), errors)
-
+    now = utcnow()
     member = Member(
         email=email,
         name=name.strip(),
-        title=(title or "").strip(),
         password_hash=generate_password_hash(password, method="scrypt"),
         organisation=organisation,
         is_admin=is_admin,
+        email_confirmed_at=now,
+        verified_at=now,
+        verified_via="admin",
     )
     db.session.add(member)
-    _profile_changed(member)
+    profile_changed(member)
     db.session.commit()
     return member
 
@@ -168,37 +164,31 @@ def authenticate(email: str, password: str) -> Member | None:
     return member if member.active else None
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+# --- links that prove an address: password reset and confirmation ------------------------------
+
+#: What a link is for, and how long it works.
+LINK_PURPOSES = {"password-reset": "PASSWORD_RESET_MAX_AGE", "confirm-email": "CONFIRM_MAX_AGE"}
+
+
+def _link_serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
 
 
 def _password_fingerprint(member: Member) -> str:
-    # Changes whenever the password does, which makes every reset link single use.
+    # Changes whenever the password does, which makes every link single use.
     return hashlib.sha256(member.password_hash.encode()).hexdigest()[:16]
 
 
-def password_reset_token(member: Member) -> str:
-    """A signed link token that resets this member's password once, within the hour."""
-    return _reset_serializer().dumps({"m": member.id, "p": _password_fingerprint(member)})
+def link_token(member: Member, purpose: str) -> str:
+    """A signed token for an emailed link that works once, for a while (LINK_PURPOSES)."""
+    return _link_serializer(purpose).dumps({"m": member.id, "p": _password_fingerprint(member)})
 
 
-def request_password_reset(email: str, reset_url_for) -> None:
-    """Email a reset link when the address belongs to an active member; say nothing otherwise."""
-    member = find_member_by_email(email)
-    if member is None or not member.active:
-        return
-    link = reset_url_for(password_reset_token(member))
-    with force_locale(member.preferred_language or "nb"):
-        subject = _("Nytt passord i Arena")
-        body = render_template("accounts/email/password_reset.txt", member=member, link=link)
-    send_mail(member.email, subject, body)
-
-
-def member_for_reset_token(token: str) -> Member | None:
-    """The member a valid, unused, unexpired reset token was made for."""
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+def member_for_link(token: str, purpose: str) -> Member | None:
+    """The active member a valid, unused, unexpired link was made for."""
+    max_age = current_app.config[LINK_PURPOSES[purpose]]
     try:
-        data = _reset_serializer().loads(token, max_age=max_age)
+        data = _link_serializer(purpose).loads(token, max_age=max_age)
     except (SignatureExpired, BadSignature):
         return None
     if not isinstance(data, dict):
@@ -211,17 +201,49 @@ def member_for_reset_token(token: str) -> Member | None:
     return member
 
 
-def reset_password(token: str, new_password: str) -> Member:
-    """Set a new password from a reset link; the link and all sessions stop working."""
-    member = member_for_reset_token(token)
+def password_reset_token(member: Member) -> str:
+    """A signed link token that resets this member's password once, within the hour."""
+    return link_token(member, "password-reset")
+
+
+def member_for_reset_token(token: str) -> Member | None:
+    return member_for_link(token, "password-reset")
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link when the address belongs to an active member; say nothing otherwise."""
+    member = find_member_by_email(email)
+    if member is None or not member.active:
+        return
+    link = absolute_url("accounts.reset_password", token=password_reset_token(member))
+    with force_locale(member.preferred_language or "nb"):
+        subject = _("Nytt passord i Arena")
+        body = render_template("accounts/email/password_reset.txt", member=member, link=link)
+    send_mail(member.email, subject, body)
+
+
+def set_password_from_link(token: str, purpose: str, new_password: str) -> Member:
+    """A new password from an emailed link, which also proves the address: the link and every
+    session stop working, and the address counts as confirmed."""
+    from arena.accounts import membership  # membership builds on the account services
+
+    member = member_for_link(token, purpose)
     if member is None:
         raise ValidationFailed(_("Lenken er ugyldig, allerede brukt eller utløpt. Be om en ny."))
     if problem := password_problem(new_password):
         raise ValidationFailed(problem, {"password": problem})
     member.password_hash = generate_password_hash(new_password, method="scrypt")
     end_sessions(member)
+    ask_organisation = membership.address_confirmed(member)
     db.session.commit()
+    if ask_organisation:
+        membership.ask_to_join(member)
     return member
+
+
+def reset_password(token: str, new_password: str) -> Member:
+    """Set a new password from a reset link; the link and all sessions stop working."""
+    return set_password_from_link(token, "password-reset", new_password)
 
 
 def change_password(actor, member: Member, current_password: str, new_password: str) -> None:
@@ -252,7 +274,7 @@ def update_profile(actor, member: Member, data: dict) -> Member:
         value = (value or "").strip() if key != "bio" else (value or "")
         setattr(member, key, value or None if key == "preferred_language" else value)
     member.profile_reviewed_at = utcnow()
-    _profile_changed(member)
+    profile_changed(member)
     db.session.commit()
     return member
 
@@ -264,6 +286,10 @@ EXPORT_SECTIONS: dict[str, Callable[[Member], object]] = {}
 def register_export_section(name: str, collect: Callable[[Member], object]) -> None:
     """An area declares its part of a member's data export."""
     EXPORT_SECTIONS[name] = collect
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def export_member_data(actor, member: Member) -> dict:
@@ -283,7 +309,18 @@ def export_member_data(actor, member: Member) -> dict:
             "is_admin": member.is_admin,
             "created_at": member.created_at.isoformat(),
             "updated_at": member.updated_at.isoformat(),
+            "profile_reviewed_at": member.profile_reviewed_at.isoformat(),
         },
+        "membership": {
+            "email_confirmed_at": _iso(member.email_confirmed_at),
+            "verified_at": _iso(member.verified_at),
+            "verified_via": member.verified_via,
+            "join_refused_at": _iso(member.join_refused_at),
+            "is_organisation_contact": member.is_organisation_contact,
+        },
+        "sessions": [
+            {"started_at": started.isoformat()} for started in sessions.session_starts(member)
+        ],
         "organisation": {"slug": member.organisation.slug, "name": member.organisation.name},
         "api_tokens": [
             {
@@ -303,10 +340,27 @@ def delete_account(actor, member: Member, password: str) -> None:
     require_self(actor, member)
     if not check_password_hash(member.password_hash, password or ""):
         raise ValidationFailed(_("Passordet er feil."), {"password": _("Passordet er feil.")})
-    _profile_changed(member)
+    erase_member(member)
+    db.session.commit()
+
+
+#: What other areas erase with an account beyond what the database cascades: text the member
+#: wrote that would otherwise outlive them.
+ERASE_STEPS: list[Callable[[Member], None]] = []
+
+
+def register_erase_step(step: Callable[[Member], None]) -> None:
+    """An area declares what of a deleted member's it removes."""
+    ERASE_STEPS.append(step)
+
+
+def erase_member(member: Member) -> None:
+    """Removes the member and what is theirs alone; the caller commits."""
+    profile_changed(member)
+    for step in ERASE_STEPS:
+        step(member)
     search.remove("member", member.id)
     db.session.delete(member)
-    db.session.commit()
 
 
 def set_admin(actor, member: Member, is_admin: bool) -> Member:
@@ -326,7 +380,7 @@ def set_active(actor, member: Member, active: bool) -> Member:
         raise ValidationFailed(_("Du kan ikke deaktivere din egen konto."))
     member.active = active
     end_sessions(member)
-    _profile_changed(member)
+    profile_changed(member)
     db.session.commit()
     return member
 
@@ -339,10 +393,27 @@ def list_members(organisation_id: int | None = None) -> list[Member]:
     return list(db.session.scalars(query))
 
 
+def members_of(organisation: Organisation) -> list[Member]:
+    """The organisation's active, verified members by name: the ones shown as its people."""
+    return list(
+        db.session.scalars(
+            sa.select(Member)
+            .where(
+                Member.organisation_id == organisation.id,
+                Member.active,
+                Member.verified_at.is_not(None),
+            )
+            .order_by(Member.name)
+        )
+    )
+
+
 def member_counts_by_organisation() -> dict[int, int]:
-    """How many members each organisation has, by organisation id."""
+    """How many active, verified members each organisation has, by organisation id."""
     rows = db.session.execute(
-        sa.select(Member.organisation_id, sa.func.count()).group_by(Member.organisation_id)
+        sa.select(Member.organisation_id, sa.func.count())
+        .where(Member.active, Member.verified_at.is_not(None))
+        .group_by(Member.organisation_id)
     )
     return dict(rows.all())
 
@@ -357,69 +428,6 @@ def move_members(source: Organisation, target: Organisation) -> None:
 
 
 organisations.register_merge_step(move_members)
-
-
-# --- sessions ---------------------------------------------------------------------------------
-
-#: A sign-in lasts this long at most; then the member signs in again.
-SESSION_LIFETIME = timedelta(days=30)
-
-
-def start_session(member: Member) -> str:
-    """A new signed-in session for the member; the returned secret goes in the session cookie
-    (and is what get_id() hands Flask-Login)."""
-    now = utcnow()
-    db.session.execute(
-        sa.delete(MemberSession).where(
-            MemberSession.member_id == member.id,
-            MemberSession.created_at < now - SESSION_LIFETIME,
-        )
-    )
-    token = secrets.token_urlsafe(32)
-    db.session.add(MemberSession(member_id=member.id, token_hash=hash_token(token), created_at=now))
-    db.session.commit()
-    member.session_token = token
-    return token
-
-
-def member_for_session(token: str) -> Member | None:
-    """The active member a current session secret belongs to."""
-    if not token or len(token) > 100:
-        return None
-    member = db.session.scalar(
-        sa.select(Member)
-        .join(MemberSession, MemberSession.member_id == Member.id)
-        .where(
-            MemberSession.token_hash == hash_token(token),
-            MemberSession.created_at >= utcnow() - SESSION_LIFETIME,
-        )
-    )
-    if member is None or not member.active:
-        return None
-    member.session_token = token
-    return member
-
-
-def end_session(token: str | None) -> None:
-    """Signing out: this session's cookie no longer signs anyone in, wherever it was copied."""
-    if token:
-        db.session.execute(sa.delete(MemberSession).filter_by(token_hash=hash_token(token)))
-        db.session.commit()
-
-
-def end_sessions(member: Member, keep: str | None = None) -> None:
-    """Signs the member out everywhere (but in the session `keep`); the caller commits."""
-    statement = sa.delete(MemberSession).where(MemberSession.member_id == member.id)
-    if keep:
-        statement = statement.where(MemberSession.token_hash != hash_token(keep))
-    db.session.execute(statement)
-
-
-def sign_out_everywhere(actor, member: Member) -> None:
-    """The member ends every session they have, this one too."""
-    require_self(actor, member)
-    end_sessions(member)
-    db.session.commit()
 
 
 # --- API tokens -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from arena.access import require_admin
-from arena.accounts import services
+from arena.accounts import membership, services, sessions
 from arena.accounts.forms import (
     NEW_ORGANISATION,
     ChangePasswordForm,
@@ -25,6 +25,7 @@ from arena.accounts.forms import (
     EmptyForm,
     ForgotPasswordForm,
     LoginForm,
+    MembershipForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
@@ -33,7 +34,6 @@ from arena.accounts.forms import (
 from arena.errors import ValidationFailed
 from arena.extensions import SECRETS_LIMIT, limiter, submitted_email
 from arena.forms import show_service_errors
-from arena.links import absolute_url
 from arena.organisations import services as organisations
 from arena.web import safe_next
 
@@ -59,14 +59,14 @@ def login():
 
 def sign_in(member) -> None:
     """Starts a session the server can end, and signs this browser in with it."""
-    services.start_session(member)
+    sessions.start_session(member)
     login_user(member)
 
 
 def sign_out() -> None:
     """Ends this browser's session on the server too, so a copied cookie is worthless."""
     if current_user.is_authenticated:
-        services.end_session(current_user.session_token)
+        sessions.end_session(current_user.session_token)
     logout_user()
 
 
@@ -82,13 +82,26 @@ def logout():
 @login_required
 def sign_out_everywhere():
     """Sign out on every device and browser, this one too."""
-    services.sign_out_everywhere(current_user, current_user._get_current_object())
+    sessions.sign_out_everywhere(current_user, current_user._get_current_object())
     logout_user()
     flash(_("Du er logget ut på alle enheter."), "success")
     return redirect(url_for("accounts.login"))
 
 
+#: Registration mails whoever owns the address typed: limited per sender, and per address for
+#: the registrations that send an email (so nobody's inbox can be flooded).
+REGISTER_LIMIT = "10/minute;50/hour"
+REGISTER_PER_ADDRESS_LIMIT = "3/hour"
+
+
 @bp.route("/auth/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
+@limiter.limit(
+    REGISTER_PER_ADDRESS_LIMIT,
+    methods=["POST"],
+    key_func=submitted_email,
+    deduct_when=lambda response: response.status_code == 302,
+)
 def register():
     """Create an account in an existing or a newly proposed organisation."""
     form = RegisterForm()
@@ -103,25 +116,65 @@ def register():
                 "org_number": form.new_organisation_org_number.data,
             }
         try:
-            member = services.register_member(
+            email = membership.register(
                 email=form.email.data,
                 name=form.name.data,
                 title=form.title.data or "",
-                password=form.password.data,
                 organisation_id=_int_or_none(form.organisation_id.data),
                 new_organisation=new_org,
             )
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
-            sign_in(member)
-            if new_org:
-                message = _("Velkommen! Organisasjonen din venter på godkjenning.")
-                flash(message, "success")
-            else:
-                flash(_("Velkommen til Arena!"), "success")
-            return redirect(url_for("accounts.profile"))
+            # The same answer whether or not the address was known (registration_sent).
+            session["registered_email"] = email
+            return redirect(url_for("accounts.registration_sent"))
     return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/auth/register/sent")
+def registration_sent():
+    """Where registration ends: look in your inbox."""
+    return render_template(
+        "accounts/register_sent.html", email=session.pop("registered_email", None)
+    )
+
+
+@bp.route("/auth/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(SECRETS_LIMIT, methods=["POST"])
+def confirm(token: str):
+    """From the emailed link: confirm the address and choose a password."""
+    g.no_store = True
+    member = services.member_for_link(token, "confirm-email")
+    if member is None:
+        return render_template("accounts/confirm_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            member = membership.confirm_registration(token, form.password.data)
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            sign_in(member)
+            if member.is_verified:
+                flash(
+                    _(
+                        "Velkommen! Du er bekreftet som medlem av %(organisation)s.",
+                        organisation=member.organisation.name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _(
+                        "Velkommen! %(organisation)s må bekrefte at du hører til der; vi har sagt "
+                        "fra. Til da kan du fylle ut profilen din.",
+                        organisation=member.organisation.name,
+                    ),
+                    "info",
+                )
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/confirm.html", form=form, member=member)
 
 
 def _int_or_none(value) -> int | None:
@@ -135,10 +188,7 @@ def forgot_password():
     """Ask for a password reset link by email."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data,
-            lambda token: absolute_url("accounts.reset_password", token=token),
-        )
+        services.request_password_reset(form.email.data)
         # The same answer whether or not the address is registered.
         flash(
             _(
@@ -189,7 +239,14 @@ def profile():
     return render_profile(form=form)
 
 
-def render_profile(form=None, password_form=None, add_form=None, suggestions=(), unresolved=False):
+def render_profile(
+    form=None,
+    password_form=None,
+    add_form=None,
+    suggestions=(),
+    unresolved=False,
+    membership_form=None,
+):
     """The profile page with whichever of its forms carries errors."""
     from arena.calendar import services as calendar  # these areas build on accounts
     from arena.expertise import services as expertise
@@ -199,6 +256,11 @@ def render_profile(form=None, password_form=None, add_form=None, suggestions=(),
     if form is None:
         form = ProfileForm(obj=member, formdata=None)
         form.preferred_language.data = member.preferred_language or "nb"
+    if membership_form is None and not member.is_verified:
+        membership_form = MembershipForm(
+            prefix="membership", formdata=None, organisation_id=member.organisation_id
+        )
+        membership_form.fill_choices(organisations.organisation_choices())
     entries = expertise.expertise_of(member)
     edit_forms = {
         e.area_id: EditExpertiseForm(formdata=None, level=e.level, note=e.note) for e in entries
@@ -218,6 +280,8 @@ def render_profile(form=None, password_form=None, add_form=None, suggestions=(),
         all_areas=expertise.all_areas(),
         empty_form=EmptyForm(),
         feed_url=calendar.personal_feed_url(member),
+        membership_form=membership_form,
+        answers_requests=member.is_admin or member.is_organisation_contact,
     )
 
 
@@ -324,7 +388,18 @@ def member(member_id: int):
 def admin_members():
     """Admins see every member, with role and status."""
     require_admin(current_user)
-    return render_template("admin/members.html", members=services.list_members(), form=EmptyForm())
+    verified_via = {
+        "domain": _("Bekreftet (e-postdomene)"),
+        "approval": _("Bekreftet (godkjent)"),
+        "admin": _("Bekreftet (lagt inn av administrator)"),
+        "migration": _("Bekreftet (e-postdomene, ved oppgraderingen)"),
+    }
+    return render_template(
+        "admin/members.html",
+        members=services.list_members(),
+        form=EmptyForm(),
+        verified_via=verified_via,
+    )
 
 
 @bp.post("/admin/members/<int:member_id>/admin")
@@ -357,3 +432,6 @@ def admin_set_active(member_id: int):
     else:
         flash(_("Kontoen til %(name)s er endret.", name=member.name), "success")
     return redirect(url_for("accounts.admin_members"))
+
+
+from arena.accounts import membership_views as _membership_views  # noqa: E402, F401

@@ -5,6 +5,7 @@ from flask import jsonify
 from arena.api import bp
 from arena.arenas.models import KINDS as ARENA_KINDS
 from arena.initiatives.models import STATUSES
+from arena.paging import MAX_PAGE
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 
@@ -33,6 +34,12 @@ def _query(name: str, description: str, kind: str = "string") -> dict:
         "description": description,
         "schema": {"type": kind},
     }
+
+
+PAGE_PARAMETER = {
+    **_query("page", "Page number, from 1", "integer"),
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+}
 
 
 def _json(schema_name: str, description: str) -> dict:
@@ -129,7 +136,7 @@ DOCUMENT = {
                     _query("municipality", "Municipality number, e.g. 4003"),
                     _query("from", "Active on or after this date (YYYY-MM-DD)"),
                     _query("to", "Active on or before this date (YYYY-MM-DD)"),
-                    _query("page", "Page number, from 1", "integer"),
+                    PAGE_PARAMETER,
                     _query("per_page", "Results per page, 1-100 (default 20)", "integer"),
                 ],
                 "responses": {
@@ -257,7 +264,7 @@ DOCUMENT = {
                 "summary": "Collaboration arenas, those without owner first, then by name",
                 "operationId": "listArenas",
                 "parameters": [
-                    _query("page", "Page number, from 1", "integer"),
+                    PAGE_PARAMETER,
                     _query("per_page", "Results per page, 1-100 (default 20)", "integer"),
                 ],
                 "responses": {"200": _json("ArenaList", "A page of arenas"), "401": _ERROR},

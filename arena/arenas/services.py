@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from arena import text
+from arena.access import acts_for_organisation, is_signed_in, require_verified, sees_members_only
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.arenas.models import (
@@ -45,10 +46,6 @@ from arena.search import services as search
 
 REVIEW_EVERY = timedelta(days=365)
 TZID = "Europe/Oslo"
-
-
-def _signed_in(member) -> bool:
-    return member is not None and getattr(member, "is_authenticated", False)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -96,10 +93,10 @@ def _register_version() -> tuple:
     )
 
 
-def _register_order(signed_in: bool) -> list[tuple[int, bool]]:
+def _register_order(members_only: bool) -> list[tuple[int, bool]]:
     """(arena id, orphaned) of every visible arena: without owner first, then by name."""
     visible = [Arena.archived.is_(False)]
-    if not signed_in:
+    if not members_only:
         visible.append(Arena.visibility == "public")
     has_owner = _has_owner()
     rows = db.session.execute(
@@ -128,8 +125,8 @@ def _arenas_by_id(ids: list[int]) -> list[Arena]:
 
 def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     """The arenas the reader may see, a page at a time: without owner first, then by name."""
-    signed_in = _signed_in(reader)
-    order = _kept.get(_register_version(), signed_in, lambda: _register_order(signed_in))
+    members_only = sees_members_only(reader)
+    order = _kept.get(_register_version(), members_only, lambda: _register_order(members_only))
     total = len(order)
     page = min(max(page, 1), max(1, -(-total // per_page)))
     on_page = [arena_id for arena_id, _ in order[(page - 1) * per_page : page * per_page]]
@@ -167,8 +164,8 @@ def all_arenas() -> list[Arena]:
 
 
 def can_see(reader, arena: Arena) -> bool:
-    """Members-only arenas are for signed-in members; public ones for everyone."""
-    return arena.visibility == "public" or _signed_in(reader)
+    """Members-only arenas are for verified members; public ones for everyone."""
+    return arena.visibility == "public" or sees_members_only(reader)
 
 
 def get_arena(slug: str, reader=None) -> Arena:
@@ -180,7 +177,7 @@ def get_arena(slug: str, reader=None) -> Arena:
 
 def can_manage(actor, arena: Arena) -> bool:
     """The owner, the deputy and admins edit an arena and its meetings."""
-    if not _signed_in(actor):
+    if not acts_for_organisation(actor):
         return False
     return actor.is_admin or actor in (arena.owner, arena.deputy)
 
@@ -233,8 +230,8 @@ def _clean(data: ArenaInput) -> dict:
         email = getattr(data, key)
         if email:
             person = accounts.find_member_by_email(email)
-            if person is None or not person.active:
-                errors[key] = _("Fant ingen aktiv medlem med denne e-postadressen.")
+            if problem := _holder_problem(person):
+                errors[key] = problem
             people[key] = person
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
@@ -249,6 +246,16 @@ def _clean(data: ArenaInput) -> dict:
     }
 
 
+def _holder_problem(person) -> str | None:
+    """Why a member cannot be asked to hold an arena: only verified members act for their
+    organisation."""
+    if person is None or not person.active:
+        return _("Fant ingen aktiv medlem med denne e-postadressen.")
+    if not acts_for_organisation(person):
+        return _("Personen er ikke bekreftet som medlem av organisasjonen sin ennå.")
+    return None
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)
     slug, n = base, 2
@@ -258,9 +265,9 @@ def _unique_slug(name: str) -> str:
 
 
 def create_arena(actor, data: ArenaInput) -> tuple[Arena, list[RoleProposal]]:
-    """A member registers an arena; they own it, or the person they propose does once accepted."""
-    if not _signed_in(actor):
-        raise PermissionDenied(_("Du må logge inn for å registrere en samarbeidsarena."))
+    """A verified member registers an arena; they own it, or the person they propose does once
+    accepted."""
+    require_verified(actor)
     cleaned = _clean(data)
     now = utcnow()
     arena = Arena(
@@ -400,14 +407,13 @@ def propose_role(actor, arena: Arena, role: str, email: str) -> RoleProposal:
     """The owner (or an admin) proposes a successor or a deputy; nothing changes until accepted."""
     if role not in ROLES:
         raise ValidationFailed(_("Ukjent rolle."), {"role": _("Ukjent rolle.")})
-    allowed = _signed_in(actor) and (actor.is_admin or actor == arena.owner)
-    if role == "deputy" and _signed_in(actor) and actor == arena.deputy:
-        allowed = True
+    allowed = acts_for_organisation(actor) and (
+        actor.is_admin or actor == arena.owner or (role == "deputy" and actor == arena.deputy)
+    )
     if not allowed:
         raise PermissionDenied(_("Bare den ansvarlige eller en administrator kan foreslå dette."))
     member = accounts.find_member_by_email(email)
-    if member is None or not member.active:
-        message = _("Fant ingen aktiv medlem med denne e-postadressen.")
+    if message := _holder_problem(member):
         raise ValidationFailed(message, {"email": message})
     holder = arena.current(role)
     if holder is not None and holder.member_id == member.id:
@@ -420,6 +426,7 @@ def propose_role(actor, arena: Arena, role: str, email: str) -> RoleProposal:
 def accept_proposal(actor, proposal_id: int) -> ArenaRole:
     """The proposed person accepts: only then do they become owner or deputy."""
     proposal = _own_proposal(actor, proposal_id)
+    require_verified(actor)
     if proposal.status != "pending":
         raise Conflict(_("Forslaget er allerede besvart eller trukket tilbake."))
     proposal.status, proposal.decided_at = "accepted", utcnow()
@@ -445,7 +452,7 @@ def withdraw_proposal(actor, proposal_id: int) -> None:
     if proposal is None:
         raise NotFound(_("Fant ikke forslaget."))
     if not (
-        _signed_in(actor)
+        is_signed_in(actor)
         and (actor.is_admin or actor.id == proposal.proposed_by_id or actor == proposal.arena.owner)
     ):
         raise PermissionDenied(_("Du kan ikke trekke tilbake dette forslaget."))
@@ -459,18 +466,28 @@ def _own_proposal(actor, proposal_id: int) -> RoleProposal:
     proposal = db.session.get(RoleProposal, proposal_id)
     if proposal is None:
         raise NotFound(_("Fant ikke forslaget."))
-    if not _signed_in(actor) or actor.id != proposal.member_id:
+    if not is_signed_in(actor) or actor.id != proposal.member_id:
         raise PermissionDenied(_("Bare den som er foreslått, kan svare."))
     return proposal
 
 
+def can_take_responsibility(actor, arena: Arena) -> bool:
+    """Verified members of a participating organisation (and admins) may take an arena without
+    owner."""
+    return (
+        acts_for_organisation(actor)
+        and arena.is_orphaned
+        and (actor.is_admin or actor.organisation_id in {o.id for o in arena.organisations})
+    )
+
+
 def take_responsibility(actor, arena: Arena) -> ArenaRole:
-    """A member of a participating organisation becomes owner of an arena without one."""
-    if not _signed_in(actor):
-        raise PermissionDenied(_("Du må logge inn."))
+    """A verified member of a participating organisation becomes owner of an arena without
+    one."""
+    require_verified(actor)
     if not arena.is_orphaned:
         raise Conflict(_("Arenaen har allerede en ansvarlig."))
-    if not actor.is_admin and actor.organisation_id not in {o.id for o in arena.organisations}:
+    if not can_take_responsibility(actor, arena):
         raise PermissionDenied(_("Bare medlemmer av organisasjonene som deltar, kan ta ansvaret."))
     holder = _start_role(arena, "owner", actor)
     db.session.commit()
@@ -505,7 +522,7 @@ def review_lapsed(arena: Arena, today: date | None = None) -> bool:
 
 
 def follow_arena(actor, arena: Arena) -> None:
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied(_("Du må logge inn for å følge."))
     if not is_following(actor, arena):
         db.session.execute(arena_followers.insert().values(arena_id=arena.id, member_id=actor.id))
@@ -513,7 +530,7 @@ def follow_arena(actor, arena: Arena) -> None:
 
 
 def unfollow_arena(actor, arena: Arena) -> None:
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied(_("Du må logge inn for å følge."))
     db.session.execute(
         arena_followers.delete().where(
@@ -524,7 +541,7 @@ def unfollow_arena(actor, arena: Arena) -> None:
 
 
 def is_following(member, arena: Arena) -> bool:
-    if not _signed_in(member):
+    if not is_signed_in(member):
         return False
     return (
         db.session.scalar(
@@ -545,11 +562,18 @@ def member_arena_ids(member):
     return sa.union(followed, held)
 
 
+def visible_to(reader):
+    """SQL: the arena is one the reader may see (members-only ones need verification)."""
+    return sa.true() if sees_members_only(reader) else Arena.visibility == "public"
+
+
 def arenas_of_member(member) -> list[Arena]:
     """The arenas a member follows or owns or deputises (their personal calendar)."""
     return list(
         db.session.scalars(
-            sa.select(Arena).where(Arena.id.in_(member_arena_ids(member))).order_by(Arena.name)
+            sa.select(Arena)
+            .where(Arena.id.in_(member_arena_ids(member)), visible_to(member))
+            .order_by(Arena.name)
         )
     )
 
@@ -565,6 +589,57 @@ def _holder_changed(member: Member) -> None:
 
 
 accounts.register_profile_listener(_holder_changed)
+
+
+def export_member_arenas(member: Member) -> dict:
+    """The member's arena roles (held and past), proposals and follows, for their export."""
+
+    def when(moment) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    roles = db.session.scalars(
+        sa.select(ArenaRole).filter_by(member_id=member.id).order_by(ArenaRole.started_at)
+    )
+    proposals = db.session.scalars(
+        sa.select(RoleProposal)
+        .where(
+            sa.or_(RoleProposal.member_id == member.id, RoleProposal.proposed_by_id == member.id)
+        )
+        .order_by(RoleProposal.created_at)
+    )
+    followed = db.session.scalars(
+        sa.select(Arena.slug)
+        .join(arena_followers, arena_followers.c.arena_id == Arena.id)
+        .where(arena_followers.c.member_id == member.id)
+        .order_by(Arena.slug)
+    )
+    return {
+        "roles": [
+            {
+                "arena": r.arena.slug,
+                "role": r.role,
+                "started_at": when(r.started_at),
+                "ended_at": when(r.ended_at),
+            }
+            for r in roles
+        ],
+        "proposals": [
+            {
+                "arena": p.arena.slug,
+                "role": p.role,
+                "proposed_to_me": p.member_id == member.id,
+                "proposed_by_me": p.proposed_by_id == member.id,
+                "status": p.status,
+                "created_at": when(p.created_at),
+                "decided_at": when(p.decided_at),
+            }
+            for p in proposals
+        ],
+        "following": list(followed),
+    }
+
+
+accounts.register_export_section("arenas", export_member_arenas)
 
 
 # --- meetings -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from arena.access import require_verified
 from arena.accounts.forms import EmptyForm
 from arena.arenas import services
 from arena.arenas.forms import (
@@ -102,6 +103,7 @@ def calendar():
 @login_required
 def create():
     """Register a collaboration arena with an accountable owner."""
+    require_verified(current_user)  # say so before the form is filled in, not after
     form = ArenaForm()
     form.fill_choices(organisations.organisation_choices())
     similar = []
@@ -148,12 +150,7 @@ def show(slug: str):
         pending=services.pending_proposals(arena),
         can_manage=services.can_manage(current_user, arena),
         following=services.is_following(current_user, arena),
-        can_take=current_user.is_authenticated
-        and arena.is_orphaned
-        and (
-            current_user.is_admin
-            or current_user.organisation_id in {o.id for o in arena.organisations}
-        ),
+        can_take=services.can_take_responsibility(current_user, arena),
         lapsed=services.review_lapsed(arena),
         propose_form=ProposeForm(),
         form=EmptyForm(),

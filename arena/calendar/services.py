@@ -311,7 +311,7 @@ def personal_feed(member: Member, url: str, url_for_meeting) -> Feed:
     language when they have chosen one (calendar apps rarely say which they want)."""
     arena_changes = db.session.execute(
         sa.select(Arena.id, Arena.calendar_changed_at).where(
-            Arena.id.in_(arenas.member_arena_ids(member))
+            Arena.id.in_(arenas.member_arena_ids(member)), arenas.visible_to(member)
         )
     ).all()
     ids = [arena_id for arena_id, _changed in arena_changes]

@@ -80,7 +80,12 @@ def public_ambassadors(chosen: AmbassadorFilter | None = None) -> list[Member]:
         sa.select(Member)
         .join(Signature, Signature.member_id == Member.id)
         .join(Organisation, Member.organisation_id == Organisation.id)
-        .where(Signature.withdrawn_at.is_(None), Signature.public_consent, Member.active)
+        .where(
+            Signature.withdrawn_at.is_(None),
+            Signature.public_consent,
+            Member.active,
+            Member.verified_at.is_not(None),  # shown under their organisation: it must be true
+        )
         .options(joinedload(Member.organisation).joinedload(Organisation.municipality))
         .order_by(Organisation.name, Member.name)
     )

@@ -64,7 +64,8 @@ def matching_area_ids(query: str) -> list[int]:
 def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
     """Members who know about what is asked, best first; own organisation left out by default."""
     limit = min(max(wanted.limit, 1), MAX_LIMIT)
-    conditions = [Member.active]
+    # Only verified members: anyone can claim an organisation until it is verified.
+    conditions = [Member.active, Member.verified_at.is_not(None)]
     if actor is not None and not wanted.include_own_organisation:
         conditions.append(Member.organisation_id != actor.organisation_id)
     if wanted.organisation_kind or wanted.municipality_id:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from arena.access import require_admin
+from arena.accounts import membership
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.expertise import services as expertise
@@ -242,7 +243,8 @@ def _apply(report: ImportReport) -> None:
             # No password: the member sets one with «Glemt passordet?».
             member = Member(email=line.email, password_hash="!" + secrets.token_hex(16))
             db.session.add(member)
-        member.name, member.organisation = line.name, org
+        member.name = line.name
+        membership.vouch_for(member, org)  # an admin's list vouches for the membership
         if line.title:
             member.title = line.title
         if line.ask_me_about:

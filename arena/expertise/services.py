@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena import text
-from arena.access import require_admin, require_self
+from arena.access import require_admin, require_self, require_verified
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.dates import utcnow
@@ -230,7 +230,7 @@ def members_with_area(area, exclude_organisation_ids=(), limit: int = 50) -> lis
     statement = (
         sa.select(Member)
         .join(MemberExpertise, MemberExpertise.member_id == Member.id)
-        .where(MemberExpertise.area_id == area.id, Member.active)
+        .where(MemberExpertise.area_id == area.id, Member.active, Member.verified_at.is_not(None))
         .order_by(MemberExpertise.level.desc(), Member.name)
         .limit(limit)
     )
@@ -244,7 +244,7 @@ def people_by_level(area) -> dict[int, list[tuple]]:
     rows = db.session.execute(
         sa.select(Member, MemberExpertise)
         .join(MemberExpertise, MemberExpertise.member_id == Member.id)
-        .where(MemberExpertise.area_id == area.id, Member.active)
+        .where(MemberExpertise.area_id == area.id, Member.active, Member.verified_at.is_not(None))
         .order_by(MemberExpertise.level.desc(), Member.name)
     ).all()
     grouped: dict[int, list[tuple]] = {3: [], 2: [], 1: []}
@@ -298,8 +298,7 @@ def send_contact_request(actor, expert, subject: str, message: str, profile_url:
     """«Ta kontakt»: emails the expert (reply goes to the sender) and records the request."""
     from arena.expertise.models import ContactRequest
 
-    if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(_("Du må logge inn for å ta kontakt."))
+    require_verified(actor)  # it hands the sender's address to the expert, and theirs back
     if expert.id == actor.id or not expert.active:
         raise ValidationFailed(_("Du kan ikke sende en forespørsel til denne personen."))
     subject, message = (subject or "").strip(), (message or "").strip()
@@ -367,6 +366,36 @@ def contact_requests_of(member) -> tuple[list, list]:
     return newest(ContactRequest.expert_id == member.id), newest(
         ContactRequest.sender_id == member.id
     )
+
+
+def export_contact_requests(member) -> dict:
+    """What the member sent and received through «Ta kontakt», for their data export."""
+    received, sent = contact_requests_of(member)
+
+    def one(request, other) -> dict:
+        return {
+            "with": other.name if other is not None else None,
+            "subject": request.subject,
+            "message": request.message,
+            "created_at": request.created_at.isoformat(),
+            "answered_at": request.answered_at.isoformat() if request.answered_at else None,
+        }
+
+    return {
+        "received": [one(r, r.sender) for r in received],
+        "sent": [one(r, r.expert) for r in sent],
+    }
+
+
+def erase_sent_contact_requests(member) -> None:
+    """A deleted member's messages go with them (the expert already has them by email)."""
+    from arena.expertise.models import ContactRequest
+
+    db.session.execute(sa.delete(ContactRequest).where(ContactRequest.sender_id == member.id))
+
+
+accounts.register_export_section("contact_requests", export_contact_requests)
+accounts.register_erase_step(erase_sent_contact_requests)
 
 
 def mark_answered(actor, request_id: int) -> None:

@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from arena.access import require_admin
+from arena.access import require_admin, require_verified
 from arena.accounts import services as accounts
 from arena.accounts.forms import EmptyForm
 from arena.errors import TooMany, ValidationFailed
@@ -165,6 +165,7 @@ def _query_from_args(args) -> tuple[finder.ExpertQuery, list[str]]:
 @login_required
 def contact(member_id: int):
     """«Ta kontakt»: send a short message to a colleague; the reply comes by email."""
+    require_verified(current_user)  # say so before the message is written, not after
     expert = accounts.get_member(member_id)
     form = ContactForm()
     status = 200

@@ -5,6 +5,7 @@ from datetime import date
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
+from arena.access import sees_contact_details
 from arena.api import bp, json_body, page_json, paging_args, token_required
 from arena.errors import NotFound, ValidationFailed
 from arena.expertise import services as expertise
@@ -34,7 +35,8 @@ FIELDS = {
 }
 
 
-def initiative_json(i) -> dict:
+def initiative_json(i, reader) -> dict:
+    """The initiative as the reader may see it (the contact's address needs verification)."""
     return {
         "id": i.id,
         "url": absolute_url("initiatives.show", initiative_id=i.id),
@@ -45,7 +47,11 @@ def initiative_json(i) -> dict:
         "is_priority": i.is_priority,
         "starts_on": i.starts_on.isoformat() if i.starts_on else None,
         "ends_on": i.ends_on.isoformat() if i.ends_on else None,
-        "contact": {"id": i.contact.id, "name": i.contact.name, "email": i.contact.email}
+        "contact": {
+            "id": i.contact.id,
+            "name": i.contact.name,
+            "email": i.contact.email if sees_contact_details(reader, i.contact) else None,
+        }
         if i.contact
         else None,
         "lead_organisation": {"slug": i.lead_organisation.slug, "name": i.lead_organisation.name},
@@ -70,7 +76,9 @@ def list_initiatives():
         raise ValidationFailed(_("Ukjente filterverdier."), {"filters": ", ".join(ignored)})
     page, per_page = paging_args()
     result = services.list_initiatives(chosen, g.api_member, page=page, per_page=per_page)
-    return page_json("api.list_initiatives", result, [initiative_json(i) for i in result.items])
+    return page_json(
+        "api.list_initiatives", result, [initiative_json(i, g.api_member) for i in result.items]
+    )
 
 
 @bp.post("/initiatives")
@@ -79,13 +87,15 @@ def create_initiative():
     """Register an initiative; the caller is the contact person unless another is named."""
     data = _input(json_body(), None)
     initiative = services.create_initiative(g.api_member, data)
-    return jsonify(initiative_json(initiative)), 201
+    return jsonify(initiative_json(initiative, g.api_member)), 201
 
 
 @bp.get("/initiatives/<int:initiative_id>")
 @token_required
 def get_initiative(initiative_id: int):
-    return jsonify(initiative_json(services.get_initiative(initiative_id, g.api_member)))
+    return jsonify(
+        initiative_json(services.get_initiative(initiative_id, g.api_member), g.api_member)
+    )
 
 
 @bp.patch("/initiatives/<int:initiative_id>")
@@ -98,7 +108,7 @@ def update_initiative(initiative_id: int):
     if not isinstance(version, int) or isinstance(version, bool):
         raise ValidationFailed(_("Forespørselen har feil."), {"version": _("Må være et heltall.")})
     services.update_initiative(g.api_member, initiative, _input(body, initiative), version)
-    return jsonify(initiative_json(initiative))
+    return jsonify(initiative_json(initiative, g.api_member))
 
 
 @bp.delete("/initiatives/<int:initiative_id>")

@@ -12,6 +12,12 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from arena import text
+from arena.access import (
+    acts_for_organisation,
+    is_signed_in,
+    require_verified,
+    sees_members_only,
+)
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.dates import utcnow
@@ -57,16 +63,14 @@ def get_initiative(initiative_id: int, reader=None) -> Initiative:
 
 
 def can_read(reader, initiative: Initiative) -> bool:
-    return initiative.is_public or _signed_in(reader)
-
-
-def _signed_in(member) -> bool:
-    return member is not None and getattr(member, "is_authenticated", False)
+    """Public initiatives are for everyone; the others for verified members."""
+    return initiative.is_public or sees_members_only(reader)
 
 
 def can_edit(actor, initiative: Initiative) -> bool:
-    """The contact person, members of the lead organisation and admins edit an initiative."""
-    if not _signed_in(actor):
+    """The contact person, verified members of the lead organisation and admins edit an
+    initiative."""
+    if not acts_for_organisation(actor):
         return False
     return (
         actor.is_admin
@@ -211,9 +215,9 @@ def _apply(actor, initiative: Initiative, data: InitiativeInput, cleaned: dict) 
 
 
 def create_initiative(actor, data: InitiativeInput) -> Initiative:
-    """A member registers an initiative; they are its contact person unless they name another."""
-    if not _signed_in(actor):
-        raise PermissionDenied(_("Du må logge inn for å registrere initiativ."))
+    """A verified member registers an initiative; they are its contact person unless they name
+    another."""
+    require_verified(actor)
     cleaned = _clean(actor, data)
     now = utcnow()
     initiative = Initiative(created_by_id=actor.id, created_at=now, updated_at=now, reviewed_at=now)
@@ -346,7 +350,7 @@ class InitiativeFilter:
 def _conditions(chosen: InitiativeFilter, reader) -> list:
     """WHERE conditions on Initiative for the chosen filters (and what the reader may see)."""
     conditions = []
-    if not _signed_in(reader):
+    if not sees_members_only(reader):
         conditions.append(Initiative.is_public)
     if chosen.statuses:
         conditions.append(Initiative.status.in_(chosen.statuses))
@@ -523,7 +527,7 @@ def _target_exists(kind: str, target_id: int) -> bool:
 
 def follow(actor, kind: str, target_id: int) -> None:
     """The member follows an initiative, theme or organisation (again is harmless)."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied(_("Du må logge inn for å følge."))
     if kind not in FOLLOW_KINDS or not _target_exists(kind, target_id):
         raise NotFound(_("Fant ikke det du ville følge."))
@@ -533,7 +537,7 @@ def follow(actor, kind: str, target_id: int) -> None:
 
 
 def unfollow(actor, kind: str, target_id: int) -> None:
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied(_("Du må logge inn for å følge."))
     db.session.execute(
         sa.delete(Follow).filter_by(member_id=actor.id, target_kind=kind, target_id=target_id)
@@ -542,7 +546,7 @@ def unfollow(actor, kind: str, target_id: int) -> None:
 
 
 def is_following(member, kind: str, target_id: int) -> bool:
-    if not _signed_in(member):
+    if not is_signed_in(member):
         return False
     return db.session.get(Follow, (member.id, kind, target_id)) is not None
 
@@ -810,6 +814,15 @@ def export_member_initiatives(member: Member) -> dict:
             {"kind": f.target_kind, "id": f.target_id}
             for f in db.session.scalars(sa.select(Follow).filter_by(member_id=member.id))
         ],
+        "registered": [
+            i.id
+            for i in db.session.scalars(sa.select(Initiative).filter_by(created_by_id=member.id))
+        ],
+        "overview_last_seen_at": (
+            visit.seen_at.isoformat()
+            if (visit := db.session.get(OverviewVisit, member.id)) is not None
+            else None
+        ),
     }
 
 

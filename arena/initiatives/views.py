@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from arena.access import require_verified
 from arena.accounts.forms import EmptyForm
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, ValidationFailed
@@ -101,6 +102,7 @@ def _form(initiative=None) -> InitiativeForm:
 @login_required
 def create():
     """Register an initiative; similar ones are shown before it is saved."""
+    require_verified(current_user)  # say so before the form is filled in, not after
     form = _form()
     similar = []
     if request.method == "GET":

@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, URLField, ValidationError
+from wtforms import StringField, TextAreaField, URLField, ValidationError
 from wtforms.widgets import TextArea
 
 from arena.forms import MultiSelect, Select, choices, max_length, optional, required
@@ -41,6 +41,14 @@ class OrganisationForm(FlaskForm):
         validators=[optional(), max_length(11)],
     )
     website = URLField(_l("Nettsted"), validators=[optional(), max_length(300)])
+    domains = TextAreaField(
+        _l("E-postdomener"),
+        description=_l(
+            "Ett per linje, for eksempel skien.kommune.no. Den som bekrefter en e-postadresse i "
+            "et av dem, blir bekreftet medlem av organisasjonen."
+        ),
+        validators=[optional(), max_length(5000)],
+    )
 
     def fill_choices(self, municipalities) -> None:
         self.kind.choices = choices([("", _l("Velg type")), *kind_choices()])
@@ -57,6 +65,7 @@ class OrganisationForm(FlaskForm):
             else None,
             "org_number": self.org_number.data,
             "website": self.website.data,
+            "domains": (self.domains.data or "").splitlines(),
         }
 
 

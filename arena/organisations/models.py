@@ -63,6 +63,34 @@ class Organisation(db.Model):
     members: Mapped[list["Member"]] = relationship(  # noqa: F821
         back_populates="organisation", order_by="Member.name"
     )
+    domains: Mapped[list["OrganisationDomain"]] = relationship(
+        back_populates="organisation",
+        cascade="all, delete-orphan",
+        order_by="OrganisationDomain.domain",
+    )
+
+    @property
+    def domain_names(self) -> list[str]:
+        return [d.domain for d in self.domains]
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"
+
+
+class OrganisationDomain(db.Model):
+    """An email domain that belongs to one organisation: a confirmed address in it makes its
+    owner a verified member of that organisation."""
+
+    __tablename__ = "organisation_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    #: Lower case, without «@» (skien.kommune.no); one organisation per domain.
+    domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="domains")
+
+    def __repr__(self) -> str:
+        return f"<OrganisationDomain {self.domain}>"

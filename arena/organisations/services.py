@@ -3,6 +3,8 @@
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
+from importlib.resources import files
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -10,7 +12,12 @@ from flask_babel import gettext as _
 from arena.access import require_admin
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
-from arena.organisations.models import ORGANISATION_KINDS, Municipality, Organisation
+from arena.organisations.models import (
+    ORGANISATION_KINDS,
+    Municipality,
+    Organisation,
+    OrganisationDomain,
+)
 
 _ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
@@ -162,6 +169,7 @@ def _clean(data: dict, current: Organisation | None = None) -> dict:
         not re.match(r"https?://[^\s/]+\.[^\s]+$", website) or len(website) > 300
     ):
         errors["website"] = _("Nettstedet må være en adresse som begynner med https://.")
+    domains = _clean_domains(data["domains"], current, errors) if "domains" in data else None
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     return {
@@ -170,7 +178,82 @@ def _clean(data: dict, current: Organisation | None = None) -> dict:
         "municipality_id": municipality_id,
         "org_number": org_number,
         "website": website,
+        "domains": domains,
     }
+
+
+# --- email domains ------------------------------------------------------------------------------
+
+_DOMAIN = re.compile(r"(?=.{4,253}$)([^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}")
+MAX_DOMAINS = 20
+
+
+@cache
+def public_email_domains() -> frozenset[str]:
+    """Providers anyone can get an address at (shipped list): no organisation owns them."""
+    text = files("arena").joinpath("data/public-email-domains.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line and line[0] != "#")
+
+
+def normalise_domain(text: str) -> str:
+    """«@Skien.Kommune.no» -> «skien.kommune.no»."""
+    return text.strip().casefold().removeprefix("@").rstrip(".")
+
+
+def _clean_domains(typed: list[str], current: Organisation | None, errors: dict) -> list[str]:
+    """The organisation's email domains, each checked; what is wrong goes into `errors`."""
+    domains = sorted({normalise_domain(d) for d in typed if d.strip()})
+    problems = []
+    for domain in domains:
+        if not _DOMAIN.fullmatch(domain):
+            problems.append(
+                _("«%(domain)s» er ikke et domene, som skien.kommune.no.", domain=domain)
+            )
+        elif domain in public_email_domains():
+            problems.append(
+                _(
+                    "Alle kan få en adresse på «%(domain)s», så den kan ikke høre til én "
+                    "organisasjon.",
+                    domain=domain,
+                )
+            )
+        elif (owner := organisation_for_domain(domain)) is not None and owner is not current:
+            problems.append(
+                _("«%(domain)s» hører allerede til %(name)s.", domain=domain, name=owner.name)
+            )
+    if len(domains) > MAX_DOMAINS:
+        problems.append(_("Høyst %(n)d domener per organisasjon.", n=MAX_DOMAINS))
+    if problems:
+        errors["domains"] = " ".join(problems)
+    return domains
+
+
+def organisation_for_domain(domain: str) -> Organisation | None:
+    """The organisation an email domain belongs to, if any."""
+    return db.session.scalar(
+        sa.select(Organisation)
+        .join(OrganisationDomain, OrganisationDomain.organisation_id == Organisation.id)
+        .where(OrganisationDomain.domain == normalise_domain(domain))
+    )
+
+
+#: What other areas do when an organisation's domains change (accounts verifies the members
+#: whose address is now in one of them).
+DOMAIN_LISTENERS: list[Callable[[Organisation], None]] = []
+
+
+def register_domain_listener(listener: Callable[[Organisation], None]) -> None:
+    DOMAIN_LISTENERS.append(listener)
+
+
+def _set_domains(org: Organisation, domains: list[str]) -> None:
+    """Keeps the rows of domains that stay, so a domain never clashes with itself."""
+    kept = [d for d in org.domains if d.domain in domains]
+    known = {d.domain for d in kept}
+    org.domains = kept + [OrganisationDomain(domain=d) for d in domains if d not in known]
+    db.session.flush()
+    for listener in DOMAIN_LISTENERS:
+        listener(org)
 
 
 def unique_slug(name: str) -> str:
@@ -183,7 +266,8 @@ def unique_slug(name: str) -> str:
 
 def propose_organisation(data: dict) -> Organisation:
     """A new organisation named by a registering member; it waits for approval."""
-    fields = _clean(data)
+    fields = _clean({k: v for k, v in data.items() if k != "domains"})  # admins vouch for those
+    fields.pop("domains")
     org = Organisation(slug=unique_slug(fields["name"]), approved=False, **fields)
     db.session.add(org)
     return org
@@ -193,8 +277,10 @@ def create_organisation(actor, data: dict) -> Organisation:
     """An admin adds an approved organisation."""
     require_admin(actor)
     fields = _clean(data)
+    domains = fields.pop("domains") or []
     org = Organisation(slug=unique_slug(fields["name"]), approved=True, **fields)
     db.session.add(org)
+    _set_domains(org, domains)
     db.session.commit()
     return org
 
@@ -202,7 +288,10 @@ def create_organisation(actor, data: dict) -> Organisation:
 def update_organisation(actor, org: Organisation, data: dict) -> Organisation:
     """An admin corrects an organisation's details."""
     require_admin(actor)
-    for key, value in _clean(data, current=org).items():
+    fields = _clean(data, current=org)
+    if (domains := fields.pop("domains")) is not None:
+        _set_domains(org, domains)
+    for key, value in fields.items():
         setattr(org, key, value)
     db.session.commit()
     return org
@@ -235,6 +324,11 @@ def merge_organisations(actor, source: Organisation, target: Organisation) -> Or
         )
     for step in MERGE_STEPS:
         step(source, target)
+    db.session.execute(  # the duplicate's email domains are the organisation's too
+        sa.update(OrganisationDomain)
+        .where(OrganisationDomain.organisation_id == source.id)
+        .values(organisation_id=target.id)
+    )
     db.session.expire_all()  # the steps moved rows behind the loaded relationships
     if target.org_number is None and source.org_number is not None:
         number, source.org_number = source.org_number, None

@@ -53,6 +53,7 @@ def show(slug: str):
         initiatives=others,
         statuses=status_labels(),
         following=initiatives.is_following(current_user, "organisation", org.id),
+        members=accounts.members_of(org),
     )
 
 
@@ -99,6 +100,7 @@ def admin_edit(slug: str):
     form.fill_choices(services.municipalities())
     if request.method == "GET":
         form.municipality_id.data = str(org.municipality_id or "")
+        form.domains.data = "\n".join(org.domain_names)
     if form.validate_on_submit():
         try:
             services.update_organisation(current_user, org, form.to_data())

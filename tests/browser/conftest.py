@@ -3,6 +3,7 @@ with axe-core. Reused by every area's journeys."""
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -153,6 +154,30 @@ def member_page(browser, live_server, member_state):
     context.close()
 
 
+@pytest.fixture(scope="session")
+def unverified_state(browser, live_server, tmp_path_factory):
+    """The demo's Per Privat: a gmail address waiting for Porsgrunn kommune to confirm him."""
+    from arena.demo import DEMO_PASSWORD, PRIVATE_EMAIL
+
+    context = browser.new_context(base_url=live_server, locale="nb-NO")
+    page = context.new_page()
+    log_in(page, PRIVATE_EMAIL, DEMO_PASSWORD)
+    path = tmp_path_factory.mktemp("state") / "unverified.json"
+    context.storage_state(path=str(path))
+    context.close()
+    return str(path)
+
+
+@pytest.fixture
+def unverified_page(browser, live_server, unverified_state):
+    context = browser.new_context(
+        base_url=live_server, storage_state=unverified_state, locale="nb-NO"
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def admin_page(browser, live_server, admin_state):
     context = browser.new_context(base_url=live_server, storage_state=admin_state, locale="nb-NO")
@@ -186,6 +211,29 @@ def save_language(page, lang):
     page.goto("/profile")
     page.select_option("#preferred_language", lang)
     click_and_load(page, "form[action='/profile'] button[type=submit]")
+
+
+def register_and_confirm(page, inbox, email, name, organisation, password=TEST_PASSWORD):
+    """Registers through the form, follows the link emailed to the address and chooses the
+    password there, as a newcomer does; ends signed in on the profile."""
+    page.goto("/auth/register")
+    page.fill("#email", email)
+    page.fill("#name", name)
+    page.fill("#title", "Rådgiver")
+    page.select_option("#organisation_id", label=organisation)
+    click_and_load(page)
+    assert page.url.endswith("/auth/register/sent")
+    assert email in page.locator("main").inner_text()
+    assert_accessible(page)
+    mail = next(m for m in reversed(inbox.messages) if m["To"] == email)
+    link = re.search(r"https?://\S+/auth/confirm/\S+", mail.get_body().get_content())[0]
+    page.goto(link)
+    assert name in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.fill("#password", password)
+    page.fill("#password_again", password)
+    click_and_load(page)
+    assert page.url.endswith("/profile")
 
 
 def log_in(page, email, password=TEST_PASSWORD):

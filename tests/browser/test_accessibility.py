@@ -18,6 +18,8 @@ ANONYMOUS_PAGES = [
     "/auth/register",
     "/auth/forgot",
     "/auth/reset/ugyldig-lenke",
+    "/auth/register/sent",
+    "/auth/confirm/ugyldig-lenke",
     "/privacy",
     "/accessibility",
     "/finnes-ikke",
@@ -55,6 +57,7 @@ MEMBER_PAGES = [
 ADMIN_PAGES = [
     "/admin",
     "/admin/members",
+    "/memberships",
     "/admin/organisations",
     "/admin/organisations/new",
     "/admin/organisations/skien-kommune/edit",
@@ -69,6 +72,8 @@ ADMIN_PAGES = [
     "/arenas/klimanettverket-i-grenland/meetings/new",
     "/meetings/1/edit",
 ]
+#: A newcomer whose organisation has not confirmed them yet sees these differently.
+UNVERIFIED_PAGES = ["/profile", "/members/{member_id}", "/experts?q=klimatilpasningen", "/arenas"]
 #: Pages that are not HTML for people: machine endpoints and downloads.
 NOT_PAGES = {
     "static",
@@ -106,6 +111,17 @@ def test_member_pages(member_page, live_server, lang):
     member_id = live_server.query("SELECT id FROM members WHERE email = :e", e=MEMBER_EMAIL)[0][0]
     for path in MEMBER_PAGES:
         check(member_page, path.format(member_id=member_id), lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pages_of_a_member_not_yet_verified(unverified_page, live_server, lang):
+    member_id = live_server.query("SELECT id FROM members WHERE email = :e", e=MEMBER_EMAIL)[0][0]
+    for path in UNVERIFIED_PAGES:
+        check(unverified_page, path.format(member_id=member_id), lang)
+    unverified_page.goto(with_language("/profile", lang))
+    assert unverified_page.locator("#membership-organisation_id").is_visible()
+    unverified_page.goto(f"/members/{member_id}")
+    assert MEMBER_EMAIL not in unverified_page.locator("main").inner_text()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -8,10 +8,10 @@ import urllib.request
 import feedparser
 import pytest
 
-from .conftest import LANGUAGES, assert_accessible, click_and_load
+from .conftest import LANGUAGES, assert_accessible, click_and_load, register_and_confirm
 
 
-def test_register_find_update_and_follow(page, member_page, live_server):
+def test_register_find_update_and_follow(page, member_page, live_server, live_mail):
     member_page.goto("/initiatives/new")
     member_page.fill("#title", "Klimatilpasning i Siljan")
     member_page.fill("#summary", "Overvann og flom i Siljan sentrum")
@@ -40,13 +40,9 @@ def test_register_find_update_and_follow(page, member_page, live_server):
     assert entries[0].title == "Klimatilpasning i Siljan"
 
     # A follower (a fresh member) follows it; the owner posts an update; the follower sees it.
-    page.goto("/auth/register")
-    page.fill("#email", "folger@skien.kommune.no")
-    page.fill("#name", "Følger Følgesen")
-    page.select_option("#organisation_id", label="Skien kommune")
-    page.fill("#password", "en-lang-og-trygg-setning")
-    page.fill("#password_again", "en-lang-og-trygg-setning")
-    click_and_load(page)
+    register_and_confirm(
+        page, live_mail[0], "folger@skien.kommune.no", "Følger Følgesen", "Skien kommune"
+    )
     page.goto(initiative_path)
     click_and_load(page, "main button:has-text('Følg')")
     page.goto("/overview")

@@ -1,0 +1,72 @@
+"""Pages for verified membership: requests to join an organisation and their answers, asking to
+join from the profile, and who answers for each organisation."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from arena.accounts import membership, services
+from arena.accounts.forms import EmptyForm, MembershipForm
+from arena.accounts.views import bp, render_profile
+from arena.errors import ValidationFailed
+from arena.forms import show_service_errors
+from arena.organisations import services as organisations
+
+
+@bp.get("/memberships")
+@login_required
+def memberships():
+    """Requests to join that the organisation contact or admin may answer."""
+    return render_template(
+        "accounts/memberships.html",
+        pending=membership.pending_requests(current_user),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/memberships/<int:member_id>/<any(approve, refuse):answer>")
+@login_required
+def answer_membership(member_id: int, answer: str):
+    """Say yes or no to a request to join."""
+    member = membership.decide_request(current_user, member_id, approve=answer == "approve")
+    if answer == "approve":
+        message = _("%(name)s er bekreftet som medlem.", name=member.name)
+    else:
+        message = _("%(name)s er ikke bekreftet som medlem.", name=member.name)
+    flash(message, "success")
+    return redirect(url_for("accounts.memberships"))
+
+
+@bp.post("/profile/membership")
+@login_required
+def request_membership():
+    """Ask to join an organisation (when not yet verified)."""
+    form = MembershipForm(prefix="membership")
+    form.fill_choices(organisations.organisation_choices())
+    if form.validate_on_submit():
+        try:
+            org = membership.request_membership(current_user, int(form.organisation_id.data))
+        except ValidationFailed as failure:
+            show_service_errors(form, failure)
+        else:
+            if current_user.is_verified:
+                message = _("Du er bekreftet som medlem av %(name)s.", name=org.name)
+            else:
+                message = _("Vi har spurt %(name)s om å bekrefte medlemskapet.", name=org.name)
+            flash(message, "success")
+            return redirect(url_for("accounts.profile", _anchor="membership-heading"))
+    return render_profile(membership_form=form), 422
+
+
+@bp.post("/admin/members/<int:member_id>/contact")
+@login_required
+def admin_set_contact(member_id: int):
+    """An admin makes a member a contact for their organisation, or not."""
+    member = services.get_member(member_id)
+    try:
+        membership.set_organisation_contact(current_user, member, request.form.get("value") == "1")
+    except ValidationFailed as failure:
+        flash(failure.message, "error")
+    else:
+        flash(_("Kontoen til %(name)s er endret.", name=member.name), "success")
+    return redirect(url_for("accounts.admin_members"))
