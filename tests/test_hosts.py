@@ -5,10 +5,12 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from conftest import PASSWORD, body_of
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from arena import create_app
+from arena.accounts.models import Member
 from arena.accounts.services import issue_api_token
 from arena.arenas import services as arenas
 from arena.arenas.services import ArenaInput, MeetingInput
@@ -38,7 +40,7 @@ def hostile(app, client, monkeypatch):
 
         def post_form(self, path, data, token_from):
             page = self.get(token_from).get_data(as_text=True)
-            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
             return self.open(path, method="POST", data={"csrf_token": token, **data})
 
         def sign_in(self, member):
@@ -215,3 +217,35 @@ def test_production_without_shared_rate_limit_store_warns(app, monkeypatch, capl
     assert "RATELIMIT_STORAGE_URI is memory://" in caplog.text
     with production.app_context():
         db.engine.dispose()
+
+
+def test_joining_emails_link_to_base_url(hostile, make_member, make_organisation, smtp_server):
+    from arena.organisations.models import OrganisationDomain
+
+    org = make_organisation("Skien kommune")
+    org.domains.append(OrganisationDomain(domain="skien.kommune.no"))
+    contact = make_member(email="kontakt@skien.kommune.no", org=org, is_organisation_contact=True)
+    make_member(email="kjent@skien.kommune.no", org=org)
+    for email in ("ny@gmail.com", "kjent@skien.kommune.no"):
+        hostile.post_form(
+            "/auth/register",
+            {"email": email, "name": "Ny Person", "organisation_id": str(org.id)},
+            "/auth/register",
+        )
+    confirm, known = smtp_server
+    link = re.search(rf"{BASE}(/auth/confirm/\S+)", body_of(confirm))[1]
+    hostile.post_form(
+        link,
+        {"password": "et-langt-og-godt-passord", "password_again": "et-langt-og-godt-passord"},
+        link,
+    )
+    request = smtp_server[-1]
+    assert request["To"] == contact.email
+    hostile.post_form("/auth/logout", {}, "/profile")  # the newcomer was signed in by the link
+    hostile.sign_in(contact)
+    newcomer = db.session.scalar(sa.select(Member).filter_by(email="ny@gmail.com"))
+    hostile.post_form(f"/memberships/{newcomer.id}/approve", {}, "/memberships")
+    decision = smtp_server[-1]
+    assert decision["To"] == "ny@gmail.com"
+    for mail in (confirm, known, request, decision):
+        assert_links_on_base(body_of(mail))

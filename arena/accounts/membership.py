@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena.access import is_signed_in, require_admin, require_signed_in
+from arena.accounts import member_data
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.dates import utcnow
@@ -148,7 +149,7 @@ def forget_unconfirmed_registrations() -> int:
     ).all()
     proposed = {m.organisation for m in stale if not m.organisation.approved}
     for member in stale:
-        accounts.erase_member(member)
+        member_data.erase_member(member)
     db.session.flush()
     for org in proposed:
         if not db.session.scalar(sa.select(Member.id).filter_by(organisation_id=org.id).limit(1)):

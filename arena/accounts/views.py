@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from arena.access import require_admin
-from arena.accounts import membership, services, sessions
+from arena.accounts import member_data, membership, services, sessions
 from arena.accounts.forms import (
     NEW_ORGANISATION,
     ChangePasswordForm,
@@ -307,7 +307,7 @@ def change_password():
 @login_required
 def export_data():
     """Download all of one's own data as JSON."""
-    data = services.export_member_data(current_user, current_user)
+    data = member_data.export_member_data(current_user, current_user)
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -322,7 +322,7 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            services.delete_account(
+            member_data.delete_account(
                 current_user, current_user._get_current_object(), form.password.data
             )
         except ValidationFailed as failure:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from arena import text
 from arena.access import acts_for_organisation, is_signed_in, require_verified, sees_members_only
+from arena.accounts import member_data
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.arenas.models import (
@@ -639,7 +640,7 @@ def export_member_arenas(member: Member) -> dict:
     }
 
 
-accounts.register_export_section("arenas", export_member_arenas)
+member_data.register_export_section("arenas", export_member_arenas)
 
 
 # --- meetings -----------------------------------------------------------------------------------

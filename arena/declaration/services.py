@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from arena.accounts import services as accounts
+from arena.accounts import member_data
 from arena.accounts.models import Member
 from arena.dates import to_local, utcnow
 from arena.declaration.models import Signature
@@ -157,4 +157,4 @@ def export_signature(member: Member) -> dict | None:
     }
 
 
-accounts.register_export_section("declaration_signature", export_signature)
+member_data.register_export_section("declaration_signature", export_signature)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from arena import text
 from arena.access import require_admin, require_self, require_verified
+from arena.accounts import member_data
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.dates import utcnow
@@ -286,7 +287,7 @@ def export_member_expertise(member) -> list[dict]:
 
 
 accounts.register_profile_listener(index_member)
-accounts.register_export_section("expertise", export_member_expertise)
+member_data.register_export_section("expertise", export_member_expertise)
 
 
 # --- contact requests ---------------------------------------------------------------------------
@@ -394,8 +395,8 @@ def erase_sent_contact_requests(member) -> None:
     db.session.execute(sa.delete(ContactRequest).where(ContactRequest.sender_id == member.id))
 
 
-accounts.register_export_section("contact_requests", export_contact_requests)
-accounts.register_erase_step(erase_sent_contact_requests)
+member_data.register_export_section("contact_requests", export_contact_requests)
+member_data.register_erase_step(erase_sent_contact_requests)
 
 
 def mark_answered(actor, request_id: int) -> None:

@@ -18,6 +18,7 @@ from arena.access import (
     require_verified,
     sees_members_only,
 )
+from arena.accounts import member_data
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.dates import utcnow
@@ -826,4 +827,4 @@ def export_member_initiatives(member: Member) -> dict:
     }
 
 
-accounts.register_export_section("initiatives", export_member_initiatives)
+member_data.register_export_section("initiatives", export_member_initiatives)
