@@ -101,17 +101,18 @@ def send_reminders_command() -> None:
 @click.command("reindex")
 def reindex_command() -> None:
     """Rebuild the search index (after changing synonyms or the text pipeline)."""
+    from arena.arenas import services as arenas
     from arena.expertise import services as expertise
     from arena.initiatives import services as initiatives
 
     areas = expertise.reindex_all()
     count = initiatives.reindex_all()
     members = expertise.reindex_members()
-    from arena.arenas import services as arenas
-
-    for arena in arenas.all_arenas():
-        arenas.index_arena(arena)
-    click.echo(f"Reindexed {areas} expertise areas, {count} initiatives and {members} members.")
+    arena_count = arenas.reindex_all()
+    click.echo(
+        f"Reindexed {areas} expertise areas, {count} initiatives, {members} members and "
+        f"{arena_count} arenas."
+    )
 
 
 @click.command("import-members")

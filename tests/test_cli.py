@@ -114,3 +114,21 @@ def test_create_user_errors_exit_1_and_write_nothing(runner, make_organisation, 
         assert result.exit_code == 1, result.output
         assert message in result.output
     assert count(Member) == 1
+
+
+def test_reindex_rebuilds_and_keeps_every_index_including_arenas(app, runner, make_member):
+    """The arena index is written and committed: another connection finds it afterwards."""
+    from arena.arenas.services import ArenaInput, create_arena
+    from arena.search.models import SearchEntry
+
+    create_arena(make_member(), ArenaInput(name="Hydrogennettverket", purpose="Hydrogen i havn"))
+    db.session.execute(sa.delete(SearchEntry).where(SearchEntry.kind == "arena"))
+    db.session.commit()
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "1 arenas" in result.output
+    db.session.remove()  # a new session, as another process would see the database
+    with db.engine.connect() as other:
+        arena_terms = other.execute(
+            sa.select(sa.func.count()).select_from(SearchEntry).where(SearchEntry.kind == "arena")
+        ).scalar()
+    assert arena_terms > 0

@@ -1,5 +1,7 @@
 """Expertise on the profile, «Ta kontakt», area curation, CSV import, reminders and the API."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from conftest import body_of
 
@@ -442,3 +444,33 @@ def test_expertise_areas_api_suggests_by_synonym_and_nynorsk(client, make_member
     ):
         results = client.get(f"/api/v1/expertise-areas?q={query}", headers=headers).get_json()
         assert results["results"][0]["name"] == expected, query
+
+
+def test_an_import_that_renames_an_owner_changes_their_arenas_feeds(
+    client, make_member, make_organisation
+):
+    """The importer goes through the account services: a new name reaches the ORGANIZER of the
+    owner's arena feeds, and the feed's ETag changes."""
+    from arena.arenas import services as arenas
+    from arena.arenas.services import ArenaInput, MeetingInput
+
+    org = make_organisation("Skien kommune")
+    owner = make_member(email="ola@skien.kommune.no", name="Ola Gammel", org=org)
+    arena, _ = arenas.create_arena(owner, ArenaInput(name="Planforum"))
+    arenas.create_meeting(
+        owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
+    )
+    before = client.get("/arenas/planforum/calendar.ics")
+    assert "Ola Gammel" in before.get_data(as_text=True)
+    csv = (
+        b"email,name,organisation,organisation_kind,municipality,title,expertise,ask_me_about\n"
+        b"ola@skien.kommune.no,Ola Ny,Skien kommune,,,,,\n"
+    )
+    report = importer.import_members(None, csv)
+    assert report.written and not report.errors
+    after = client.get(
+        "/arenas/planforum/calendar.ics", headers={"If-None-Match": before.headers["ETag"]}
+    )
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    body = after.get_data(as_text=True)
+    assert "Ola Ny" in body and "Ola Gammel" not in body

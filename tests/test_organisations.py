@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from arena.accounts.models import Member
 from arena.extensions import db
 from arena.organisations.models import Organisation
-from arena.organisations.services import is_valid_org_number, slugify
+from arena.organisations.services import is_valid_org_number, merge_organisations, slugify
 
 
 @pytest.mark.parametrize(
@@ -176,3 +176,23 @@ def test_merge_into_itself_is_refused(client, post_form, make_member, make_organ
     response = post_form(page, {"target": org.slug}, token_from=page)
     assert response.status_code == 200  # not among the choices
     assert db.session.get(Organisation, org.id) is not None
+
+
+def test_merging_keeps_the_duplicates_arena_participation(make_member, make_organisation):
+    """The arenas area hands its rows over in a merge (they used to go with the cascade)."""
+    from arena.arenas import services as arenas
+    from arena.arenas.services import ArenaInput
+
+    right = make_organisation("Skien kommune")
+    duplicate = make_organisation("Skien Kommune (dublett)")
+    owner = make_member(org=right)
+    both, _ = arenas.create_arena(
+        owner, ArenaInput(name="Begge", organisation_ids=[right.id, duplicate.id])
+    )
+    only, _ = arenas.create_arena(
+        owner, ArenaInput(name="Bare dubletten", organisation_ids=[duplicate.id])
+    )
+    merge_organisations(make_member(is_admin=True), duplicate, right)
+    db.session.expire_all()
+    assert [o.name for o in both.organisations] == ["Skien kommune"]
+    assert [o.name for o in only.organisations] == ["Skien kommune"]

@@ -33,18 +33,24 @@ FIELD_LIMITS = {"name": 120, "title": 150, "phone": 40, "bio": 5000, "ask_me_abo
 
 #: Other areas that keep something derived from a profile (the colleague finder's index, the
 #: ORGANIZER of arena feeds); they hear of new, changed, deactivated and deleted accounts.
-PROFILE_LISTENERS: list[Callable[[Member], None]] = []
+PROFILE_LISTENERS: list[Callable[[list[Member]], None]] = []
 
 
-def register_profile_listener(listener: Callable[[Member], None]) -> None:
-    """An area asks to hear whenever a member's profile is created or changed."""
+def register_profile_listener(listener: Callable[[list[Member]], None]) -> None:
+    """An area asks to hear whenever members' profiles are created or changed (by a form, the
+    API, an admin or an import: all come here); the listener gets them all at once."""
     PROFILE_LISTENERS.append(listener)
 
 
-def profile_changed(member: Member) -> None:
+def profiles_changed(members: list[Member]) -> None:
+    """Tells the other areas; the caller commits."""
     db.session.flush()
     for listener in PROFILE_LISTENERS:
-        listener(member)
+        listener(members)
+
+
+def profile_changed(member: Member) -> None:
+    profiles_changed([member])
 
 
 # A precomputed hash, so signing in with an unknown email costs as much as with a known one.

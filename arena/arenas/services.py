@@ -40,6 +40,7 @@ from arena.extensions import db
 from arena.keep import Kept
 from arena.links import absolute_url
 from arena.mail import send_mail
+from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
 from arena.paging import Page
@@ -318,6 +319,15 @@ def index_arena(arena: Arena) -> None:
     search.index("arena", arena.id, [(arena.name, 3.0), (arena.purpose, 1.5)])
 
 
+def reindex_all() -> int:
+    """Rebuilds the search index of every arena (archived ones too: they may come back)."""
+    arenas = list(db.session.scalars(sa.select(Arena)))
+    for arena in arenas:
+        index_arena(arena)
+    db.session.commit()
+    return len(arenas)
+
+
 def similar_arenas(
     name: str, purpose: str = "", organisation_ids=(), limit: int = 5
 ) -> list[Arena]:
@@ -579,17 +589,41 @@ def arenas_of_member(member) -> list[Arena]:
     )
 
 
-def _holder_changed(member: Member) -> None:
-    """A holder's name or account changed: their arenas' feeds name them as ORGANIZER."""
+def _holders_changed(members: list[Member]) -> None:
+    """Holders' names or accounts changed: their arenas' feeds name them as ORGANIZER."""
     held = sa.select(ArenaRole.arena_id).where(
-        ArenaRole.member_id == member.id, ArenaRole.ended_at.is_(None)
+        ArenaRole.member_id.in_([m.id for m in members]), ArenaRole.ended_at.is_(None)
     )
     db.session.execute(
         sa.update(Arena).where(Arena.id.in_(held)).values(calendar_changed_at=utcnow())
     )
 
 
-accounts.register_profile_listener(_holder_changed)
+accounts.register_profile_listener(_holders_changed)
+
+
+def move_participation(source: Organisation, target: Organisation) -> None:
+    """Part of merging organisations: the arenas the duplicate took part in keep it, under the
+    organisation it is merged into (once each), and their feeds change."""
+    rows = arena_organisations.c
+    affected = sa.select(rows.arena_id).where(rows.organisation_id == source.id)
+    db.session.execute(
+        sa.update(Arena).where(Arena.id.in_(affected)).values(calendar_changed_at=utcnow())
+    )
+    already = sa.select(rows.arena_id).where(rows.organisation_id == target.id)
+    db.session.execute(
+        arena_organisations.delete().where(
+            rows.organisation_id == source.id, rows.arena_id.in_(already)
+        )
+    )
+    db.session.execute(
+        arena_organisations.update()
+        .where(rows.organisation_id == source.id)
+        .values(organisation_id=target.id)
+    )
+
+
+organisations.register_merge_step(move_participation)
 
 
 def export_member_arenas(member: Member) -> dict:

@@ -194,6 +194,7 @@ def import_members(actor, content: bytes, dry_run: bool = False) -> ImportReport
     if report.errors or dry_run:
         return report
     _apply(report)
+    db.session.commit()
     report.written = True
     return report
 
@@ -264,5 +265,4 @@ def _apply(report: ImportReport) -> None:
             else:
                 db.session.add(MemberExpertise(member_id=member.id, area_id=area.id, level=level))
                 existing[(member.id, area.id)] = level
-    db.session.flush()
-    expertise.reindex_members([m.id for m in members.values()])
+    accounts.profiles_changed(list(members.values()))  # the index, feeds naming them as owner

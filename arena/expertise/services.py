@@ -144,10 +144,7 @@ def member_fields(title: str, ask_me_about: str, bio: str, entries) -> list[tupl
 
 def index_member(member) -> None:
     """(Re)indexes what a member is found by in «Finn en kollega»; the caller commits."""
-    entries = [(e.area, e.level, e.note) for e in expertise_of(member)]
-    search.index(
-        "member", member.id, member_fields(member.title, member.ask_me_about, member.bio, entries)
-    )
+    index_members([member])
 
 
 def _check_level(level) -> int:
@@ -255,7 +252,18 @@ def people_by_level(area) -> dict[int, list[tuple]]:
 
 
 def reindex_members(member_ids: list[int] | None = None) -> int:
-    """Rebuilds the colleague finder's index of every member (or of these), in bulk."""
+    """Rebuilds the colleague finder's index of every member (or of these), and commits."""
+    count = _index_members(member_ids)
+    db.session.commit()
+    return count
+
+
+def index_members(members: list) -> None:
+    """(Re)indexes changed members in «Finn en kollega», in bulk; the caller commits."""
+    _index_members([m.id for m in members])
+
+
+def _index_members(member_ids: list[int] | None) -> int:
     areas = {a.id: a for a in all_areas()}
     expertise_rows = sa.select(
         MemberExpertise.member_id,
@@ -276,9 +284,7 @@ def reindex_members(member_ids: list[int] | None = None) -> int:
         (member_id, member_fields(title, ask, bio, entries.get(member_id, [])))
         for member_id, title, ask, bio in db.session.execute(members).all()
     )
-    count = search.index_many("member", documents)
-    db.session.commit()
-    return count
+    return search.index_many("member", documents)
 
 
 def export_member_expertise(member) -> list[dict]:
@@ -286,7 +292,7 @@ def export_member_expertise(member) -> list[dict]:
     return [{"area": e.area.name, "level": e.level, "note": e.note} for e in expertise_of(member)]
 
 
-accounts.register_profile_listener(index_member)
+accounts.register_profile_listener(index_members)
 member_data.register_export_section("expertise", export_member_expertise)
 
 
