@@ -53,10 +53,46 @@ def is_supported(value: date) -> bool:
     return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
-def _locale() -> str:
+# --- showing time ---------------------------------------------------------------------------
+#
+# Every date, time, weekday and month a person reads goes through the helpers below, which use
+# Babel's CLDR data with one pattern per language (never a list of names indexed by position:
+# CLDR's day names start on Sunday). Norwegian times are «kl. 14.00»; weeks start on Monday.
+
+#: Babel patterns per language: Norwegian conventions in bokmål and nynorsk, British English.
+PATTERNS = {
+    "nb": {
+        "date": "EEEE d. MMMM y",
+        "day": "EEEE d. MMMM",
+        "short_day": "EEE d.",
+        "plain_date": "d. MMMM y",
+        "time": "'kl.' HH.mm",
+        "bare_time": "HH.mm",
+        "month": "LLLL y",
+        "datetime_separator": " ",
+    },
+    "en": {
+        "date": "EEEE d MMMM y",
+        "day": "EEEE d MMMM",
+        "short_day": "EEE d",
+        "plain_date": "d MMMM y",
+        "time": "HH:mm",
+        "bare_time": "HH:mm",
+        "month": "LLLL y",
+        "datetime_separator": ", ",
+    },
+}
+PATTERNS["nn"] = PATTERNS["nb"]
+BABEL_LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
+
+
+def _locale(locale: str | None = None) -> str:
+    if locale in PATTERNS:
+        return locale
     from flask_babel import get_locale
 
-    return str(get_locale() or "nb")
+    chosen = str(get_locale() or "nb")
+    return chosen if chosen in PATTERNS else "nb"
 
 
 def to_local(value: datetime, tz: str = OSLO) -> datetime:
@@ -66,52 +102,90 @@ def to_local(value: datetime, tz: str = OSLO) -> datetime:
     return value.astimezone(ZoneInfo(tz))
 
 
-def format_date(value: datetime, locale: str | None = None) -> str:
+def _local(value):
+    """Aware times are shown in Oslo; naive ones are Oslo wall-clock already; dates are dates."""
+    return to_local(value) if isinstance(value, datetime) and value.tzinfo else value
+
+
+def _pattern(value, name: str, locale: str | None) -> str:
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_datetime as babel_datetime
+
+    locale = _locale(locale)
+    local, pattern = _local(value), PATTERNS[locale][name]
+    render = babel_datetime if isinstance(local, datetime) else babel_date
+    return render(local, pattern, locale=BABEL_LOCALES[locale])
+
+
+def format_date(value: date, locale: str | None = None) -> str:
     """«torsdag 26. november 2026» (English: «Thursday 26 November 2026»)."""
-    from babel.dates import get_day_names, get_month_names
-
-    locale = locale or _locale()
-    local = to_local(value) if isinstance(value, datetime) and value.tzinfo else value
-    weekday = get_day_names("wide", locale=locale)[local.weekday()]
-    month = get_month_names("wide", locale=locale)[local.month]
-    if locale == "en":
-        return f"{weekday} {local.day} {month} {local.year}"
-    return f"{weekday} {local.day}. {month} {local.year}"
+    return _pattern(value, "date", locale)
 
 
-def format_month(value: datetime, locale: str | None = None) -> str:
+def format_day(value: date, locale: str | None = None) -> str:
+    """«mandag 30. november», for the days of a week view."""
+    return _pattern(value, "day", locale)
+
+
+def format_short_day(value: date, locale: str | None = None) -> str:
+    """«man. 30.», for a day in a month calendar on a phone."""
+    return _pattern(value, "short_day", locale)
+
+
+def format_plain_date(value: date, locale: str | None = None) -> str:
+    """«26. november 2026», where the weekday would only add noise (periods, review dates)."""
+    return _pattern(value, "plain_date", locale)
+
+
+def format_month(value: date, locale: str | None = None) -> str:
     """«november 2026»."""
-    from babel.dates import get_month_names
-
-    locale = locale or _locale()
-    return f"{get_month_names('wide', locale=locale)[value.month]} {value.year}"
+    return _pattern(value, "month", locale)
 
 
 def format_time(value: datetime, locale: str | None = None) -> str:
     """«kl. 14.00» (English: «14:00»)."""
-    locale = locale or _locale()
-    local = to_local(value) if value.tzinfo else value
-    if locale == "en":
-        return f"{local.hour:02d}:{local.minute:02d}"
-    return f"kl. {local.hour:02d}.{local.minute:02d}"
+    return _pattern(value, "time", locale)
+
+
+def format_clock(value: datetime, locale: str | None = None) -> str:
+    """«14.00» (English: «14:00»), where «kl.» is understood (a meeting in a calendar)."""
+    return _pattern(value, "bare_time", locale)
 
 
 def format_datetime(value: datetime | None, locale: str | None = None) -> str:
     """«torsdag 26. november 2026 kl. 14.00», shown in Europe/Oslo."""
     if value is None:
         return ""
-    locale = locale or _locale()
-    separator = ", " if locale == "en" else " "
+    locale = _locale(locale)
+    separator = PATTERNS[locale]["datetime_separator"]
     return format_date(value, locale) + separator + format_time(value, locale)
 
 
 def format_range(start: datetime, end: datetime | None, locale: str | None = None) -> str:
     """«torsdag 26. november 2026 kl. 14.00–15.30»; across days both ends in full."""
-    locale = locale or _locale()
+    locale = _locale(locale)
     if end is None:
         return format_datetime(start, locale)
-    local_start, local_end = to_local(start), to_local(end)
-    if local_start.date() == local_end.date():
-        end_time = format_time(end, locale).removeprefix("kl. ")
-        return f"{format_datetime(start, locale)}\u2013{end_time}"
+    if _local(start).date() == _local(end).date():
+        return f"{format_datetime(start, locale)}\u2013{format_clock(end, locale)}"
     return f"{format_datetime(start, locale)} \u2013 {format_datetime(end, locale)}"
+
+
+def format_period(start: date | None, end: date | None, locale: str | None = None) -> str:
+    """«7. juli 2026 – 7. juli 2027»; an open end is left open («7. juli 2026 –»)."""
+    first = format_plain_date(start, locale) if start else ""
+    last = format_plain_date(end, locale) if end else ""
+    return f"{first} \u2013 {last}".strip()
+
+
+def weekday_names(locale: str | None = None) -> list[str]:
+    """The names of the days of a Norwegian week, Monday first."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("wide", locale=BABEL_LOCALES[_locale(locale)])
+    return [names[weekday] for weekday in range(7)]  # by weekday number, never by position
+
+
+def week_number(value: date) -> int:
+    """The ISO week number (Norwegian weeks are ISO weeks)."""
+    return value.isocalendar()[1]

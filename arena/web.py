@@ -4,7 +4,6 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from babel.dates import get_day_names, get_month_names
 from flask import Request, Response, g, jsonify, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,7 +14,19 @@ from werkzeug.exceptions import HTTPException, NotFound, SecurityError
 from werkzeug.routing import BuildError, IntegerConverter
 
 from arena.access import sees_contact_details
-from arena.dates import format_date, format_datetime, format_range
+from arena.dates import (
+    format_clock,
+    format_date,
+    format_datetime,
+    format_day,
+    format_month,
+    format_period,
+    format_plain_date,
+    format_range,
+    format_short_day,
+    week_number,
+    weekday_names,
+)
 from arena.errors import ServiceError
 from arena.extensions import db, login_manager
 from arena.links import absolute_url, this_request_url
@@ -201,7 +212,15 @@ def init_app(app) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_plain_date, "plain_date")
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_short_day, "short_day")
+    app.add_template_filter(format_month, "month")
+    app.add_template_filter(format_clock, "clock")
     app.add_template_global(format_range, "format_range")
+    app.add_template_global(format_period, "format_period")
+    app.add_template_global(weekday_names, "weekday_names")
+    app.add_template_filter(week_number, "week_number")
     app.add_template_filter(wall_clock_in_oslo, "oslo")
     app.add_template_filter(combine_args, "combine_args")
     app.add_template_global(absolute_url, "absolute_url")
@@ -215,12 +234,6 @@ def init_app(app) -> None:
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,
             "optional_url": optional_url,
-            "weekday_names": lambda: list(
-                get_day_names("wide", locale=str(get_locale()) or "nb").values()
-            ),
-            "month_name": lambda month: get_month_names("wide", locale=str(get_locale()) or "nb")[
-                month
-            ],
         }
 
 

@@ -178,7 +178,7 @@ def test_weekly_series_through_spring_forward_at_half_past_two_is_refused(make_m
                 rrule="FREQ=WEEKLY;COUNT=4",
             ),
         )
-    assert "28.03.2027" in failure.value.message
+    assert "28. mars 2027" in failure.value.message
 
 
 def test_moving_and_cancelling_occurrences(make_member, make_arena):
@@ -310,7 +310,7 @@ def test_meeting_form_explains_a_time_that_does_not_exist(
         token_from=page,
     )
     assert response.status_code == 200
-    assert "finnes ikke 28.03.2027" in response.get_data(as_text=True)
+    assert "finnes ikke 28. mars 2027" in response.get_data(as_text=True)
     assert arena.meetings == []
 
 

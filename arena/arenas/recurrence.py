@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from arena.dates import FIRST_YEAR, LAST_YEAR, is_supported
+from arena.dates import FIRST_YEAR, LAST_YEAR, format_clock, format_plain_date, is_supported
 from arena.errors import ValidationFailed
 
 MAX_OCCURRENCES = 500
@@ -53,8 +53,8 @@ def wall_clock_problem(moment: datetime, tzid: str) -> str | None:
     if back != moment:
         return _(
             "Klokka %(time)s finnes ikke %(date)s (klokka stilles fram). Velg et annet tidspunkt.",
-            time=moment.strftime("%H.%M"),
-            date=moment.strftime("%d.%m.%Y"),
+            time=format_clock(moment),
+            date=format_plain_date(moment),
         )
     if (
         moment.replace(tzinfo=zone, fold=0).utcoffset()
@@ -63,8 +63,8 @@ def wall_clock_problem(moment: datetime, tzid: str) -> str | None:
         return _(
             "Klokka %(time)s finnes to ganger %(date)s (klokka stilles tilbake). Velg et annet "
             "tidspunkt.",
-            time=moment.strftime("%H.%M"),
-            date=moment.strftime("%d.%m.%Y"),
+            time=format_clock(moment),
+            date=format_plain_date(moment),
         )
     return None
 

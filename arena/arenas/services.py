@@ -852,9 +852,7 @@ def change_occurrence(
         message = _("Bare møter som gjentas, har enkeltforekomster.")
         raise ValidationFailed(message, {"occurrence": message})
     if occurrence not in occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid):
-        message = _(
-            "Serien har ikke noe møte %(when)s.", when=occurrence.strftime("%d.%m.%Y %H.%M")
-        )
+        message = _("Serien har ikke noe møte %(when)s.", when=format_datetime(occurrence))
         raise ValidationFailed(message, {"occurrence": message})
     if action not in ("cancel", "move"):
         message = _("Ukjent handling.")
@@ -901,6 +899,11 @@ class Occurrence:
     ends_at: datetime | None
     cancelled: bool
     moved: bool
+
+    @property
+    def key(self) -> str:
+        """Names this occurrence in a page (ids, anchors): the meeting and its original start."""
+        return f"{self.meeting.id}-{self.original:%Y%m%d%H%M}"
 
 
 def occurrences(meetings, start: datetime, end: datetime) -> list[Occurrence]:
