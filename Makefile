@@ -11,7 +11,7 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "Emails go to this log (no MAIL_SERVER); sign-in throttling counts in this one process (memory://)."
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
 
 setup: $(STAMP) static translations
 

@@ -1,7 +1,7 @@
 """Realistic demo data for Vestfold og Telemark: organisations and members. Idempotent."""
 
 import random
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -275,10 +275,31 @@ def _seed_expertise(rng: random.Random, areas: dict) -> None:
         index_member(member)
 
 
-def _seed_arenas(rng: random.Random) -> None:
-    """A few arenas with owners (one without), with monthly and weekly meetings."""
-    from datetime import datetime
+#: How demo arenas meet, as real ones do: (RRULE, weekday of the first meeting, which one of
+#: that weekday in its month, or None for «the next one», and the start time).
+DEMO_SERIES = {
+    "weekly": ("FREQ=WEEKLY;COUNT=12", 1, None, time(8, 30)),  # Tuesdays
+    "biweekly": ("FREQ=WEEKLY;INTERVAL=2;COUNT=10", 1, None, time(9)),  # every second Tuesday
+    "monthly": ("FREQ=MONTHLY;BYDAY=1WE;COUNT=10", 2, 1, time(9)),  # first Wednesday
+    "quarterly": ("FREQ=MONTHLY;INTERVAL=3;BYDAY=2TH;COUNT=4", 3, 2, time(10)),  # four times a year
+}
 
+
+def _first_meeting(today: date, weekday: int, nth: int | None) -> date:
+    """The first meeting after today: the next such weekday, or the nth in its month."""
+    if nth is None:
+        return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+    month = today.replace(day=1)
+    while True:
+        day = month + timedelta(days=(weekday - month.weekday()) % 7 + 7 * (nth - 1))
+        if day > today:
+            return day
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def _seed_arenas(rng: random.Random) -> None:
+    """The demo arenas: an owner and a deputy (but for one without owner), and a series of
+    meetings on the weekdays such arenas meet."""
     from arena.arenas.models import Arena, ArenaRole, Meeting
     from arena.arenas.recurrence import occurrence_starts
     from arena.arenas.services import index_arena
@@ -288,7 +309,7 @@ def _seed_arenas(rng: random.Random) -> None:
     orgs = {o.name: o for o in db.session.scalars(sa.select(Organisation))}
     now = utcnow()
     today = now.date()
-    for n, (name, kind, cadence, visibility, owner_org, members) in enumerate(ARENAS):
+    for name, kind, cadence, visibility, owner_org, members in ARENAS:
         if name in existing:
             continue
         arena = Arena(
@@ -308,18 +329,18 @@ def _seed_arenas(rng: random.Random) -> None:
         db.session.flush()
         index_arena(arena)
         if owner_org:
-            staff = (m for m in orgs[owner_org].members if m.is_verified)
-            owner = sorted(staff, key=lambda m: m.email)[0]
-            db.session.add(
-                ArenaRole(arena_id=arena.id, role="owner", member_id=owner.id, started_at=now)
-            )
-        first = datetime(today.year, today.month, 1, 9) + timedelta(days=31 + 7 * n)
-        rule = "FREQ=WEEKLY;COUNT=10" if kind == "working_group" else "FREQ=MONTHLY;COUNT=6"
+            owner, deputy = _verified_staff(orgs[owner_org])[0], _deputy_for(orgs, members)
+            for role, member in (("owner", owner), ("deputy", deputy)):
+                db.session.add(
+                    ArenaRole(arena_id=arena.id, role=role, member_id=member.id, started_at=now)
+                )
+        rule, weekday, nth, starts = DEMO_SERIES[cadence]
+        first = datetime.combine(_first_meeting(today, weekday, nth), starts)
         db.session.add(
             Meeting(
                 arena=arena,
                 uid=f"demo-{arena.slug}@arena",
-                title=f"{name}: møte",
+                title=name,
                 location=rng.choice(["Rådhuset", "Fylkeshuset", "Kunnskapsparken"]),
                 starts_at=first,
                 ends_at=first + timedelta(hours=2),
@@ -330,6 +351,59 @@ def _seed_arenas(rng: random.Random) -> None:
                 updated_at=now,
             )
         )
+
+
+def _verified_staff(org: Organisation) -> list[Member]:
+    return sorted((m for m in org.members if m.is_verified), key=lambda m: m.email)
+
+
+def _deputy_for(orgs: dict, members: list[str]) -> Member:
+    """The deputy: a verified member of the first participating organisation that has one."""
+    return next(_verified_staff(orgs[name])[0] for name in members if _verified_staff(orgs[name]))
+
+
+def _seed_follows() -> None:
+    """Demo members follow what a colleague would: the arenas their organisation takes part in,
+    their organisation's initiatives, and a theme they know about; so their calendar and
+    «Min oversikt» have something to show."""
+    from arena.arenas.models import arena_followers, arena_organisations
+    from arena.expertise.models import MemberExpertise
+    from arena.initiatives.models import Follow, Initiative
+
+    followed_arenas = {tuple(row) for row in db.session.execute(sa.select(arena_followers))}
+    follows = {
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Follow.member_id, Follow.target_kind, Follow.target_id)
+        )
+    }
+    participation = db.session.execute(sa.select(arena_organisations)).all()
+    arenas_of_org: dict[int, list[int]] = {}
+    for arena_id, org_id in participation:
+        arenas_of_org.setdefault(org_id, []).append(arena_id)
+    led = db.session.execute(sa.select(Initiative.lead_organisation_id, Initiative.id)).all()
+    initiatives_of_org: dict[int, list[int]] = {}
+    for org_id, initiative_id in led:
+        initiatives_of_org.setdefault(org_id, []).append(initiative_id)
+    verified = sa.select(Member).where(Member.verified_at.is_not(None)).order_by(Member.email)
+    for member in db.session.scalars(verified):
+        if member.email == DEMO_ADMIN_EMAIL:
+            continue
+        for arena_id in arenas_of_org.get(member.organisation_id, []):
+            if (arena_id, member.id) not in followed_arenas:
+                db.session.execute(
+                    arena_followers.insert().values(arena_id=arena_id, member_id=member.id)
+                )
+        wanted = [("initiative", i) for i in initiatives_of_org.get(member.organisation_id, [])]
+        areas = db.session.scalars(
+            sa.select(MemberExpertise.area_id)
+            .filter_by(member_id=member.id)
+            .order_by(MemberExpertise.area_id)
+        ).all()
+        wanted += [("theme", a) for a in areas[:1]]
+        for kind, target_id in wanted:
+            if (member.id, kind, target_id) not in follows:
+                db.session.add(Follow(member_id=member.id, target_kind=kind, target_id=target_id))
 
 
 def seed_demo() -> dict[str, int]:
@@ -400,6 +474,7 @@ def seed_demo() -> dict[str, int]:
     _seed_initiatives(rng, areas)
     _seed_expertise(rng, areas)
     _seed_arenas(rng)
+    _seed_follows()
     new_members += _ask_to_join_with_a_private_address()
     db.session.commit()
     return {

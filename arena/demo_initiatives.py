@@ -540,7 +540,7 @@ ARENAS = [
     (
         "Klimanettverket i Grenland",
         "network",
-        "Månedlig",
+        "monthly",
         "public",
         "Porsgrunn kommune",
         ["Skien kommune", "Bamble kommune", "Siljan kommune"],
@@ -548,7 +548,7 @@ ARENAS = [
     (
         "Næringsforum Vestfold",
         "forum",
-        "Fire ganger i året",
+        "quarterly",
         "public",
         "Vestfold og Telemark fylkeskommune",
         ["Tønsberg kommune", "Sandefjord kommune", "Larvik kommune", "NHO Vestfold og Telemark"],
@@ -556,7 +556,7 @@ ARENAS = [
     (
         "Planforum Telemark",
         "forum",
-        "Annenhver uke",
+        "biweekly",
         "public",
         "Statsforvalteren i Vestfold og Telemark",
         ["Notodden kommune", "Tinn kommune", "Seljord kommune"],
@@ -564,7 +564,7 @@ ARENAS = [
     (
         "Arbeidsgruppe for innkjøp",
         "working_group",
-        "Ukentlig",
+        "weekly",
         "members",
         "Skien kommune",
         ["Porsgrunn kommune", "KS Vestfold og Telemark"],
@@ -572,7 +572,7 @@ ARENAS = [
     (
         "Reiselivsnettverket Vest-Telemark",
         "network",
-        "Månedlig",
+        "monthly",
         "public",
         None,
         ["Vinje kommune", "Tokke kommune", "Kviteseid kommune"],

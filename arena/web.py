@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound, SecurityError
 from werkzeug.routing import BuildError, IntegerConverter
 
 from arena.access import sees_contact_details
+from arena.arenas.recurrence import describe as describe_repetition
 from arena.dates import (
     format_clock,
     format_date,
@@ -220,6 +221,7 @@ def init_app(app) -> None:
     app.add_template_global(format_range, "format_range")
     app.add_template_global(format_period, "format_period")
     app.add_template_global(weekday_names, "weekday_names")
+    app.add_template_global(describe_repetition, "describe_repetition")
     app.add_template_filter(week_number, "week_number")
     app.add_template_filter(wall_clock_in_oslo, "oslo")
     app.add_template_filter(combine_args, "combine_args")

@@ -555,3 +555,17 @@ def test_participants_are_typed_by_name_when_there_are_too_many_to_tick(
     assert sorted(o.name for o in arena.organisations) == ["Bamble kommune", "Skien kommune"]
     edit = client.get(f"/arenas/{arena.slug}/edit").get_data(as_text=True)
     assert 'rows="4">\r\nBamble kommune\nSkien kommune</textarea>' in edit
+
+
+def test_cadence_is_a_choice_shown_in_the_readers_language(client, make_member, make_arena):
+    make_arena(cadence="quarterly", name="Næringsforum")
+    for lang, text in (
+        ("nb", "Fire ganger i året"),
+        ("nn", "Fire gonger i året"),
+        ("en", "Four times a year"),
+    ):
+        assert text in client.get(f"/arenas/naeringsforum?lang={lang}").get_data(as_text=True)
+        assert text in client.get(f"/arenas?lang={lang}").get_data(as_text=True)
+    with pytest.raises(ValidationFailed) as refused:
+        make_arena(cadence="Månedlig", name="Fritekst")
+    assert "cadence" in refused.value.fields

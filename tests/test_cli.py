@@ -1,5 +1,7 @@
 """The flask commands: seed-demo, create-user."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from arena.accounts.models import Member
@@ -132,3 +134,34 @@ def test_reindex_rebuilds_and_keeps_every_index_including_arenas(app, runner, ma
             sa.select(sa.func.count()).select_from(SearchEntry).where(SearchEntry.kind == "arena")
         ).scalar()
     assert arena_terms > 0
+
+
+def test_demo_data_looks_like_a_real_network(runner, client, clock):
+    """Series on the weekdays such groups meet, deputies, members who follow things, verified
+    members in their organisations' domains, and one newcomer waiting for approval."""
+    from arena.arenas import services as arenas
+    from arena.arenas.models import Arena, Meeting, arena_followers
+    from arena.initiatives.models import Follow
+    from arena.organisations.models import OrganisationDomain
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    meetings = db.session.scalars(sa.select(Meeting)).all()
+    assert meetings
+    for meeting in meetings:
+        starts = arenas.occurrences(
+            [meeting], meeting.starts_at, meeting.last_starts_at + timedelta(days=1)
+        )
+        assert starts and all(o.starts_at.weekday() < 5 for o in starts), meeting.rrule  # weekdays
+        assert ":" not in meeting.title  # named after the arena, not «…: møte»
+    owned = [a for a in db.session.scalars(sa.select(Arena)) if a.owner]
+    assert owned and all(a.deputy and a.deputy != a.owner for a in owned)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(arena_followers)) >= 10
+    assert {f.target_kind for f in db.session.scalars(sa.select(Follow))} >= {"initiative", "theme"}
+    assert count(OrganisationDomain) >= 38
+    waiting = db.session.scalars(sa.select(Member).where(Member.verified_at.is_(None))).all()
+    assert [m.email for m in waiting] == ["per.privat@gmail.com"]
+    # A demo member's calendar and overview show something.
+    follower = db.session.scalar(
+        sa.select(Member).join(arena_followers, arena_followers.c.member_id == Member.id).limit(1)
+    )
+    assert arenas.arenas_of_member(follower)

@@ -57,7 +57,7 @@ def enter_everywhere(client, world, smtp_server) -> dict:
         assert response.status_code == 302
         response = client.post(
             "/api/v1/arenas",
-            json={"name": f"{payload} {n}", "purpose": payload, "cadence": payload[:100]},
+            json={"name": f"{payload} {n}", "purpose": payload, "cadence": "monthly"},
             headers=api,
         )
         assert response.status_code == 201, (payload, response.get_json())

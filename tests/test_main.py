@@ -79,3 +79,41 @@ def test_production_cookies_are_secure_behind_https(monkeypatch):
 def test_unknown_language_falls_back_to_bokmal(client):
     html = client.get("/?lang=xx").get_data(as_text=True)
     assert '<html lang="nb"' in html
+
+
+def test_make_run_serves_on_the_port_asked_for(tmp_path):
+    """`PORT=... make run` sets up, seeds and serves there (5000 when not asked)."""
+    import os
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+
+    from live import ROOT, free_port
+
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}"}
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as answer:  # noqa: S310
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, "make run stopped"
+                assert time.monotonic() < deadline, "make run did not serve on PORT"
+                time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

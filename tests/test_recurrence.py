@@ -195,3 +195,31 @@ def test_occurrences_are_the_ones_dateutil_finds(app, case):
     theirs = rrulestr(rule, dtstart=start.replace(tzinfo=ZoneInfo(OSLO)))
     expected = [d.replace(tzinfo=None) for d in itertools.islice(theirs, len(ours) + 1)]
     assert ours == expected, rule
+
+
+@pytest.mark.parametrize(
+    "rule, lang, words",
+    [
+        ("FREQ=WEEKLY;COUNT=4;BYDAY=MO", "nb", "hver uke på mandag, 4 ganger"),
+        ("FREQ=WEEKLY;COUNT=10;INTERVAL=2;BYDAY=TU", "nn", "annakvar veke på tysdag, 10 gonger"),
+        ("FREQ=MONTHLY;COUNT=10;BYDAY=1WE", "en", "the first Wednesday of the month, 10 times"),
+        (
+            "FREQ=MONTHLY;UNTIL=20271231T225959Z;BYDAY=-1FR",
+            "nb",
+            "siste fredag i måneden, til og med 31. desember 2027",
+        ),
+        (
+            "FREQ=MONTHLY;COUNT=4;INTERVAL=3;BYDAY=2TH",
+            "nb",
+            "andre torsdag hver tredje måned, 4 ganger",
+        ),
+        ("FREQ=DAILY;COUNT=5", "nb", "FREQ=DAILY;COUNT=5"),  # no words for it: as written
+    ],
+)
+def test_a_series_is_described_in_words(app, rule, lang, words):
+    from flask_babel import force_locale
+
+    from arena.arenas.recurrence import describe
+
+    with app.test_request_context(), force_locale(lang):
+        assert describe(rule, OSLO) == words

@@ -3,6 +3,7 @@
 from flask import jsonify
 
 from arena.api import bp
+from arena.arenas.models import CADENCES as ARENA_CADENCES
 from arena.arenas.models import KINDS as ARENA_KINDS
 from arena.initiatives.models import STATUSES
 from arena.paging import MAX_PAGE
@@ -613,7 +614,7 @@ DOCUMENT = {
                     "name": {"type": "string"},
                     "purpose": {"type": "string"},
                     "kind": {"type": "string", "enum": list(ARENA_KINDS)},
-                    "cadence": {"type": "string"},
+                    "cadence": {"type": "string", "enum": ["", *ARENA_CADENCES]},
                     "visibility": {"type": "string", "enum": ["public", "members"]},
                     "owner": {"type": ["object", "null"]},
                     "deputy": {"type": ["object", "null"]},
@@ -643,7 +644,7 @@ DOCUMENT = {
                     "name": {"type": "string", "maxLength": 150},
                     "purpose": {"type": "string"},
                     "kind": {"type": "string", "enum": list(ARENA_KINDS)},
-                    "cadence": {"type": "string", "maxLength": 100},
+                    "cadence": {"type": "string", "enum": ["", *ARENA_CADENCES]},
                     "visibility": {"type": "string", "enum": ["public", "members"]},
                     "organisations": {"type": "array", "items": {"type": "string"}},
                     "owner": {"type": "string", "format": "email"},

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import NumberRange
 
-from arena.arenas.models import KINDS
+from arena.arenas.models import CADENCES, KINDS
 from arena.arenas.recurrence import Recurrence
 from arena.arenas.services import ArenaInput, MeetingInput
 from arena.forms import DateInput, Select, choices, max_length, optional, required
@@ -21,6 +21,18 @@ def kind_labels() -> dict[str, str]:
         "working_group": _l("Arbeidsgruppe"),
         "conference": _l("Konferanse"),
         "other": _l("Annet"),
+    }
+
+
+def cadence_labels() -> dict[str, str]:
+    return {
+        "weekly": _l("Hver uke"),
+        "biweekly": _l("Annenhver uke"),
+        "monthly": _l("Hver måned"),
+        "quarterly": _l("Fire ganger i året"),
+        "twice_yearly": _l("To ganger i året"),
+        "yearly": _l("En gang i året"),
+        "as_needed": _l("Ved behov"),
     }
 
 
@@ -41,11 +53,7 @@ class ArenaForm(FlaskForm):
     name = StringField(_l("Navn"), validators=[required(), max_length(150)])
     purpose = TextAreaField(_l("Formål"), validators=[optional(), max_length(5000)])
     kind = Select(_l("Type"), validators=[required()])
-    cadence = StringField(
-        _l("Hyppighet"),
-        description=_l("For eksempel «månedlig» eller «to ganger i året»."),
-        validators=[optional(), max_length(100)],
-    )
+    cadence = Select(_l("Hyppighet"), validators=[optional()])
     visibility = Select(_l("Synlighet"), validators=[required()])
     organisation_ids = OrganisationsField(_l("Organisasjoner som deltar"), validators=[optional()])
     owner_email = EmailField(
@@ -65,6 +73,9 @@ class ArenaForm(FlaskForm):
 
     def fill_choices(self, organisations) -> None:
         self.kind.choices = choices([(k, kind_labels()[k]) for k in KINDS])
+        self.cadence.choices = choices(
+            [("", _l("Ikke oppgitt"))] + [(c, cadence_labels()[c]) for c in CADENCES]
+        )
         self.visibility.choices = choices(visibility_labels().items())
         self.organisation_ids.offer(organisations)
 

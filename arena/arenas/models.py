@@ -11,6 +11,8 @@ from arena.extensions import db
 from arena.organisations.models import Organisation
 
 KINDS = ("network", "forum", "working_group", "conference", "other")
+#: How often an arena meets ("" when not stated); labels in every language in arenas/forms.py.
+CADENCES = ("weekly", "biweekly", "monthly", "quarterly", "twice_yearly", "yearly", "as_needed")
 VISIBILITIES = ("public", "members")
 ROLES = ("owner", "deputy")
 
@@ -45,8 +47,8 @@ class Arena(db.Model):
     name: Mapped[str] = mapped_column(sa.String(150))
     purpose: Mapped[str] = mapped_column(sa.Text, default="")
     kind: Mapped[str] = mapped_column(sa.String(20))
-    #: How often it meets, in the owner's words («monthly», «every second Tuesday»).
-    cadence: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: How often it meets: one of CADENCES, or "" when not stated (shown in the reader's language).
+    cadence: Mapped[str] = mapped_column(sa.String(20), default="")
     #: "public": anyone sees it and its meetings; "members": signed-in members and personal feeds.
     visibility: Mapped[str] = mapped_column(sa.String(10), default="public")
     #: When the owner should next confirm the arena is alive and its purpose and deputy right.

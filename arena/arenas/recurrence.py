@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from arena.dates import FIRST_YEAR, LAST_YEAR, format_clock, format_plain_date, is_supported
+from arena.dates import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    format_clock,
+    format_plain_date,
+    is_supported,
+    weekday_names,
+)
 from arena.errors import ValidationFailed
 
 MAX_OCCURRENCES = 500
@@ -359,6 +366,44 @@ def occurrence_starts(rule: str | Rule, start: datetime, tzid: str) -> list[date
             )
         )
     return starts
+
+
+def describe(rule: str, tzid: str) -> str:
+    """A stored repetition in words, for the patterns the meeting form makes («every second week
+    on Tuesday, 10 times»); any other rule as it is written."""
+    parsed = parse_rule(rule)
+    weekdays = weekday_names()
+    ordinals = {
+        1: _("første"),
+        2: _("andre"),
+        3: _("tredje"),
+        4: _("fjerde"),
+        -1: _("siste"),
+    }
+    pattern = None
+    if len(parsed.by_day) == 1 and not (
+        parsed.by_month_day or parsed.by_month or parsed.by_set_pos
+    ):
+        (nth, weekday), every = parsed.by_day[0], parsed.interval
+        day = weekdays[weekday]
+        if parsed.freq == "WEEKLY" and not nth and every in (1, 2):
+            pattern = (
+                _("hver uke på %(weekday)s", weekday=day)
+                if every == 1
+                else _("annenhver uke på %(weekday)s", weekday=day)
+            )
+        elif parsed.freq == "MONTHLY" and nth in ordinals and every in (1, 3):
+            pattern = (
+                _("%(nth)s %(weekday)s i måneden", nth=ordinals[nth], weekday=day)
+                if every == 1
+                else _("%(nth)s %(weekday)s hver tredje måned", nth=ordinals[nth], weekday=day)
+            )
+    if pattern is None:
+        return rule
+    if parsed.count:
+        return _("%(pattern)s, %(n)d ganger", pattern=pattern, n=parsed.count)
+    last_day = parsed.until.astimezone(ZoneInfo(tzid))
+    return _("%(pattern)s, til og med %(date)s", pattern=pattern, date=format_plain_date(last_day))
 
 
 # --- the meeting form's repetitions -----------------------------------------------------------

@@ -16,6 +16,7 @@ from arena.accounts import member_data
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.arenas.models import (
+    CADENCES,
     KINDS,
     ROLES,
     VISIBILITIES,
@@ -217,8 +218,8 @@ def _clean(data: ArenaInput) -> dict:
         errors["name"] = _("Kan ikke være lengre enn %(n)d tegn.", n=150)
     if len(data.purpose or "") > 5000:
         errors["purpose"] = _("Kan ikke være lengre enn %(n)d tegn.", n=5000)
-    if len(data.cadence or "") > 100:
-        errors["cadence"] = _("Kan ikke være lengre enn %(n)d tegn.", n=100)
+    if data.cadence not in ("", *CADENCES):
+        errors["cadence"] = _("Velg et av alternativene i lista.")
     if data.kind not in KINDS:
         errors["kind"] = _("Velg et av alternativene i lista.")
     if data.visibility not in VISIBILITIES:
@@ -241,7 +242,7 @@ def _clean(data: ArenaInput) -> dict:
         "name": name,
         "purpose": (data.purpose or "").strip(),
         "kind": data.kind,
-        "cadence": (data.cadence or "").strip(),
+        "cadence": data.cadence,
         "visibility": data.visibility,
         "organisations": orgs,
         **people,
