@@ -39,9 +39,11 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k _l -o arena/translations/messages.pot .
 	$(VENV)/bin/pybabel --quiet update -i arena/translations/messages.pot -d arena/translations
 
-# Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
+# Browser tests drive Debian's Chromium and check markup with the Nu HTML checker (Java); install
+# them when missing (never a downloaded browser).
 browser:
 	@test -x /usr/bin/chromium || scripts/install-debian-package.sh chromium
+	@command -v java >/dev/null || scripts/install-debian-package.sh default-jre-headless
 
 # The seven calendar consumers of ../shared/tools/ical-check (calcurse, khal, libical, ical.js, ...).
 ICAL_CHECK := ../shared/tools/ical-check

@@ -221,7 +221,7 @@ def _seed_initiatives(rng: random.Random, areas: dict) -> int:
             summary=summary,
             status=status,
             is_priority=priority,
-            description=f"{summary}\n\n**Mål:** bedre samarbeid på tvers av organisasjonene.",
+            description="**Mål:** bedre samarbeid på tvers av organisasjonene.",
             lead_organisation=lead_org,
             contact=contact,
             partners=partners,

@@ -2,10 +2,26 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional
 
 from arena.errors import ValidationFailed
+
+
+class Form(FlaskForm):
+    """Arena's forms carry no token field of their own: CSRFProtect checks the token of every
+    POST, which each form posts once, without an id (`csrf_field()`), so a page with eight
+    forms has no eight elements with the same id."""
+
+    class Meta:
+        csrf = False
+
+
+def csrf_field() -> Markup:
+    """The hidden input that carries this session's CSRF token in a form."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
 
 
 def choices(pairs) -> list[SelectChoice]:

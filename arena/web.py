@@ -30,6 +30,7 @@ from arena.dates import (
 )
 from arena.errors import ServiceError
 from arena.extensions import db, login_manager
+from arena.forms import csrf_field
 from arena.links import absolute_url, this_request_url
 from arena.markup import render_markdown
 
@@ -222,6 +223,7 @@ def init_app(app) -> None:
     app.add_template_global(format_period, "format_period")
     app.add_template_global(weekday_names, "weekday_names")
     app.add_template_global(describe_repetition, "describe_repetition")
+    app.add_template_global(csrf_field, "csrf_field")
     app.add_template_filter(week_number, "week_number")
     app.add_template_filter(wall_clock_in_oslo, "oslo")
     app.add_template_filter(combine_args, "combine_args")

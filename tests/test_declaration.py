@@ -144,11 +144,15 @@ def test_ambassador_counts_and_growth_are_shown_as_chart_and_table(
     clock.advance(days=40)
     services.sign_declaration(make_member(org=usn), True)
     services.sign_declaration(make_member(org=usn), True)
+    services.sign_declaration(make_member(org=usn), False)  # signed, not listed
+    services.sign_declaration(make_member(org=usn, verified=False), True)  # not verified
     html = client.get("/ambassadors").get_data(as_text=True)
-    assert html.count("<svg") == 3 and html.count('aria-hidden="true"') >= 3
+    assert html.count("<meter") == 2 + 2 + 12  # a bar per kind, municipality and month
     assert "<tr><td>Universitet, høgskole og forskning</td><td>2</td></tr>" in html
     assert "<tr><td>Horten</td><td>2</td></tr>" in html
     assert "<tr><td>november 2026</td><td>1</td></tr>" in html
+    # The growth chart ends where the page's count is: the ambassadors it lists.
+    assert "3 ambassadører funnet" in html
     assert "<tr><td>januar 2027</td><td>3</td></tr>" in html
 
 

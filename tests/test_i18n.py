@@ -223,3 +223,13 @@ def test_time_ranges_use_an_en_dash():
         "torsdag 26. november 2026 kl. 14.00 \u2013 fredag 27. november 2026 kl. 10.00"
     )
     assert format_range(start, None, "nb") == "torsdag 26. november 2026 kl. 14.00"
+
+
+def test_template_texts_hold_no_markup_that_would_be_rendered():
+    """In templates, gettext's result is marked safe: a «<key>» in a text would become a tag."""
+    problems = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        for text in re.findall(r"""_\((["'])(.*?)\1""", path.read_text()):
+            if re.search(r"<[^ ]|&", text[1]):
+                problems.append(f"{path.name}: {text[1][:80]}")
+    assert not problems, problems

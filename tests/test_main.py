@@ -117,3 +117,25 @@ def test_make_run_serves_on_the_port_asked_for(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_every_page_has_a_description_an_icon_and_no_duplicate_ids(client, make_member, login_as):
+    import re
+    from collections import Counter
+
+    login_as(make_member())
+    for path in ("/", "/profile", "/arenas", "/auth/register"):
+        html = client.get(path).get_data(as_text=True)
+        assert re.search(r'<meta name="description" content="[^"]{40,}">', html), path
+        icon = client.get(re.search(r'<link rel="icon" href="([^"]+)"', html)[1])
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        icon.close()
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert [i for i, n in ids.items() if n > 1] == [], path
+        assert "aria-required" not in html
+        # A required menu must offer an empty first choice; one that always has a value is not
+        # marked required.
+        for select in re.findall(r"<select[^>]*required[^>]*>.*?</select>", html, re.S):
+            first = re.search(r'<option[^>]*value="([^"]*)"', select)[1]
+            assert first == "", select[:200]
+    assert client.get("/favicon.ico").status_code == 301

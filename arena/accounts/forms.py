@@ -1,7 +1,6 @@
 """Forms for signing in, registering, resetting passwords, profiles and API tokens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -12,19 +11,19 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo, InputRequired
 
-from arena.forms import Select, choices, max_length, optional, required
+from arena.forms import Form, Select, choices, max_length, optional, required
 from arena.organisations.forms import kind_choices
 
 NEW_ORGANISATION = "new"
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
     password = PasswordField(_l("Passord"), validators=[required(), max_length(200)])
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
     name = StringField(_l("Fullt navn"), validators=[required(), max_length(120)])
     title = StringField(_l("Stilling"), validators=[optional(), max_length(150)])
@@ -56,7 +55,7 @@ class RegisterForm(FlaskForm):
         )
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     """A member not yet verified asks to join an organisation."""
 
     organisation_id = Select(_l("Organisasjon"), validators=[required()])
@@ -67,11 +66,11 @@ class MembershipForm(FlaskForm):
         )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """A new password chosen from an emailed link (reset or confirmation)."""
 
     password = PasswordField(
@@ -85,13 +84,13 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Fullt navn"), validators=[required(), max_length(120)])
     title = StringField(_l("Stilling"), validators=[optional(), max_length(150)])
     phone = StringField(_l("Telefon"), validators=[optional(), max_length(40)])
     bio = TextAreaField(
         _l("Om meg"),
-        description=_l("Du kan bruke Markdown: **fet**, *kursiv*, lenker og lister."),
+        description=_l("Skriv gjerne **fet** eller *kursiv* tekst, lenker og lister med - først."),
         validators=[optional(), max_length(5000)],
     )
     ask_me_about = TextAreaField(
@@ -108,14 +107,14 @@ class ProfileForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Nåværende passord"), validators=[required()])
     new_password = PasswordField(
         _l("Nytt passord"), description=_l("Minst 10 tegn."), validators=[required()]
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     confirm = BooleanField(
         _l("Jeg forstår at kontoen min slettes for godt."),
         validators=[InputRequired(message=_l("Kryss av for å bekrefte."))],
@@ -123,13 +122,9 @@ class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Passord"), validators=[required()])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Navn på nøkkelen"),
         description=_l("For eksempel «Power BI» eller «intranettet vårt»."),
         validators=[required(), max_length(100)],
     )
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that change something."""

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena.accounts import membership, services
-from arena.accounts.forms import EmptyForm, MembershipForm
+from arena.accounts.forms import MembershipForm
 from arena.accounts.views import bp, render_profile
 from arena.errors import ValidationFailed
 from arena.forms import show_service_errors
@@ -20,7 +20,6 @@ def memberships():
     return render_template(
         "accounts/memberships.html",
         pending=membership.pending_requests(current_user),
-        form=EmptyForm(),
     )
 
 

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     g,
     json,
@@ -22,7 +21,6 @@ from arena.accounts.forms import (
     NEW_ORGANISATION,
     ChangePasswordForm,
     DeleteAccountForm,
-    EmptyForm,
     ForgotPasswordForm,
     LoginForm,
     MembershipForm,
@@ -278,7 +276,6 @@ def render_profile(
         missing=expertise.missing_from_profile(member),
         needs_review=expertise.profile_needs_review(member),
         all_areas=expertise.all_areas(),
-        empty_form=EmptyForm(),
         feed_url=calendar.personal_feed_url(member),
         membership_form=membership_form,
         answers_requests=member.is_admin or member.is_organisation_contact,
@@ -349,17 +346,13 @@ def tokens():
             show_service_errors(form, failure)
         else:
             form = TokenForm(formdata=None)
-    return render_template(
-        "accounts/tokens.html", form=form, new_token=new_token, revoke_form=EmptyForm()
-    )
+    return render_template("accounts/tokens.html", form=form, new_token=new_token)
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     """Switch off one of one's own API tokens."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     services.revoke_api_token(current_user, token_id)
     flash(_("Nøkkelen er trukket tilbake og virker ikke lenger."), "success")
     return redirect(url_for("accounts.tokens"))
@@ -397,7 +390,6 @@ def admin_members():
     return render_template(
         "admin/members.html",
         members=services.list_members(),
-        form=EmptyForm(),
         verified_via=verified_via,
     )
 
@@ -406,8 +398,6 @@ def admin_members():
 @login_required
 def admin_set_admin(member_id: int):
     """An admin makes a member an admin, or takes the role away."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     member = services.get_member(member_id)
     try:
         services.set_admin(current_user, member, request.form.get("value") == "1")
@@ -422,8 +412,6 @@ def admin_set_admin(member_id: int):
 @login_required
 def admin_set_active(member_id: int):
     """An admin deactivates or reactivates a member."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     member = services.get_member(member_id)
     try:
         services.set_active(current_user, member, request.form.get("value") == "1")

@@ -3,14 +3,13 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import NumberRange
 
 from arena.arenas.models import CADENCES, KINDS
 from arena.arenas.recurrence import Recurrence
 from arena.arenas.services import ArenaInput, MeetingInput
-from arena.forms import DateInput, Select, choices, max_length, optional, required
+from arena.forms import DateInput, Form, Select, choices, max_length, optional, required
 from arena.organisations.forms import OrganisationsField
 
 
@@ -49,7 +48,7 @@ def repeat_labels() -> dict[str, str]:
     }
 
 
-class ArenaForm(FlaskForm):
+class ArenaForm(Form):
     name = StringField(_l("Navn"), validators=[required(), max_length(150)])
     purpose = TextAreaField(_l("Formål"), validators=[optional(), max_length(5000)])
     kind = Select(_l("Type"), validators=[required()])
@@ -92,7 +91,7 @@ class ArenaForm(FlaskForm):
         )
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     role = Select(_l("Rolle"), validators=[required()])
     email = EmailField(_l("E-post"), validators=[required(), max_length(254)])
 
@@ -103,7 +102,7 @@ class ProposeForm(FlaskForm):
         )
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     title = StringField(_l("Tittel"), validators=[required(), max_length(200)])
     day = DateInput(_l("Dato"), validators=[required()])
     start = TimeField(_l("Starter kl."), validators=[required()])
@@ -145,7 +144,7 @@ class MeetingForm(FlaskForm):
         )
 
 
-class OccurrenceForm(FlaskForm):
+class OccurrenceForm(Form):
     occurrence = HiddenField(validators=[required()])
     action = HiddenField(validators=[required()])
     day = DateInput(_l("Ny dato"), validators=[optional()])

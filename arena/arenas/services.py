@@ -506,8 +506,11 @@ def take_responsibility(actor, arena: Arena) -> ArenaRole:
     return holder
 
 
-def role_history(arena: Arena) -> list[ArenaRole]:
-    return sorted(arena.roles, key=lambda r: r.started_at, reverse=True)
+def past_holders(arena: Arena) -> list[ArenaRole]:
+    """Who held the arena's roles before (the current owner and deputy are not among them),
+    most recent first."""
+    ended = [r for r in arena.roles if r.ended_at is not None]
+    return sorted(ended, key=lambda r: r.ended_at, reverse=True)
 
 
 def orphaned_arenas() -> list[Arena]:
@@ -948,8 +951,11 @@ class ResponsibilityMap:
     people: int
 
 
-def responsibility_map() -> ResponsibilityMap:
-    """Counted in the database: a register of thousands of arenas stays one page."""
+def responsibility_map(reader) -> ResponsibilityMap:
+    """Counted in the database (a register of thousands of arenas stays one page), over the
+    arenas the register shows this reader, so the two never disagree."""
+    members_only = sees_members_only(reader)
+    visible = [] if members_only else [Arena.visibility == "public"]
     owned = (
         sa.select(Member.id.label("member_id"), Member.name, Member.organisation_id)
         .join(ArenaRole, ArenaRole.member_id == Member.id)
@@ -959,6 +965,7 @@ def responsibility_map() -> ResponsibilityMap:
             ArenaRole.ended_at.is_(None),
             Arena.archived.is_(False),
             Member.active.is_(True),
+            *visible,
         )
         .subquery()
     )
@@ -987,7 +994,7 @@ def responsibility_map() -> ResponsibilityMap:
 
     return _kept.get(
         _register_version(),
-        "map",
+        ("map", members_only),
         lambda: ResponsibilityMap(top(by_org), total(by_org), top(several), total(several)),
     )
 

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena.access import require_verified
-from arena.accounts.forms import EmptyForm
 from arena.arenas import services
 from arena.arenas.forms import (
     ArenaForm,
@@ -50,9 +49,8 @@ def index():
         proposals=services.proposals_for(current_user) if current_user.is_authenticated else [],
         kinds=kind_labels(),
         cadences=cadence_labels(),
-        responsibility=services.responsibility_map(),
+        responsibility=services.responsibility_map(current_user),
         lapsed={a.id for a in register.page.items if services.review_lapsed(a)},
-        form=EmptyForm(),
     )
 
 
@@ -149,14 +147,13 @@ def show(slug: str):
         cadences=cadence_labels(),
         visibilities=visibility_labels(),
         upcoming=services.occurrences(arena.meetings, now - timedelta(days=1), now + UPCOMING),
-        history=services.role_history(arena),
+        history=services.past_holders(arena),
         pending=services.pending_proposals(arena),
         can_manage=services.can_manage(current_user, arena),
         following=services.is_following(current_user, arena),
         can_take=services.can_take_responsibility(current_user, arena),
         lapsed=services.review_lapsed(arena),
         propose_form=ProposeForm(),
-        form=EmptyForm(),
         feed_url=absolute_url("calendar.arena_feed", slug=arena.slug)
         if arena.visibility == "public"
         else None,
@@ -187,8 +184,6 @@ def edit(slug: str):
 
 def _act(action, message: str, slug: str | None = None):
     """Runs a button's action (CSRF checked); a refusal other than 403/404 becomes a notice."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         action()
     except ServiceError as error:

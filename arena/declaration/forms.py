@@ -1,11 +1,12 @@
 """The signing form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from arena.forms import Form
 
-class SignForm(FlaskForm):
+
+class SignForm(Form):
     public_consent = BooleanField(
         _l("Vis meg på den offentlige lista over ambassadører (navn, stilling og organisasjon)"),
         default=True,

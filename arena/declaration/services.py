@@ -132,10 +132,16 @@ def _month_starts(now: datetime, months: int) -> list[datetime]:
     return starts[::-1]
 
 
-def signature_growth(months: int = 12) -> list[tuple[datetime, int]]:
-    """Current signatures in total at the end of each of the last months (month start, count)."""
+def ambassador_growth(ambassadors: list[Member], months: int = 12) -> list[tuple[datetime, int]]:
+    """How many of these ambassadors had signed by the end of each of the last months (month
+    start, count): the last count is theirs in all, as the page says."""
     signed = list(
-        db.session.scalars(sa.select(Signature.signed_at).where(Signature.withdrawn_at.is_(None)))
+        db.session.scalars(
+            sa.select(Signature.signed_at).where(
+                Signature.member_id.in_([m.id for m in ambassadors]),
+                Signature.withdrawn_at.is_(None),
+            )
+        )
     )
     starts = _month_starts(to_local(utcnow()), months)
     ends = [*starts[1:], None]

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from arena.accounts.forms import EmptyForm
 from arena.dates import format_month
 from arena.declaration import services
 from arena.declaration.forms import SignForm
@@ -24,7 +23,6 @@ def show():
         "declaration/show.html",
         signature=services.signature_of(current_user),
         form=SignForm(),
-        withdraw_form=EmptyForm(),
         supported_rules=SUPPORTED_RULES,
     )
 
@@ -51,8 +49,6 @@ def withdraw():
     """Withdraw one's signature; one leaves the public list at once."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=url_for("declaration.show")))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     services.withdraw_signature(current_user)
     flash(_("Signaturen din er trukket tilbake."), "success")
     return redirect(url_for("declaration.show"))
@@ -84,5 +80,5 @@ def ambassadors():
         municipalities=all_municipalities,
         kind_counts=[(labels[k], n) for k, n in by_kind.most_common()],
         municipality_counts=sorted(services.counts_by_municipality(everyone).items()),
-        growth=[(format_month(start), n) for start, n in services.signature_growth()],
+        growth=[(format_month(start), n) for start, n in services.ambassador_growth(everyone)],
     )

@@ -1,11 +1,10 @@
 """Forms for expertise on the profile, the colleague finder's contact form and area admin."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-from arena.forms import Select, choices, max_length, optional, required
+from arena.forms import Form, Select, choices, max_length, optional, required
 
 
 def level_labels() -> dict[int, str]:
@@ -16,7 +15,7 @@ def level_choices():
     return choices([(level, label) for level, label in level_labels().items()])
 
 
-class AddExpertiseForm(FlaskForm):
+class AddExpertiseForm(Form):
     area = StringField(
         _l("Fagområde"),
         description=_l("Skriv og velg fra lista. Finnes det ikke, kan du foreslå det."),
@@ -36,7 +35,7 @@ class AddExpertiseForm(FlaskForm):
         self.level.choices = level_choices()
 
 
-class EditExpertiseForm(FlaskForm):
+class EditExpertiseForm(Form):
     level = Select(_l("Nivå"), coerce=int, validators=[required()])
     note = StringField(_l("Merknad"), validators=[optional(), max_length(300)])
 
@@ -45,7 +44,7 @@ class EditExpertiseForm(FlaskForm):
         self.level.choices = level_choices()
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     subject = StringField(_l("Emne"), validators=[required(), max_length(150)])
     message = TextAreaField(
         _l("Melding"),
@@ -54,7 +53,7 @@ class ContactForm(FlaskForm):
     )
 
 
-class AreaForm(FlaskForm):
+class AreaForm(Form):
     name = StringField(_l("Navn (bokmål)"), validators=[required(), max_length(100)])
     name_nn = StringField(
         _l("Navn (nynorsk)"),
@@ -68,7 +67,7 @@ class AreaForm(FlaskForm):
     )
 
 
-class MergeAreaForm(FlaskForm):
+class MergeAreaForm(Form):
     target = Select(
         _l("Slå sammen med"),
         description=_l("Alle som har dette fagområdet, og alle initiativ med det, flyttes dit."),
@@ -76,7 +75,7 @@ class MergeAreaForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("CSV-fil"),
         description=_l(

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from arena.access import require_admin, require_verified
 from arena.accounts import services as accounts
-from arena.accounts.forms import EmptyForm
 from arena.errors import TooMany, ValidationFailed
 from arena.expertise import finder, importer, services
 from arena.expertise.forms import (
@@ -99,8 +98,6 @@ def edit_expertise(area_id: int):
 @login_required
 def remove_expertise(area_id: int):
     """Remove a field of expertise from one's profile."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     services.remove_expertise(current_user, current_user, area_id)
     flash(_("Fagområdet er fjernet fra profilen din."), "success")
     return redirect(url_for("accounts.profile") + "#expertise-heading")
@@ -110,8 +107,6 @@ def remove_expertise(area_id: int):
 @login_required
 def confirm_profile():
     """Confirm one's profile is up to date."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     services.confirm_profile(current_user, current_user)
     flash(_("Takk! Profilen er merket som oppdatert."), "success")
     return redirect(url_for("accounts.profile"))
@@ -197,17 +192,13 @@ def contact(member_id: int):
 def contact_requests():
     """Requests one has received and sent through «Ta kontakt»."""
     received, sent = services.contact_requests_of(current_user)
-    return render_template(
-        "expertise/contact_requests.html", received=received, sent=sent, form=EmptyForm()
-    )
+    return render_template("expertise/contact_requests.html", received=received, sent=sent)
 
 
 @bp.post("/contact-requests/<int:request_id>/answered")
 @login_required
 def mark_answered(request_id: int):
     """Mark a received request as answered."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     services.mark_answered(current_user, request_id)
     flash(_("Forespørselen er merket som besvart."), "success")
     return redirect(url_for("expertise.contact_requests"))
@@ -225,15 +216,12 @@ def admin_areas():
         "admin/areas.html",
         proposed=services.proposed_areas(),
         areas=services.all_areas(),
-        form=EmptyForm(),
     )
 
 
 @bp.post("/admin/areas/<slug>/approve")
 @login_required
 def admin_approve_area(slug: str):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     area = services.get_area(slug)
     services.approve_area(current_user, area)
     flash(_("%(name)s er godkjent.", name=area.name), "success")

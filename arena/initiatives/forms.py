@@ -3,10 +3,18 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 
-from arena.forms import DateInput, MultiSelect, Select, choices, max_length, optional, required
+from arena.forms import (
+    DateInput,
+    Form,
+    MultiSelect,
+    Select,
+    choices,
+    max_length,
+    optional,
+    required,
+)
 from arena.initiatives.models import STATUSES
 from arena.initiatives.services import InitiativeFilter, InitiativeInput, parse_links
 from arena.organisations.forms import OrganisationsField
@@ -26,7 +34,7 @@ def _names(text: str) -> list[str]:
     return [n.strip() for n in (text or "").split(",") if n.strip()]
 
 
-class InitiativeForm(FlaskForm):
+class InitiativeForm(Form):
     title = StringField(_l("Tittel"), validators=[required(), max_length(200)])
     summary = TextAreaField(
         _l("Kort oppsummering"),
@@ -35,7 +43,7 @@ class InitiativeForm(FlaskForm):
     )
     description = TextAreaField(
         _l("Beskrivelse"),
-        description=_l("Du kan bruke Markdown: **fet**, *kursiv*, lenker og lister."),
+        description=_l("Skriv gjerne **fet** eller *kursiv* tekst, lenker og lister med - først."),
         validators=[optional(), max_length(20_000)],
     )
     status = Select(_l("Status"), validators=[required()])
@@ -110,10 +118,10 @@ class InitiativeForm(FlaskForm):
         )
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     body = TextAreaField(
         _l("Ny oppdatering"),
-        description=_l("Hva har skjedd? Du kan bruke Markdown."),
+        description=_l("Hva har skjedd? Du kan skrive **fet** og *kursiv* tekst og lenker."),
         validators=[required(), max_length(5000)],
     )
 

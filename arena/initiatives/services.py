@@ -347,6 +347,13 @@ class InitiativeFilter:
     active_from: date | None = None
     active_to: date | None = None
 
+    @property
+    def filters_in_use(self) -> int:
+        """How many filters besides the search words narrow the list."""
+        single = (self.theme, self.organisation, self.organisation_kind, self.municipality)
+        dates = (self.active_from, self.active_to)
+        return len(self.statuses) + self.priority_only + sum(v is not None for v in single + dates)
+
 
 def _conditions(chosen: InitiativeFilter, reader) -> list:
     """WHERE conditions on Initiative for the chosen filters (and what the reader may see)."""

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena.access import require_verified
-from arena.accounts.forms import EmptyForm
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, ValidationFailed
 from arena.expertise import services as expertise
@@ -139,7 +138,6 @@ def show(initiative_id: int):
         can_edit=services.can_edit(current_user, initiative),
         following=services.is_following(current_user, "initiative", initiative.id),
         update_form=UpdateForm(),
-        form=EmptyForm(),
         helpers=services.people_with_competence(initiative),
         similar=services.similar_initiatives(
             initiative.title,
@@ -195,8 +193,6 @@ def edit(initiative_id: int):
 @login_required
 def delete(initiative_id: int):
     """Delete an initiative."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     initiative = services.get_initiative(initiative_id, current_user)
     services.delete_initiative(current_user, initiative)
     flash(_("Initiativet er slettet."), "success")
@@ -223,8 +219,6 @@ def post_update(initiative_id: int):
 @login_required
 def confirm(initiative_id: int):
     """Confirm that the initiative is still current."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     initiative = services.get_initiative(initiative_id, current_user)
     services.confirm_current(current_user, initiative)
     flash(_("Takk! Initiativet er merket som oppdatert."), "success")
@@ -235,8 +229,6 @@ def confirm(initiative_id: int):
 @login_required
 def follow():
     """Follow or stop following an initiative, a theme or an organisation."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     kind = request.form.get("kind", "")
     target_id = request.form.get("id", type=int)
     if target_id is None:
@@ -259,5 +251,4 @@ def overview():
         "initiatives/overview.html",
         overview=services.overview(current_user, seen_before),
         statuses=status_labels(),
-        form=EmptyForm(),
     )

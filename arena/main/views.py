@@ -1,7 +1,7 @@
 """Front page, health check, admin overview, privacy and accessibility statements."""
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from arena.access import require_admin
@@ -15,6 +15,12 @@ bp = Blueprint("main", __name__)
 def index():
     """What Arena is for, and the way to each of its rules."""
     return render_template("main/index.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Programs that ask for /favicon.ico (feed readers, old browsers) get Arena's icon."""
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
 
 
 @bp.get("/healthz")

@@ -2,11 +2,10 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField, URLField, ValidationError
 from wtforms.widgets import TextArea
 
-from arena.forms import MultiSelect, Select, choices, max_length, optional, required
+from arena.forms import Form, MultiSelect, Select, choices, max_length, optional, required
 from arena.organisations import services
 from arena.organisations.models import ORGANISATION_KINDS
 
@@ -31,7 +30,7 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(kind, labels[kind]) for kind in ORGANISATION_KINDS]
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Navn"), validators=[required(), max_length(200)])
     kind = Select(_l("Type"), validators=[required()])
     municipality_id = Select(_l("Kommune"), validators=[optional()])
@@ -69,7 +68,7 @@ class OrganisationForm(FlaskForm):
         }
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     target = Select(
         _l("Slå sammen med"),
         description=_l("Medlemmene flyttes dit, og denne organisasjonen slettes."),

@@ -5,6 +5,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from live import flask, free_port, server_database, start_gunicorn, stop
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TEST_PASSWORD = "nettleser-test-passord"  # noqa: S105 - a throw-away test account
 MEMBER_EMAIL = "nettleser@skien.kommune.no"
@@ -90,6 +94,57 @@ def live_server(tmp_path_factory, live_mail):
     url = f"http://127.0.0.1:{port}"
     yield LiveServer(url, env["DATABASE_URL"])
     stop(server)
+
+
+class HtmlChecker:
+    """The Nu HTML checker (vnu-jar from npm) as a local web service, so each page is checked
+    in milliseconds rather than a JVM start."""
+
+    url: str | None = None
+
+    def errors(self, html: str) -> list[str]:
+        request = urllib.request.Request(  # noqa: S310 - the checker on loopback
+            f"{self.url}?out=json",
+            data=html.encode("utf-8"),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - loopback
+            messages = json.load(answer)["messages"]
+        return [
+            f"line {m.get('lastLine')}: {m['message']} ({m.get('extract', '').strip()[:80]})"
+            for m in messages
+            if m["type"] == "error" or (m["type"] == "non-document-error")
+        ]
+
+
+HTML_CHECKER = HtmlChecker()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def html_checker():
+    """Starts the Nu HTML checker for the session; every page axe checks is checked by it too."""
+    if not VNU_JAR.exists():
+        pytest.fail("vnu-jar is missing: run `make static` (npm ci)")
+    if not shutil.which("java"):
+        pytest.fail("Java is missing: run `make browser` (installs Debian's default-jre-headless)")
+    port = free_port()
+    checker = subprocess.Popen(
+        ["java", "-Xss2m", "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    HTML_CHECKER.url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            HTML_CHECKER.errors("<!doctype html><html lang=en><title>x</title></html>")
+            break
+        except OSError:
+            assert checker.poll() is None and time.monotonic() < deadline, "vnu did not start"
+            time.sleep(0.5)
+    yield HTML_CHECKER
+    checker.terminate()
+    checker.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -254,6 +309,9 @@ def assert_accessible(page):
         for v in result["violations"]
     ]
     assert not violations, f"{page.url}: " + json.dumps(violations, indent=1, ensure_ascii=False)
+    # And the markup itself is valid HTML (duplicate ids, misplaced elements, bad attributes).
+    markup_errors = HTML_CHECKER.errors(page.content())
+    assert not markup_errors, f"{page.url}: Nu HTML checker: " + "\n".join(markup_errors[:10])
     # axe lets a description point at nothing; a screen reader then reads no hint or error.
     dangling = page.evaluate(DANGLING_REFERENCES)
     assert not dangling, f"{page.url}: references to missing ids: {dangling}"

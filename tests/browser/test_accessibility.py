@@ -78,6 +78,7 @@ UNVERIFIED_PAGES = ["/profile", "/members/{member_id}", "/experts?q=klimatilpasn
 NOT_PAGES = {
     "static",
     "main.healthz",
+    "main.favicon",
     "accounts.export_data",
     "initiatives.feed",
     # iCalendar feeds, checked by tests/test_calendar.py with real calendar consumers
