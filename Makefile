@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app arena
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres bench setup browser calendar-consumers static translations messages lint format clean
+.PHONY: run test test-sqlite test-postgres bench bench-lighthouse setup browser calendar-consumers static translations messages lint format clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -21,13 +21,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Designsystemet from npm, served from static/vendor (not committed).
+# Designsystemet from npm, served from static/vendor (not committed): its base and the components
+# the templates use (scripts/designsystemet_css.py), and the Digdir theme.
 static: static/vendor/.installed
 
-static/vendor/.installed: package.json package-lock.json
+static/vendor/.installed: package.json package-lock.json scripts/designsystemet_css.py
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor
-	cp node_modules/@digdir/designsystemet-css/dist/src/index.css static/vendor/designsystemet.css
+	python3 scripts/designsystemet_css.py
 	cp node_modules/@digdir/designsystemet-theme/brand/digdir.css static/vendor/theme.css
 	touch $@
 
@@ -66,6 +67,11 @@ test-postgres:
 bench: setup
 	@command -v wrk >/dev/null || scripts/install-debian-package.sh wrk
 	scripts/with-postgres.sh sh -c '$(PY) bench/run.py --postgres-url "$$TEST_DATABASE_URL"'
+
+# Lighthouse (mobile) on the front page, the initiative list and an arena page -> bench/lighthouse.md.
+bench-lighthouse: setup
+	@test -x bench/.lighthouse/node_modules/.bin/lighthouse || npm install --silent --no-audit --no-fund --prefix bench/.lighthouse lighthouse@13.5.0
+	$(PY) bench/lighthouse.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from arena.config import Config, TestConfig
-from arena.extensions import babel, csrf, db, limiter, login_manager, migrate
+from arena.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +54,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
     login_manager.init_app(app)
     warn_about_process_local_limits(app)

@@ -70,6 +70,21 @@ class Config:
         #: How many reverse proxies in front of the app set X-Forwarded-* (0: none).
         self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
+        #: Pages, styles, scripts and JSON go out compressed (a phone on 4G waits for bytes).
+        #: Calendar feeds compress themselves, once per version (arena/calendar/services.py).
+        self.COMPRESS_MIMETYPES = [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/atom+xml",
+            "image/svg+xml",
+        ]
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        #: Static files are named by their content (?v=), so browsers may keep them a year.
+        self.SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
+
         self.BABEL_DEFAULT_LOCALE = "nb"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
         self.LANGUAGES = ("nb", "nn", "en")

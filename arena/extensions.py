@@ -2,6 +2,7 @@
 
 from flask import request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,6 +25,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address)
 
 #: Password logins, reset links and new secrets (API tokens, calendar links) per address.

@@ -1,7 +1,10 @@
 """What every HTML page shares: sign-in loading, language choice, template helpers, error pages."""
 
+import hashlib
 import logging
 import re
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Request, Response, g, jsonify, render_template, request, session, url_for
@@ -202,8 +205,41 @@ class DatabaseInteger(IntegerConverter):
         return number
 
 
+@lru_cache(maxsize=256)
+def _fingerprint(path: str, modified: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def fingerprint_static(endpoint: str, values: dict) -> None:
+    """Static URLs carry their file's content hash (?v=...): cached for a year, and a new
+    version of a file is a new URL."""
+    if endpoint != "static" or "filename" not in values or "v" in values:
+        return
+    from flask import current_app
+
+    path = Path(current_app.static_folder) / values["filename"]
+    if path.is_file():
+        values["v"] = _fingerprint(str(path), path.stat().st_mtime)
+
+
+def serve_static(filename: str):
+    """A static file as a whole response, so it leaves compressed like a page does (a proxy in
+    front may serve /static/ itself)."""
+    from flask import current_app
+
+    response = current_app.send_static_file(filename)
+    if response.status_code == 200:  # read now: a stream would go out uncompressed
+        response.direct_passthrough = False
+        data = response.get_data()
+        response.close()  # the file
+        response.set_data(data)
+    return response
+
+
 def init_app(app) -> None:
     app.url_map.converters["int"] = DatabaseInteger  # before any route is registered
+    app.url_defaults(fingerprint_static)
+    app.view_functions["static"] = serve_static
     app.request_class = ArenaRequest
     app.before_request(forget_request_state)
     app.before_request(remember_language)

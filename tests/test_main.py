@@ -139,3 +139,51 @@ def test_every_page_has_a_description_an_icon_and_no_duplicate_ids(client, make_
             first = re.search(r'<option[^>]*value="([^"]*)"', select)[1]
             assert first == "", select[:200]
     assert client.get("/favicon.ico").status_code == 301
+
+
+def test_pages_styles_and_feeds_go_out_compressed_and_static_files_are_kept_a_year(
+    client, make_member
+):
+    import gzip
+    import re
+
+    import brotli
+
+    from arena.arenas import services as arenas
+    from arena.arenas.services import ArenaInput
+
+    page = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert page.headers["Content-Encoding"] == "br" and "Accept-Encoding" in page.headers["Vary"]
+    html = brotli.decompress(page.data).decode()
+    assert "<html" in html
+    for name in ("designsystemet.css", "arena.css"):
+        url = re.search(rf'href="([^"]*{name}\?v=[0-9a-f]{{12}})"', html)[1]
+        style = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+        assert "max-age=31536000" in style.headers["Cache-Control"]
+        assert style.headers["Content-Encoding"] == "gzip"
+        assert len(gzip.decompress(style.data)) > 3 * len(style.data)
+
+    arenas.create_arena(make_member(), ArenaInput(name="Planforum"))
+    plain = client.get("/calendar/all.ics")
+    packed = client.get("/calendar/all.ics", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(
+        "/calendar/all.ics",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
+    assert again.status_code == 304 and again.headers["ETag"] == packed.headers["ETag"]
+
+
+def test_the_styles_served_cover_every_designsystemet_class_the_templates_use():
+    import importlib.util
+
+    from live import ROOT
+
+    spec = importlib.util.spec_from_file_location("css", ROOT / "scripts" / "designsystemet_css.py")
+    css = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(css)
+    served = (ROOT / "static" / "vendor" / "designsystemet.css").read_text()
+    assert served == css.build()
+    assert css.missing_components(served) == []

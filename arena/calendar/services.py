@@ -1,6 +1,7 @@
 """Calendar feeds: which meetings each feed shows, personal feed tokens, and caching headers."""
 
 import base64
+import gzip
 import hashlib
 import hmac
 import secrets
@@ -44,17 +45,26 @@ class Feed:
     @property
     def body(self) -> bytes:
         """The rendered feed; rendered once per version and process (calendar apps poll)."""
+        return self._kept(self.etag, self.render)
+
+    @property
+    def gzipped(self) -> bytes:
+        """The feed gzip-compressed (a tenth of the size), also once per version and process."""
+        return self._kept(f"{self.etag}-gzip", lambda: gzip.compress(self.body, mtime=0))
+
+    @staticmethod
+    def _kept(key: str, make: Callable[[], bytes]) -> bytes:
         with _rendered_lock:
-            body = _rendered.get(self.etag)
-            if body is not None:
-                _rendered.move_to_end(self.etag)
-                return body
-        body = self.render()
+            kept = _rendered.get(key)
+            if kept is not None:
+                _rendered.move_to_end(key)
+                return kept
+        made = make()
         with _rendered_lock:
-            _rendered[self.etag] = body
+            _rendered[key] = made
             while sum(map(len, _rendered.values())) > RENDERED_BYTES:
                 _rendered.popitem(last=False)
-        return body
+        return made
 
 
 #: Rendered bodies by ETag, least recently used dropped first. A version names exactly what a

@@ -21,16 +21,22 @@ def meeting_urls():
 
 
 def _respond(feed: services.Feed, filename: str, private: bool = False) -> Response:
-    if request.if_none_match.contains(feed.etag):
+    # The compressed feed is another representation, with an ETag of its own (RFC 9110 8.8.3).
+    compressed = "gzip" in request.accept_encodings
+    etag = f"{feed.etag}-gzip" if compressed else feed.etag
+    if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        response = Response(feed.body, mimetype="text/calendar")
+        response = Response(feed.gzipped if compressed else feed.body, mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.set_etag(feed.etag)
+        if compressed:
+            response.headers["Content-Encoding"] = "gzip"
+    response.set_etag(etag)
     response.last_modified = feed.last_modified
     response.headers["Cache-Control"] = ("private" if private else "public") + ", no-cache"
     response.vary.add("Accept-Language")  # the feed's name and texts are in the asker's language
+    response.vary.add("Accept-Encoding")
     return response
 
 
