@@ -80,7 +80,7 @@ def send_reminders_command() -> None:
     """Send the reminders that are due, and forget registrations nobody confirmed (idempotent;
     run it daily)."""
     from arena.accounts import membership
-    from arena.arenas import services as arenas
+    from arena.arenas import reminders
     from arena.expertise import services as expertise
     from arena.initiatives import services as initiatives
 
@@ -89,7 +89,7 @@ def send_reminders_command() -> None:
             lambda i: absolute_url("initiatives.show", initiative_id=i.id)
         )
         profiles = expertise.send_profile_reminders(absolute_url("accounts.profile"))
-        arena_reviews, orphan_lists = arenas.send_arena_reminders()
+        arena_reviews, orphan_lists = reminders.send_arena_reminders()
     forgotten = membership.forget_unconfirmed_registrations()
     click.echo(
         f"Sent {reviews} initiative review reminder(s) and {profiles} profile reminder(s); "

@@ -232,17 +232,19 @@ def world(make_member, make_organisation):
     db.session.commit()
     from datetime import datetime
 
+    from arena.arenas import meetings, ownership
     from arena.arenas import services as arenas
-    from arena.arenas.services import ArenaInput, MeetingInput
+    from arena.arenas.meetings import MeetingInput
+    from arena.arenas.services import ArenaInput
 
     arena, _ = arenas.create_arena(owner, ArenaInput(name="Eierens arena"))
-    meeting = arenas.create_meeting(
+    meeting = meetings.create_meeting(
         owner,
         arena,
         MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9), rrule="FREQ=WEEKLY;COUNT=3"),
     )
     candidate = make_member(email="kandidat@example.no")
-    proposal = arenas.propose_role(owner, arena, "deputy", "kandidat@example.no")
+    proposal = ownership.propose_role(owner, arena, "deputy", "kandidat@example.no")
     return {
         "arena": arena.slug,
         "meeting": meeting.id,

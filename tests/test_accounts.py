@@ -315,6 +315,7 @@ def test_delete_account_needs_confirmation_and_password(client, post_form, make_
 
 
 def test_export_holds_what_every_area_keeps_about_the_member(client, make_member, login_as):
+    from arena.arenas import ownership
     from arena.arenas import services as arenas
     from arena.arenas.services import ArenaInput
     from arena.expertise.models import ContactRequest
@@ -323,9 +324,9 @@ def test_export_holds_what_every_area_keeps_about_the_member(client, make_member
     colleague = make_member(name="Kari Kollega", email="kari@example.no")
     held, _ = arenas.create_arena(member, ArenaInput(name="Planforum"))
     passed_on, _ = arenas.create_arena(member, ArenaInput(name="Gammelt forum"))
-    handover = arenas.propose_role(member, passed_on, "owner", colleague.email)
-    arenas.accept_proposal(colleague, handover.id)
-    asked = arenas.propose_role(colleague, passed_on, "deputy", member.email)
+    handover = ownership.propose_role(member, passed_on, "owner", colleague.email)
+    ownership.accept_proposal(colleague, handover.id)
+    asked = ownership.propose_role(colleague, passed_on, "deputy", member.email)
     followed, _ = arenas.create_arena(colleague, ArenaInput(name="Klimanettverket"))
     arenas.follow_arena(member, followed)
     db.session.add_all(

@@ -21,7 +21,11 @@ CHECKS = [
 
 def test_every_operation_matches_its_schema(app, world):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    headers = {"Authorization": f"Bearer {issue_api_token(world['owner'], 'schemathesis')}"}
+    headers = {
+        "Authorization": f"Bearer {issue_api_token(world['owner'], 'schemathesis')}",
+        # schemathesis' WSGI calls read bodies as sent; compression has tests of its own.
+        "Accept-Encoding": "identity",
+    }
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20, "the OpenAPI document lost operations"
     for operation in operations:

@@ -7,10 +7,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from arena.arenas import services
+from arena.arenas import meetings, ownership, services
+from arena.arenas.meetings import MeetingInput
 from arena.arenas.models import ArenaRole
 from arena.arenas.recurrence import Recurrence
-from arena.arenas.services import ArenaInput, MeetingInput
+from arena.arenas.services import ArenaInput
 from arena.errors import Conflict, PermissionDenied, ValidationFailed
 from arena.extensions import db
 
@@ -37,8 +38,8 @@ def test_creator_is_owner_unless_they_propose_someone(make_member, make_arena):
         creator, ArenaInput(name="Reiselivsforum", owner_email="kollega@example.no")
     )
     assert proposed.owner is None and proposed.is_orphaned  # never an owner who did not accept
-    assert services.proposals_for(colleague) == [proposal]
-    services.accept_proposal(colleague, proposal.id)
+    assert ownership.proposals_for(colleague) == [proposal]
+    ownership.accept_proposal(colleague, proposal.id)
     assert proposed.owner == colleague
 
 
@@ -46,24 +47,26 @@ def test_only_the_proposed_person_answers_and_only_once(make_member, make_arena)
     owner = make_member()
     arena = make_arena(owner)
     successor = make_member(email="etterfolger@example.no")
-    proposal = services.propose_role(owner, arena, "owner", "etterfolger@example.no")
+    proposal = ownership.propose_role(owner, arena, "owner", "etterfolger@example.no")
     with pytest.raises(PermissionDenied):
-        services.accept_proposal(make_member(), proposal.id)
-    services.accept_proposal(successor, proposal.id)
+        ownership.accept_proposal(make_member(), proposal.id)
+    ownership.accept_proposal(successor, proposal.id)
     with pytest.raises(Conflict):
-        services.accept_proposal(successor, proposal.id)
+        ownership.accept_proposal(successor, proposal.id)
     assert arena.owner == successor
-    assert [r.member for r in services.past_holders(arena)] == [owner]  # the current one is not
+    assert [r.member for r in ownership.past_holders(arena)] == [owner]  # the current one is not
 
 
 def test_proposing_the_current_holder_again_is_refused(make_member, make_arena):
     owner = make_member(email="eier@example.no")
     arena = make_arena(owner)
     deputy = make_member(email="stedfortreder@example.no")
-    services.accept_proposal(deputy, services.propose_role(owner, arena, "deputy", deputy.email).id)
+    ownership.accept_proposal(
+        deputy, ownership.propose_role(owner, arena, "deputy", deputy.email).id
+    )
     for role, email in (("owner", owner.email), ("deputy", deputy.email)):
         with pytest.raises(Conflict):
-            services.propose_role(owner, arena, role, email)
+            ownership.propose_role(owner, arena, role, email)
     assert services.pending_proposals(arena) == []
 
 
@@ -71,10 +74,10 @@ def test_accepting_a_withdrawn_proposal_is_refused(make_member, make_arena):
     owner = make_member()
     arena = make_arena(owner)
     candidate = make_member(email="kanskje@example.no")
-    proposal = services.propose_role(owner, arena, "deputy", "kanskje@example.no")
-    services.withdraw_proposal(owner, proposal.id)
+    proposal = ownership.propose_role(owner, arena, "deputy", "kanskje@example.no")
+    ownership.withdraw_proposal(owner, proposal.id)
     with pytest.raises(Conflict):
-        services.accept_proposal(candidate, proposal.id)
+        ownership.accept_proposal(candidate, proposal.id)
     assert arena.deputy is None
 
 
@@ -94,22 +97,22 @@ def test_orphaned_when_owner_deactivated_and_taking_responsibility(
     arena = make_arena(owner, organisation_ids=[org.id])
     owner.active = False
     db.session.commit()
-    assert arena.is_orphaned and arena in services.orphaned_arenas()
+    assert arena.is_orphaned and arena in ownership.orphaned_arenas()
     with pytest.raises(PermissionDenied):
-        services.take_responsibility(make_member(), arena)  # not in a participating organisation
+        ownership.take_responsibility(make_member(), arena)  # not in a participating organisation
     local = make_member(org=org)
-    services.take_responsibility(local, arena)
-    assert arena.owner == local and arena not in services.orphaned_arenas()
+    ownership.take_responsibility(local, arena)
+    assert arena.owner == local and arena not in ownership.orphaned_arenas()
 
 
 def test_only_owner_deputy_and_admins_manage(make_member, make_arena):
     owner = make_member()
     arena = make_arena(owner)
     with pytest.raises(PermissionDenied):
-        services.create_meeting(
+        meetings.create_meeting(
             make_member(), arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
         )
-    services.create_meeting(
+    meetings.create_meeting(
         make_member(is_admin=True),
         arena,
         MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9)),
@@ -119,7 +122,7 @@ def test_only_owner_deputy_and_admins_manage(make_member, make_arena):
 def test_weekly_meeting_stays_at_nine_across_daylight_saving(make_member, make_arena):
     owner = make_member()
     arena = make_arena(owner)
-    meeting = services.create_meeting(
+    meeting = meetings.create_meeting(
         owner,
         arena,
         MeetingInput(
@@ -129,7 +132,7 @@ def test_weekly_meeting_stays_at_nine_across_daylight_saving(make_member, make_a
             recurrence=Recurrence("weekly", count=4),
         ),
     )
-    found = services.occurrences([meeting], datetime(2027, 3, 1), datetime(2027, 5, 1))
+    found = meetings.occurrences([meeting], datetime(2027, 3, 1), datetime(2027, 5, 1))
     assert [o.starts_at for o in found] == [datetime(2027, 3, d, 9) for d in (15, 22, 29)] + [
         datetime(2027, 4, 5, 9)
     ]
@@ -158,7 +161,7 @@ def test_bad_meetings_are_refused_and_nothing_is_written(make_member, make_arena
     arena = make_arena(owner)
     data = MeetingInput(**{"title": "Møte", "starts_at": datetime(2027, 3, 1, 9), **fields})
     with pytest.raises(ValidationFailed) as failure:
-        services.create_meeting(owner, arena, data)
+        meetings.create_meeting(owner, arena, data)
     assert field in failure.value.fields
     db.session.rollback()
     assert arena.meetings == []
@@ -168,7 +171,7 @@ def test_weekly_series_through_spring_forward_at_half_past_two_is_refused(make_m
     owner = make_member()
     arena = make_arena(owner)
     with pytest.raises(ValidationFailed) as failure:
-        services.create_meeting(
+        meetings.create_meeting(
             owner,
             arena,
             MeetingInput(
@@ -183,7 +186,7 @@ def test_weekly_series_through_spring_forward_at_half_past_two_is_refused(make_m
 def test_moving_and_cancelling_occurrences(make_member, make_arena):
     owner = make_member()
     arena = make_arena(owner)
-    meeting = services.create_meeting(
+    meeting = meetings.create_meeting(
         owner,
         arena,
         MeetingInput(
@@ -193,11 +196,11 @@ def test_moving_and_cancelling_occurrences(make_member, make_arena):
             rrule="FREQ=WEEKLY;COUNT=5",
         ),
     )
-    services.change_occurrence(owner, meeting, datetime(2027, 3, 8, 9), "cancel")
-    services.change_occurrence(
+    meetings.change_occurrence(owner, meeting, datetime(2027, 3, 8, 9), "cancel")
+    meetings.change_occurrence(
         owner, meeting, datetime(2027, 3, 15, 9), "move", datetime(2027, 3, 16, 13)
     )
-    found = services.occurrences([meeting], datetime(2027, 3, 1), datetime(2027, 4, 1))
+    found = meetings.occurrences([meeting], datetime(2027, 3, 1), datetime(2027, 4, 1))
     by_original = {o.original: o for o in found}
     assert by_original[datetime(2027, 3, 8, 9)].cancelled
     moved = by_original[datetime(2027, 3, 15, 9)]
@@ -206,9 +209,9 @@ def test_moving_and_cancelling_occurrences(make_member, make_arena):
         datetime(2027, 3, 16, 14),
     )
     with pytest.raises(ValidationFailed):  # no such occurrence in the series
-        services.change_occurrence(owner, meeting, datetime(2027, 3, 9, 9), "cancel")
+        meetings.change_occurrence(owner, meeting, datetime(2027, 3, 9, 9), "cancel")
     with pytest.raises(ValidationFailed):  # moved into the spring-forward gap
-        services.change_occurrence(
+        meetings.change_occurrence(
             owner, meeting, datetime(2027, 3, 22, 9), "move", datetime(2027, 3, 28, 2, 15)
         )
 
@@ -216,14 +219,14 @@ def test_moving_and_cancelling_occurrences(make_member, make_arena):
 def test_editing_time_or_place_bumps_sequence(make_member, make_arena):
     owner = make_member()
     arena = make_arena(owner)
-    meeting = services.create_meeting(
+    meeting = meetings.create_meeting(
         owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
     )
-    services.update_meeting(
+    meetings.update_meeting(
         owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 9))
     )
     assert meeting.sequence == 0
-    services.update_meeting(
+    meetings.update_meeting(
         owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 10))
     )
     assert meeting.sequence == 1
@@ -232,11 +235,11 @@ def test_editing_time_or_place_bumps_sequence(make_member, make_arena):
 def test_review_lapses_after_a_year(make_member, make_arena, clock):
     owner = make_member()
     arena = make_arena(owner)
-    assert not services.review_lapsed(arena)
+    assert not ownership.review_lapsed(arena)
     clock.advance(days=366)
-    assert services.review_lapsed(arena)
-    services.confirm_review(owner, arena)
-    assert not services.review_lapsed(arena)
+    assert ownership.review_lapsed(arena)
+    ownership.confirm_review(owner, arena)
+    assert not ownership.review_lapsed(arena)
     assert arena.review_due_on == (clock.now + timedelta(days=365)).date()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ArenaRole)) == 1
 
@@ -249,16 +252,16 @@ def test_followers_are_emailed_when_a_meeting_within_48_hours_changes(
     arena = make_arena(owner)
     follower = make_member(email="folger@example.no", preferred_language="nn")
     services.follow_arena(follower, arena)
-    series = services.create_meeting(
+    series = meetings.create_meeting(
         owner,
         arena,
         MeetingInput(
             title="Ukemøte", starts_at=datetime(2027, 3, 2, 9), rrule="FREQ=WEEKLY;COUNT=4"
         ),
     )
-    services.change_occurrence(owner, series, datetime(2027, 3, 16, 9), "cancel")
+    meetings.change_occurrence(owner, series, datetime(2027, 3, 16, 9), "cancel")
     assert smtp_server == []  # two weeks away: the calendar will catch up
-    services.change_occurrence(
+    meetings.change_occurrence(
         owner, series, datetime(2027, 3, 2, 9), "move", datetime(2027, 3, 2, 13)
     )
     (mail,) = smtp_server
@@ -289,7 +292,7 @@ def test_pages_create_propose_accept_and_orphans_first(
     assert "Kari Kollega" in client.get("/arenas/planforum").get_data(as_text=True)  # asked
 
     login_as(colleague)
-    (proposal,) = services.proposals_for(colleague)
+    (proposal,) = ownership.proposals_for(colleague)
     assert "Du er spurt" in client.get("/arenas").get_data(as_text=True)
     assert post_form(f"/proposals/{proposal.id}/accept", token_from="/arenas").status_code == 302
     html = client.get("/arenas/planforum").get_data(as_text=True)
@@ -435,14 +438,14 @@ def test_month_and_week_calendar_of_followed_arenas(
     owner = make_member()
     followed = make_arena(owner, name="Fulgt arena")
     other = make_arena(owner, name="Annen arena")
-    services.create_meeting(
+    meetings.create_meeting(
         owner,
         followed,
         MeetingInput(
             title="Ukemøte", starts_at=datetime(2027, 3, 15, 9), rrule="FREQ=WEEKLY;COUNT=3"
         ),
     )
-    services.create_meeting(
+    meetings.create_meeting(
         owner, other, MeetingInput(title="Ikke mitt", starts_at=datetime(2027, 3, 16, 9))
     )
     viewer = login_as(make_member())
@@ -505,8 +508,8 @@ def test_register_pages_with_orphans_first_and_a_bounded_map(
 
     register = services.arena_register(None, page=1)
     assert register.orphaned_total == 5 and register.orphaned[0].name == "Arena 00"
-    responsibility = services.responsibility_map(None)
-    assert len(responsibility.by_org) == services.MAP_ROWS == 15
+    responsibility = ownership.responsibility_map(None)
+    assert len(responsibility.by_org) == ownership.MAP_ROWS == 15
     assert responsibility.organisations == 16  # the one whose owner left owns nothing now
     assert responsibility.by_org[0][1] == 4 and orphan.id
 
@@ -583,7 +586,7 @@ def test_what_the_arena_pages_say_agrees_with_itself(
     )
     services.create_arena(ola, ArenaInput(name="Lukket gruppe", visibility="members"))
     handed, _ = services.create_arena(ola, ArenaInput(name="Overlevert nettverk"))
-    services.accept_proposal(kari, services.propose_role(ola, handed, "owner", kari.email).id)
+    ownership.accept_proposal(kari, ownership.propose_role(ola, handed, "owner", kari.email).id)
 
     for reader, public_only in ((None, True), (make_member(), False)):
         if reader is not None:
@@ -591,7 +594,7 @@ def test_what_the_arena_pages_say_agrees_with_itself(
         html = client.get("/arenas").get_data(as_text=True)
         register = services.arena_register(reader)
         owned = sum(1 for a in register.page.items if a.owner)
-        responsibility = services.responsibility_map(reader)
+        responsibility = ownership.responsibility_map(reader)
         assert sum(n for _name, n in responsibility.by_org) == owned
         assert ("Lukket gruppe" in html) != public_only
         assert "Kari Eier" in html and "Ingen data ennå" not in html

@@ -11,8 +11,9 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from arena.arenas import services
-from arena.arenas.services import ArenaInput, MeetingInput
+from arena.arenas import meetings, services
+from arena.arenas.meetings import MeetingInput
+from arena.arenas.services import ArenaInput
 from arena.calendar import services as calendar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def meeting(owner, arena, **fields):
         "ends_at": datetime(2027, 3, 15, 10, 30),
         **fields,
     }
-    return services.create_meeting(owner, arena, MeetingInput(**data))
+    return meetings.create_meeting(owner, arena, MeetingInput(**data))
 
 
 def feed(client, path, **headers):
@@ -72,8 +73,8 @@ def test_weekly_series_across_dst_with_cancelled_and_moved_occurrences(
     client, owner, arena, tmp_path
 ):
     series = meeting(owner, arena, rrule="FREQ=WEEKLY;COUNT=6")
-    services.change_occurrence(owner, series, datetime(2027, 3, 22, 9), "cancel")
-    services.change_occurrence(
+    meetings.change_occurrence(owner, series, datetime(2027, 3, 22, 9), "cancel")
+    meetings.change_occurrence(
         owner, series, datetime(2027, 4, 5, 9), "move", datetime(2027, 4, 6, 13)
     )
     body = feed(client, f"/arenas/{arena.slug}/calendar.ics").data
@@ -112,9 +113,9 @@ def test_cancelled_edited_and_awkward_meetings_pass_every_consumer(
         starts_at=datetime(2027, 3, 2, 14),
         ends_at=datetime(2027, 3, 2, 15),
     )
-    services.cancel_meeting(owner, cancelled)
+    meetings.cancel_meeting(owner, cancelled)
     edited = meeting(owner, arena, title="Endret serie", rrule="FREQ=WEEKLY;COUNT=3")
-    services.update_meeting(
+    meetings.update_meeting(
         owner,
         edited,
         MeetingInput(
@@ -212,7 +213,7 @@ def test_last_modified_never_goes_back_after_a_deletion(client, owner, arena, cl
     removed = meeting(owner, arena, title="Slettes")
     before = feed(client, f"/arenas/{arena.slug}/calendar.ics").last_modified
     clock.advance(hours=1)
-    services.delete_meeting(owner, removed)
+    meetings.delete_meeting(owner, removed)
     after = feed(client, f"/arenas/{arena.slug}/calendar.ics")
     assert after.last_modified > before and b"Slettes" not in after.data
     assert kept.id
@@ -309,7 +310,7 @@ def test_all_arenas_feed_keeps_a_series_whose_last_occurrence_moved_later(
     clock, client, owner, arena
 ):
     series = meeting(owner, arena, rrule="FREQ=WEEKLY;COUNT=3")  # 15, 22 and 29 March 2027
-    services.change_occurrence(
+    meetings.change_occurrence(
         owner, series, datetime(2027, 3, 29, 9), "move", datetime(2027, 6, 1, 9)
     )
     clock.now = datetime(2027, 5, 15, 12, tzinfo=UTC)  # 47 days after the last original start

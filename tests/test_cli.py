@@ -139,16 +139,17 @@ def test_reindex_rebuilds_and_keeps_every_index_including_arenas(app, runner, ma
 def test_demo_data_looks_like_a_real_network(runner, client, clock):
     """Series on the weekdays such groups meet, deputies, members who follow things, verified
     members in their organisations' domains, and one newcomer waiting for approval."""
+    from arena.arenas import meetings
     from arena.arenas import services as arenas
     from arena.arenas.models import Arena, Meeting, arena_followers
     from arena.initiatives.models import Follow
     from arena.organisations.models import OrganisationDomain
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    meetings = db.session.scalars(sa.select(Meeting)).all()
-    assert meetings
-    for meeting in meetings:
-        starts = arenas.occurrences(
+    series = db.session.scalars(sa.select(Meeting)).all()
+    assert series
+    for meeting in series:
+        starts = meetings.occurrences(
             [meeting], meeting.starts_at, meeting.last_starts_at + timedelta(days=1)
         )
         assert starts and all(o.starts_at.weekday() < 5 for o in starts), meeting.rrule  # weekdays

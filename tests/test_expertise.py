@@ -451,13 +451,15 @@ def test_an_import_that_renames_an_owner_changes_their_arenas_feeds(
 ):
     """The importer goes through the account services: a new name reaches the ORGANIZER of the
     owner's arena feeds, and the feed's ETag changes."""
+    from arena.arenas import meetings
     from arena.arenas import services as arenas
-    from arena.arenas.services import ArenaInput, MeetingInput
+    from arena.arenas.meetings import MeetingInput
+    from arena.arenas.services import ArenaInput
 
     org = make_organisation("Skien kommune")
     owner = make_member(email="ola@skien.kommune.no", name="Ola Gammel", org=org)
     arena, _ = arenas.create_arena(owner, ArenaInput(name="Planforum"))
-    arenas.create_meeting(
+    meetings.create_meeting(
         owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
     )
     before = client.get("/arenas/planforum/calendar.ics")

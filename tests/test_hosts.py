@@ -12,8 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from arena import create_app
 from arena.accounts.models import Member
 from arena.accounts.services import issue_api_token
+from arena.arenas import meetings
 from arena.arenas import services as arenas
-from arena.arenas.services import ArenaInput, MeetingInput
+from arena.arenas.meetings import MeetingInput
+from arena.arenas.services import ArenaInput
 from arena.calendar.services import feed_token
 from arena.extensions import db
 from arena.initiatives import services as initiatives
@@ -103,7 +105,7 @@ def test_emails_from_pages_link_to_base_url(hostile, make_member, smtp_server, c
     )
     # A meeting tomorrow cancelled: followers hear of it by email.
     arenas.follow_arena(follower, arena)
-    meeting = arenas.create_meeting(
+    meeting = meetings.create_meeting(
         owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 2, 9))
     )
     hostile.post_form(f"/meetings/{meeting.id}/cancel", {}, f"/arenas/{arena.slug}")
@@ -119,7 +121,7 @@ def test_feeds_and_pages_link_to_base_url(hostile, make_member):
         owner, initiatives.InitiativeInput(title="Hydrogen", summary="Om noe", status="ongoing")
     )
     arena, _ = arenas.create_arena(owner, ArenaInput(name="Eierens arena"))
-    meeting = arenas.create_meeting(
+    meeting = meetings.create_meeting(
         owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
     )
     arenas.follow_arena(owner, arena)

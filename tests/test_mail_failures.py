@@ -8,9 +8,11 @@ import pytest
 import sqlalchemy as sa
 from conftest import body_of
 
+from arena.arenas import meetings
 from arena.arenas import services as arenas
+from arena.arenas.meetings import MeetingInput
 from arena.arenas.models import Arena, Meeting, RoleProposal
-from arena.arenas.services import ArenaInput, MeetingInput
+from arena.arenas.services import ArenaInput
 from arena.extensions import db
 
 
@@ -58,7 +60,7 @@ def test_changes_that_email_succeed_once_when_smtp_is_down(
     assert proposed.status_code == 302 and count(RoleProposal) == 2
 
     arenas.follow_arena(follower, arena)
-    meeting = arenas.create_meeting(
+    meeting = meetings.create_meeting(
         owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 2, 9))
     )
     cancelled = post_form(f"/meetings/{meeting.id}/cancel", token_from=f"/arenas/{arena.slug}")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from conftest import body_of, csrf_token
 
 from arena.accounts.models import Member
+from arena.arenas import ownership
 from arena.arenas import services as arenas
 from arena.arenas.services import ArenaInput
 from arena.declaration.services import public_ambassadors, sign_declaration
@@ -358,12 +359,12 @@ def test_an_unverified_member_cannot_act_for_the_organisation(claimed, make_memb
     )
     assert not arenas.can_see(eve, arena) and arenas.can_see(kari, arena)
     with pytest.raises(ValidationFailed):  # nobody can hand Eve an arena role
-        arenas.propose_role(kari, arena, "deputy", eve.email)
+        ownership.propose_role(kari, arena, "deputy", eve.email)
     kari.active = False  # Kari leaves: the arena has no owner, but Eve cannot take it
     db.session.commit()
-    assert arena.is_orphaned and not arenas.can_take_responsibility(eve, arena)
+    assert arena.is_orphaned and not ownership.can_take_responsibility(eve, arena)
     with pytest.raises(PermissionDenied):
-        arenas.take_responsibility(eve, arena)
+        ownership.take_responsibility(eve, arena)
 
 
 def test_an_unverified_member_sees_no_contact_details_and_is_not_listed(

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from arena.accounts.services import issue_api_token
-from arena.arenas import recurrence
+from arena.arenas import meetings, recurrence
 from arena.arenas import services as arenas
 from arena.arenas.models import Meeting
 from arena.arenas.recurrence import EXPANSION_BUDGET, occurrence_starts, parse_rule
@@ -67,10 +67,10 @@ def test_hostile_rules_are_refused_quickly_with_a_reason(rule):
 def test_a_rule_is_stored_exactly_as_feeds_publish_it(client, make_member, given_rule, stored):
     owner = make_member()
     arena, _ = arenas.create_arena(owner, ArenaInput(name="Arena"))
-    meeting = arenas.create_meeting(
+    meeting = meetings.create_meeting(
         owner,
         arena,
-        arenas.MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9), rrule=given_rule),
+        meetings.MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9), rrule=given_rule),
     )
     assert meeting.rrule == stored
     feed = client.get(f"/arenas/{arena.slug}/calendar.ics").get_data(as_text=True)

@@ -18,6 +18,7 @@ from arena import create_app
 from arena.accounts.models import Member
 from arena.accounts.services import issue_api_token
 from arena.accounts.sessions import start_session
+from arena.arenas import meetings
 from arena.arenas import services as arenas
 from arena.arenas.models import Meeting
 from arena.dates import utcnow
@@ -74,8 +75,8 @@ class Writer:
             member, initiatives.InitiativeInput(title=f"Initiativ {n}", summary="Start")
         ).id
         arena, _ = arenas.create_arena(member, arenas.ArenaInput(name=f"Arena for skriver {n}"))
-        self.meeting = arenas.create_meeting(
-            member, arena, arenas.MeetingInput(title="Start", starts_at=datetime(2027, 5, 3, 9))
+        self.meeting = meetings.create_meeting(
+            member, arena, meetings.MeetingInput(title="Start", starts_at=datetime(2027, 5, 3, 9))
         ).id
         self.member = member.id
         cookie = checker.session_interface.get_signing_serializer(checker).dumps(

@@ -6,9 +6,8 @@ from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from arena.api import bp, json_body, page_json, paging_args, token_required
-from arena.arenas import services
-from arena.arenas.models import Meeting
-from arena.errors import NotFound, ValidationFailed
+from arena.arenas import meetings, ownership, services
+from arena.errors import ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
 from arena.organisations import services as organisations
@@ -139,7 +138,7 @@ def create_arena():
     """Register an arena; the caller owns it unless `owner` proposes someone, who must accept."""
     arena, _proposals = services.create_arena(g.api_member, _arena_input(json_body()))
     for proposal in _proposals:
-        services.notify_proposal(proposal, absolute_url("arenas.index"))
+        ownership.notify_proposal(proposal, absolute_url("arenas.index"))
     return jsonify(arena_json(arena)), 201
 
 
@@ -177,8 +176,8 @@ def propose(slug: str):
     role, email = _text(body, "role", errors), _text(body, "email", errors)
     if errors:
         raise ValidationFailed(_("Forespørselen har feil."), errors)
-    proposal = services.propose_role(g.api_member, arena, role, email)
-    services.notify_proposal(proposal, absolute_url("arenas.index"))
+    proposal = ownership.propose_role(g.api_member, arena, role, email)
+    ownership.notify_proposal(proposal, absolute_url("arenas.index"))
     return jsonify({"id": proposal.id, "role": proposal.role, "status": proposal.status}), 201
 
 
@@ -199,19 +198,19 @@ def _answer(proposal_id: int, action):
 @token_required
 def accept_proposal(proposal_id: int):
     """Accept a proposal made to you: only then are you owner or deputy."""
-    return _answer(proposal_id, services.accept_proposal)
+    return _answer(proposal_id, ownership.accept_proposal)
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
 @token_required
 def decline_proposal(proposal_id: int):
-    return _answer(proposal_id, services.decline_proposal)
+    return _answer(proposal_id, ownership.decline_proposal)
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @token_required
 def withdraw_proposal(proposal_id: int):
-    return _answer(proposal_id, services.withdraw_proposal)
+    return _answer(proposal_id, ownership.withdraw_proposal)
 
 
 @bp.route("/arenas/<slug>/follow", methods=["POST", "DELETE"])
@@ -242,7 +241,7 @@ def _moment(body: dict, key: str, errors: dict, required: bool = False) -> datet
     return moment
 
 
-def _meeting_input(body: dict, current=None) -> services.MeetingInput:
+def _meeting_input(body: dict, current=None) -> meetings.MeetingInput:
     allowed = {
         "title",
         "starts_at",
@@ -256,9 +255,9 @@ def _meeting_input(body: dict, current=None) -> services.MeetingInput:
     errors = {key: _("Ukjent felt.") for key in body if key not in allowed}
     if body.get("timezone", "Europe/Oslo") != "Europe/Oslo":
         errors["timezone"] = _("Bare Europe/Oslo støttes.")
-    data = services.MeetingInput()
+    data = meetings.MeetingInput()
     if current is not None:
-        data = services.MeetingInput(
+        data = meetings.MeetingInput(
             title=current.title,
             description=current.description,
             location=current.location,
@@ -286,22 +285,15 @@ def _meeting_input(body: dict, current=None) -> services.MeetingInput:
 def create_meeting(slug: str):
     """Add a meeting or a series; times are wall-clock in `timezone` (Europe/Oslo)."""
     arena = services.get_arena(slug, g.api_member)
-    meeting = services.create_meeting(g.api_member, arena, _meeting_input(json_body()))
+    meeting = meetings.create_meeting(g.api_member, arena, _meeting_input(json_body()))
     return jsonify(meeting_json(meeting)), 201
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not services.can_see(g.api_member, meeting.arena):
-        raise NotFound(_("Fant ikke møtet."))
-    return meeting
 
 
 @bp.patch("/meetings/<int:meeting_id>")
 @token_required
 def update_meeting(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    services.update_meeting(g.api_member, meeting, _meeting_input(json_body(), meeting))
+    meeting = meetings.get_meeting(meeting_id, g.api_member)
+    meetings.update_meeting(g.api_member, meeting, _meeting_input(json_body(), meeting))
     return jsonify(meeting_json(meeting))
 
 
@@ -309,8 +301,8 @@ def update_meeting(meeting_id: int):
 @token_required
 def cancel_meeting(meeting_id: int):
     """Cancels the meeting or series (it stays in feeds as cancelled for 30 days)."""
-    meeting = _meeting(meeting_id)
-    services.cancel_meeting(g.api_member, meeting)
+    meeting = meetings.get_meeting(meeting_id, g.api_member)
+    meetings.cancel_meeting(g.api_member, meeting)
     return jsonify(meeting_json(meeting))
 
 
@@ -318,7 +310,7 @@ def cancel_meeting(meeting_id: int):
 @token_required
 def meeting_exception(meeting_id: int):
     """Cancel or move one occurrence: {"occurrence", "action": "cancel"|"move", ...}."""
-    meeting = _meeting(meeting_id)
+    meeting = meetings.get_meeting(meeting_id, g.api_member)
     body = json_body()
     errors: dict = {}
     occurrence = _moment(body, "occurrence", errors, required=True)
@@ -327,5 +319,5 @@ def meeting_exception(meeting_id: int):
     ends = _moment(body, "ends_at", errors)
     if errors:
         raise ValidationFailed(_("Forespørselen har feil."), errors)
-    services.change_occurrence(g.api_member, meeting, occurrence, action, starts, ends)
+    meetings.change_occurrence(g.api_member, meeting, occurrence, action, starts, ends)
     return jsonify(meeting_json(meeting)), 201

@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import NumberRange
 
+from arena.arenas.meetings import MeetingInput
 from arena.arenas.models import CADENCES, KINDS
 from arena.arenas.recurrence import Recurrence
-from arena.arenas.services import ArenaInput, MeetingInput
+from arena.arenas.services import ArenaInput
 from arena.forms import DateInput, Form, Select, choices, max_length, optional, required
 from arena.organisations.forms import OrganisationsField
 

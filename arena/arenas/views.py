@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena.access import require_verified
-from arena.arenas import services
+from arena.arenas import meetings, ownership, services
 from arena.arenas.forms import (
     ArenaForm,
     MeetingForm,
@@ -21,7 +21,6 @@ from arena.arenas.forms import (
 from arena.arenas.models import Meeting
 from arena.dates import FIRST_YEAR, LAST_YEAR, is_supported, to_local, utcnow
 from arena.errors import ServiceError, ValidationFailed
-from arena.extensions import db
 from arena.forms import show_service_errors
 from arena.links import absolute_url
 from arena.organisations import services as organisations
@@ -45,12 +44,12 @@ def index():
     return render_template(
         "arenas/index.html",
         register=register,
-        next_meeting=services.next_meetings(register.page.items, now, now + UPCOMING),
-        proposals=services.proposals_for(current_user) if current_user.is_authenticated else [],
+        next_meeting=meetings.next_meetings(register.page.items, now, now + UPCOMING),
+        proposals=ownership.proposals_for(current_user) if current_user.is_authenticated else [],
         kinds=kind_labels(),
         cadences=cadence_labels(),
-        responsibility=services.responsibility_map(current_user),
-        lapsed={a.id for a in register.page.items if services.review_lapsed(a)},
+        responsibility=ownership.responsibility_map(current_user),
+        lapsed={a.id for a in register.page.items if ownership.review_lapsed(a)},
     )
 
 
@@ -79,9 +78,9 @@ def calendar():
         last = next_month + timedelta(days=(7 - next_month.weekday()) % 7)
         previous = (month_start - timedelta(days=1)).replace(day=1)
         following = next_month
-    meetings = [m for a in services.arenas_of_member(current_user) for m in a.meetings]
-    found = services.occurrences(
-        meetings, datetime.combine(first, time()), datetime.combine(last, time())
+    series = [m for a in services.arenas_of_member(current_user) for m in a.meetings]
+    found = meetings.occurrences(
+        series, datetime.combine(first, time()), datetime.combine(last, time())
     )
     by_day: dict[date, list] = {}
     for occurrence in found:
@@ -125,7 +124,7 @@ def create():
             show_service_errors(form, failure)
         else:
             for proposal in proposals:
-                services.notify_proposal(proposal, _proposal_link())
+                ownership.notify_proposal(proposal, _proposal_link())
             flash(_("Samarbeidsarenaen er registrert."), "success")
             return redirect(url_for("arenas.show", slug=arena.slug))
     return render_template("arenas/form.html", form=form, arena=None, similar=similar)
@@ -146,13 +145,13 @@ def show(slug: str):
         kinds=kind_labels(),
         cadences=cadence_labels(),
         visibilities=visibility_labels(),
-        upcoming=services.occurrences(arena.meetings, now - timedelta(days=1), now + UPCOMING),
-        history=services.past_holders(arena),
+        upcoming=meetings.occurrences(arena.meetings, now - timedelta(days=1), now + UPCOMING),
+        history=ownership.past_holders(arena),
         pending=services.pending_proposals(arena),
         can_manage=services.can_manage(current_user, arena),
         following=services.is_following(current_user, arena),
-        can_take=services.can_take_responsibility(current_user, arena),
-        lapsed=services.review_lapsed(arena),
+        can_take=ownership.can_take_responsibility(current_user, arena),
+        lapsed=ownership.review_lapsed(arena),
         propose_form=ProposeForm(),
         feed_url=absolute_url("calendar.arena_feed", slug=arena.slug)
         if arena.visibility == "public"
@@ -206,13 +205,13 @@ def propose(slug: str):
         return redirect(url_for("arenas.show", slug=slug))
 
     try:
-        proposal = services.propose_role(current_user, arena, form.role.data, form.email.data)
+        proposal = ownership.propose_role(current_user, arena, form.role.data, form.email.data)
     except ServiceError as error:
         if error.status in (403, 404):
             raise
         flash(error.message, "error")
     else:
-        services.notify_proposal(proposal, _proposal_link())
+        ownership.notify_proposal(proposal, _proposal_link())
         flash(
             _("%(name)s er spurt. Rollen gjelder når hen bekrefter.", name=proposal.member.name),
             "success",
@@ -225,7 +224,8 @@ def propose(slug: str):
 def accept(proposal_id: int):
     """Accept being owner or deputy."""
     return _act(
-        lambda: services.accept_proposal(current_user, proposal_id), _("Du har bekreftet ansvaret.")
+        lambda: ownership.accept_proposal(current_user, proposal_id),
+        _("Du har bekreftet ansvaret."),
     )
 
 
@@ -233,7 +233,7 @@ def accept(proposal_id: int):
 @login_required
 def decline(proposal_id: int):
     return _act(
-        lambda: services.decline_proposal(current_user, proposal_id), _("Du har sagt nei takk.")
+        lambda: ownership.decline_proposal(current_user, proposal_id), _("Du har sagt nei takk.")
     )
 
 
@@ -241,7 +241,7 @@ def decline(proposal_id: int):
 @login_required
 def withdraw(proposal_id: int):
     return _act(
-        lambda: services.withdraw_proposal(current_user, proposal_id),
+        lambda: ownership.withdraw_proposal(current_user, proposal_id),
         _("Forslaget er trukket tilbake."),
     )
 
@@ -252,7 +252,7 @@ def take_responsibility(slug: str):
     """Become owner of an arena that has none."""
     arena = services.get_arena(slug, current_user)
     return _act(
-        lambda: services.take_responsibility(current_user, arena),
+        lambda: ownership.take_responsibility(current_user, arena),
         _("Du er nå ansvarlig for %(name)s.", name=arena.name),
         slug,
     )
@@ -281,7 +281,7 @@ def review(slug: str):
     """The owner confirms the arena is alive and its purpose and deputy right."""
     arena = services.get_arena(slug, current_user)
     return _act(
-        lambda: services.confirm_review(current_user, arena),
+        lambda: ownership.confirm_review(current_user, arena),
         _("Takk! Neste gjennomgang er om et år."),
         slug,
     )
@@ -297,7 +297,7 @@ def new_meeting(slug: str):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
-            services.create_meeting(current_user, arena, form.to_input())
+            meetings.create_meeting(current_user, arena, form.to_input())
         except ValidationFailed as failure:
             _meeting_errors(form, failure)
         else:
@@ -326,9 +326,8 @@ def _meeting_errors(form, failure: ValidationFailed) -> None:
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not services.can_see(current_user, meeting.arena):
-        abort(404)
+    """A meeting the signed-in member may change (the forms are for those only)."""
+    meeting = meetings.get_meeting(meeting_id, current_user)
     if not services.can_manage(current_user, meeting.arena):
         abort(403)
     return meeting
@@ -351,7 +350,7 @@ def edit_meeting(meeting_id: int):
         if data.recurrence is None:
             data.rrule = meeting.rrule  # keeping the series as it is unless a new one is chosen
         try:
-            services.update_meeting(current_user, meeting, data)
+            meetings.update_meeting(current_user, meeting, data)
         except ValidationFailed as failure:
             _meeting_errors(form, failure)
         else:
@@ -372,7 +371,7 @@ def cancel_meeting(meeting_id: int):
     """Cancel a meeting or a whole series."""
     meeting = _meeting(meeting_id)
     return _act(
-        lambda: services.cancel_meeting(current_user, meeting),
+        lambda: meetings.cancel_meeting(current_user, meeting),
         _("Møtet er avlyst."),
         meeting.arena.slug,
     )
@@ -400,7 +399,7 @@ def change_occurrence(meeting_id: int):
         new_end = datetime.combine(form.day.data, form.end.data) if form.end.data else None
     message = _("Møtet er flyttet.") if form.action.data == "move" else _("Møtet er avlyst.")
     return _act(
-        lambda: services.change_occurrence(
+        lambda: meetings.change_occurrence(
             current_user, meeting, occurrence, form.action.data, new_start, new_end
         ),
         message,

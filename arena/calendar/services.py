@@ -8,7 +8,7 @@ import secrets
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,8 +18,7 @@ from flask_babel import gettext as _
 
 from arena.access import require_self
 from arena.accounts.models import Member
-from arena.arenas import services as arenas
-from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, arena_organisations
+from arena.arenas import calendar_rows as rows
 from arena.calendar.ical import FeedInfo, build_calendar
 from arena.dates import to_local, utcnow
 from arena.extensions import db
@@ -114,101 +113,11 @@ def _feed(
     return Feed(version, changed, render)
 
 
-@dataclass(slots=True)
-class FeedMeeting:
-    """What a feed shows of a meeting, with its arena's slug and name and its owner's name."""
-
-    id: int
-    arena_id: int
-    uid: str
-    title: str
-    description: str
-    location: str
-    online_url: str
-    starts_at: datetime
-    ends_at: datetime | None
-    tzid: str
-    rrule: str
-    status: str
-    sequence: int
-    updated_at: datetime
-    arena_slug: str
-    arena_name: str
-    owner_name: str | None = None
-    exceptions: list = field(default_factory=list)
+def _latest(arena_changes) -> datetime | None:
+    return max((changed for _id, changed in arena_changes), default=None)
 
 
-# The meeting columns FeedMeeting starts with, in its order, then the arena's slug and name.
-_FEED_COLUMNS = [Meeting.__table__.c[name] for name in FeedMeeting.__slots__[:14]]
-
-
-def feed_meetings(
-    arena_ids, since: datetime | None = None, until: datetime | None = None, meeting_id=None
-) -> list[FeedMeeting]:
-    """The meetings of these arenas (ids or a SELECT of ids), optionally only those with an
-    occurrence between `since` and `until` (wall clock) or only one, read as plain rows: a feed
-    can hold thousands of events, and ORM objects would cost most of its time."""
-    connection = db.session.connection()
-    arenas_table, meetings = Arena.__table__, Meeting.__table__
-    arena_names = {
-        id_: (slug, name)
-        for id_, slug, name in connection.execute(
-            sa.select(arenas_table.c.id, arenas_table.c.slug, arenas_table.c.name).where(
-                arenas_table.c.id.in_(arena_ids)
-            )
-        )
-    }
-    if since is not None and not isinstance(arena_ids, list):
-        # Many arenas: only the window's lower bound in SQL, so SQLite, like PostgreSQL, reads
-        # the last_starts_at index instead of every meeting of every arena (several times faster).
-        scope = [meetings.c.last_starts_at >= since]
-    else:
-        scope = [meetings.c.arena_id.in_(arena_ids)]
-        if since is not None:
-            scope.append(meetings.c.last_starts_at >= since)
-    if meeting_id is not None:
-        scope.append(meetings.c.id == meeting_id)
-    rows = [
-        row
-        for row in connection.execute(sa.select(*_FEED_COLUMNS).where(*scope))
-        if row.arena_id in arena_names and (until is None or row.starts_at < until)
-    ]
-    owners = dict(
-        connection.execute(
-            sa.select(ArenaRole.arena_id, Member.name)
-            .join(Member, Member.id == ArenaRole.member_id)
-            .where(
-                ArenaRole.arena_id.in_(arena_ids),
-                ArenaRole.role == "owner",
-                ArenaRole.ended_at.is_(None),
-                Member.active.is_(True),
-            )
-        ).all()
-    )
-    exceptions = defaultdict(list)
-    for exception in connection.execute(
-        sa.select(MeetingException.__table__)
-        .join(meetings, meetings.c.id == MeetingException.meeting_id)
-        .where(*scope, meetings.c.rrule != "")
-        .order_by(MeetingException.occurrence)
-    ):
-        exceptions[exception.meeting_id].append(exception)
-    return [
-        FeedMeeting(
-            *row,
-            *arena_names[row.arena_id],
-            owner_name=owners.get(row.arena_id),
-            exceptions=exceptions[row.id],
-        )
-        for row in rows
-    ]
-
-
-def _latest(arena_list) -> datetime | None:
-    return max((a.calendar_changed_at for a in arena_list), default=None)
-
-
-def arena_feed(arena: Arena, url: str, url_for_meeting) -> Feed:
+def arena_feed(arena, url: str, url_for_meeting) -> Feed:
     """All meetings of one arena."""
     return _feed(
         "arena",
@@ -216,50 +125,29 @@ def arena_feed(arena: Arena, url: str, url_for_meeting) -> Feed:
         lambda: FeedInfo(_("%(name)s – møter", name=arena.name), url, arena.purpose[:300]),
         [arena.id],
         arena.calendar_changed_at,
-        lambda: feed_meetings([arena.id]),
+        lambda: rows.feed_meetings([arena.id]),
         url_for_meeting,
     )
 
 
-def _public(statement):
-    return statement.where(Arena.visibility == "public", Arena.archived.is_(False))
-
-
 def organisation_feed(org, url: str, url_for_meeting) -> Feed:
     """Meetings of the public arenas an organisation takes part in."""
-    arena_list = list(
-        db.session.scalars(
-            _public(
-                sa.select(Arena)
-                .join(arena_organisations)
-                .where(arena_organisations.c.organisation_id == org.id)
-            ).order_by(Arena.id)
-        )
-    )
+    arena_changes = rows.organisation_arena_changes(org.id)
+    ids = [arena_id for arena_id, _changed in arena_changes]
     return _feed(
         "organisation",
         url,
         lambda: FeedInfo(_("%(name)s – samarbeidsarenaer", name=org.name), url),
-        [a.id for a in arena_list],
-        _latest(arena_list),
-        lambda: feed_meetings([a.id for a in arena_list]),
+        ids,
+        _latest(arena_changes),
+        lambda: rows.feed_meetings(ids),
         url_for_meeting,
     )
 
 
 def all_public_feed(url: str, url_for_meeting) -> Feed:
     """Meetings of every public arena, from 30 days back (not the whole history)."""
-    count, changed = db.session.execute(
-        _public(sa.select(sa.func.count(Arena.id), sa.func.max(Arena.calendar_changed_at)))
-    ).one()
-    if changed is not None and changed.tzinfo is None:
-        changed = changed.replace(tzinfo=UTC)
-
-    def meetings():
-        arena_changes = db.session.execute(
-            _public(sa.select(Arena.id, Arena.calendar_changed_at)).order_by(Arena.id)
-        ).all()
-        return _window_meetings(arena_changes)
+    count, changed = rows.public_arenas_summary()
 
     return _feed(
         "all",
@@ -267,18 +155,18 @@ def all_public_feed(url: str, url_for_meeting) -> Feed:
         lambda: FeedInfo(_("Alle samarbeidsarenaer – møter"), url),
         [count],
         changed,
-        meetings,
+        lambda: _window_meetings(rows.public_arena_changes()),
         url_for_meeting,
     )
 
 
 #: The all-arenas feed's meetings by (arena, its last calendar change, day): after one change
 #: only that arena's meetings are read again, not the thousands of every other arena.
-_window_cache: dict[tuple, list[FeedMeeting]] = {}
+_window_cache: dict[tuple, list[rows.FeedMeeting]] = {}
 WINDOW_CACHE_ARENAS = 20_000
 
 
-def _window_meetings(arena_changes) -> list[FeedMeeting]:
+def _window_meetings(arena_changes) -> list[rows.FeedMeeting]:
     """Every listed arena's meetings in today's window (30 days back to a year ahead)."""
     today = datetime.combine(to_local(utcnow()).date(), datetime.min.time())
     since, until = today - WINDOW, today + HORIZON
@@ -290,8 +178,8 @@ def _window_meetings(arena_changes) -> list[FeedMeeting]:
         # A fresh process reads the whole window at once; later only the changed arenas.
         few = len(missing) <= 500
         by_arena = defaultdict(list)
-        for meeting in feed_meetings(
-            missing if few else _public(sa.select(Arena.id)), since, until
+        for meeting in rows.feed_meetings(
+            missing if few else rows.public_arena_ids(), since, until
         ):
             by_arena[meeting.arena_id].append(meeting)
         for arena_id in missing if few else keys:
@@ -311,7 +199,7 @@ def meeting_feed(meeting, url: str, url_for_meeting) -> Feed:
         lambda: FeedInfo(meeting.title, url),
         [meeting.id],
         meeting.arena.calendar_changed_at,
-        lambda: feed_meetings([meeting.arena_id], meeting_id=meeting.id),
+        lambda: rows.feed_meetings([meeting.arena_id], meeting_id=meeting.id),
         url_for_meeting,
     )
 
@@ -319,11 +207,7 @@ def meeting_feed(meeting, url: str, url_for_meeting) -> Feed:
 def personal_feed(member: Member, url: str, url_for_meeting) -> Feed:
     """The member's followed and held arenas, members-only ones included, in the member's own
     language when they have chosen one (calendar apps rarely say which they want)."""
-    arena_changes = db.session.execute(
-        sa.select(Arena.id, Arena.calendar_changed_at).where(
-            Arena.id.in_(arenas.member_arena_ids(member)), arenas.visible_to(member)
-        )
-    ).all()
+    arena_changes = rows.member_arena_changes(member)
     ids = [arena_id for arena_id, _changed in arena_changes]
     # Following or unfollowing changes the feed too.
     changed = max([member.updated_at, *(changed for _id, changed in arena_changes)])
@@ -333,7 +217,7 @@ def personal_feed(member: Member, url: str, url_for_meeting) -> Feed:
         lambda: FeedInfo(_("Arena – mine samarbeidsarenaer"), url),
         ids,
         changed,
-        lambda: feed_meetings(ids),
+        lambda: rows.feed_meetings(ids),
         url_for_meeting,
         language=member.preferred_language,
     )

@@ -4,10 +4,10 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from arena.arenas import meetings
 from arena.arenas import services as arenas
-from arena.arenas.models import Meeting
 from arena.calendar import services
-from arena.extensions import SECRETS_LIMIT, db, limiter
+from arena.extensions import SECRETS_LIMIT, limiter
 from arena.links import base_url, this_request_url
 from arena.organisations import services as organisations
 
@@ -65,9 +65,7 @@ def all_feed():
 @bp.get("/meetings/<int:meeting_id>.ics")
 def meeting_feed(meeting_id: int):
     """One meeting or series, to add to a calendar."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not arenas.can_see(current_user, meeting.arena):
-        abort(404)
+    meeting = meetings.get_meeting(meeting_id, current_user)
     return _respond(
         services.meeting_feed(meeting, this_request_url(), meeting_urls()),
         f"meeting-{meeting_id}.ics",

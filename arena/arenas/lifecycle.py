@@ -1,0 +1,102 @@
+"""What the arenas area does when members or organisations change: a holder renamed changes
+their arenas' feeds, a merged organisation keeps its arena participation, a member's export
+holds their roles, proposals and follows."""
+
+import sqlalchemy as sa
+
+from arena.accounts import member_data
+from arena.accounts import services as accounts
+from arena.accounts.models import Member
+from arena.arenas.models import Arena, ArenaRole, RoleProposal, arena_followers, arena_organisations
+from arena.dates import utcnow
+from arena.extensions import db
+from arena.organisations import services as organisations
+from arena.organisations.models import Organisation
+
+
+def _holders_changed(members: list[Member]) -> None:
+    """Holders' names or accounts changed: their arenas' feeds name them as ORGANIZER."""
+    held = sa.select(ArenaRole.arena_id).where(
+        ArenaRole.member_id.in_([m.id for m in members]), ArenaRole.ended_at.is_(None)
+    )
+    db.session.execute(
+        sa.update(Arena).where(Arena.id.in_(held)).values(calendar_changed_at=utcnow())
+    )
+
+
+accounts.register_profile_listener(_holders_changed)
+
+
+def move_participation(source: Organisation, target: Organisation) -> None:
+    """Part of merging organisations: the arenas the duplicate took part in keep it, under the
+    organisation it is merged into (once each), and their feeds change."""
+    rows = arena_organisations.c
+    affected = sa.select(rows.arena_id).where(rows.organisation_id == source.id)
+    db.session.execute(
+        sa.update(Arena).where(Arena.id.in_(affected)).values(calendar_changed_at=utcnow())
+    )
+    already = sa.select(rows.arena_id).where(rows.organisation_id == target.id)
+    db.session.execute(
+        arena_organisations.delete().where(
+            rows.organisation_id == source.id, rows.arena_id.in_(already)
+        )
+    )
+    db.session.execute(
+        arena_organisations.update()
+        .where(rows.organisation_id == source.id)
+        .values(organisation_id=target.id)
+    )
+
+
+organisations.register_merge_step(move_participation)
+
+
+def export_member_arenas(member: Member) -> dict:
+    """The member's arena roles (held and past), proposals and follows, for their export."""
+
+    def when(moment) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    roles = db.session.scalars(
+        sa.select(ArenaRole).filter_by(member_id=member.id).order_by(ArenaRole.started_at)
+    )
+    proposals = db.session.scalars(
+        sa.select(RoleProposal)
+        .where(
+            sa.or_(RoleProposal.member_id == member.id, RoleProposal.proposed_by_id == member.id)
+        )
+        .order_by(RoleProposal.created_at)
+    )
+    followed = db.session.scalars(
+        sa.select(Arena.slug)
+        .join(arena_followers, arena_followers.c.arena_id == Arena.id)
+        .where(arena_followers.c.member_id == member.id)
+        .order_by(Arena.slug)
+    )
+    return {
+        "roles": [
+            {
+                "arena": r.arena.slug,
+                "role": r.role,
+                "started_at": when(r.started_at),
+                "ended_at": when(r.ended_at),
+            }
+            for r in roles
+        ],
+        "proposals": [
+            {
+                "arena": p.arena.slug,
+                "role": p.role,
+                "proposed_to_me": p.member_id == member.id,
+                "proposed_by_me": p.proposed_by_id == member.id,
+                "status": p.status,
+                "created_at": when(p.created_at),
+                "decided_at": when(p.decided_at),
+            }
+            for p in proposals
+        ],
+        "following": list(followed),
+    }
+
+
+member_data.register_export_section("arenas", export_member_arenas)

@@ -1,0 +1,305 @@
+"""Meetings of arenas: one-off or as a series, single occurrences cancelled or moved, followers
+told of changes soon, and the occurrences in a period."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from arena.accounts.models import Member
+from arena.arenas.models import Arena, Meeting, MeetingException, arena_followers
+from arena.arenas.recurrence import (
+    Recurrence,
+    occurrence_starts,
+    parse_rule,
+    rrule_from_form,
+    wall_clock_problem,
+)
+from arena.arenas.services import TZID, _require_manage, can_see
+from arena.dates import format_datetime, to_local, utcnow
+from arena.errors import NotFound, ValidationFailed
+from arena.extensions import db
+from arena.links import absolute_url
+from arena.mail import send_mail
+
+
+def get_meeting(meeting_id: int, reader=None) -> Meeting:
+    """The meeting, if the reader may see its arena (members-only arenas need verification)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_see(reader, meeting.arena):
+        raise NotFound(_("Fant ikke møtet."))
+    return meeting
+
+
+def next_meetings(arenas, now: datetime, until: datetime) -> dict[int, "Occurrence"]:
+    """Each arena's next occurrence that is not cancelled, between now and `until`."""
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.arena_id.in_([a.id for a in arenas]),
+            Meeting.last_starts_at >= now,
+            Meeting.starts_at < until,
+        )
+        .options(selectinload(Meeting.exceptions))
+    ).all()
+    found: dict[int, Occurrence] = {}
+    for occurrence in occurrences(meetings, now, until):
+        if not occurrence.cancelled:
+            found.setdefault(occurrence.meeting.arena_id, occurrence)
+    return found
+
+
+@dataclass
+class MeetingInput:
+    title: str = ""
+    description: str = ""
+    location: str = ""
+    online_url: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    #: A raw RFC 5545 RRULE (from the API) ...
+    rrule: str = ""
+    #: ... or the form's repetition.
+    recurrence: Recurrence | None = None
+
+
+def _clean_meeting(data: MeetingInput) -> dict:
+    errors: dict[str, str] = {}
+    title = " ".join((data.title or "").split())
+    if not title:
+        errors["title"] = _("Må fylles ut.")
+    elif len(title) > 200:
+        errors["title"] = _("Kan ikke være lengre enn %(n)d tegn.", n=200)
+    for key, limit in (("description", 10_000), ("location", 300), ("online_url", 500)):
+        if len(getattr(data, key) or "") > limit:
+            errors[key] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
+    online = (data.online_url or "").strip()
+    if online and not online.startswith(("https://", "http://")):
+        errors["online_url"] = _("Lenken må begynne med https://.")
+    if data.starts_at is None:
+        errors["starts_at"] = _("Må fylles ut.")
+    else:
+        if problem := wall_clock_problem(data.starts_at, TZID):
+            errors["starts_at"] = problem
+        if data.ends_at is not None:
+            if data.ends_at < data.starts_at:
+                errors["ends_at"] = _("Slutt kan ikke være før start.")
+            elif problem := wall_clock_problem(data.ends_at, TZID):
+                errors["ends_at"] = problem
+    if errors:
+        raise ValidationFailed(_("Skjemaet har feil."), errors)
+    rule = data.rrule.strip() if data.rrule else ""
+    if data.recurrence is not None and not rule:
+        rule = rrule_from_form(data.recurrence, data.starts_at, TZID)
+    rule = str(parse_rule(rule)) if rule else ""  # stored exactly as feeds publish it
+    starts = occurrence_starts(rule, data.starts_at, TZID)
+    for start in starts:
+        if problem := wall_clock_problem(start, TZID):
+            raise ValidationFailed(problem, {"recurrence": problem})
+    return {
+        "title": title,
+        "description": (data.description or "").strip(),
+        "location": (data.location or "").strip(),
+        "online_url": online,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "rrule": rule,
+        "last_starts_at": starts[-1],
+    }
+
+
+def create_meeting(actor, arena: Arena, data: MeetingInput) -> Meeting:
+    """The owner, deputy or an admin adds a meeting (once or as a series)."""
+    _require_manage(actor, arena)
+    cleaned = _clean_meeting(data)
+    now = utcnow()
+    meeting = Meeting(
+        arena=arena,
+        uid=f"meeting-{secrets.token_hex(8)}@arena",
+        tzid=TZID,
+        created_at=now,
+        updated_at=now,
+        **cleaned,
+    )
+    db.session.add(meeting)
+    arena.calendar_changed_at = now
+    db.session.commit()
+    return meeting
+
+
+def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
+    """Edits a meeting or a whole series; SEQUENCE goes up when its time or place changes."""
+    _require_manage(actor, meeting.arena)
+    cleaned = _clean_meeting(data)
+    moved = any(
+        getattr(meeting, k) != cleaned[k]
+        for k in ("starts_at", "ends_at", "rrule", "location", "online_url")
+    )
+    for key, value in cleaned.items():
+        setattr(meeting, key, value)
+    for exception in meeting.exceptions:
+        if exception.action == "move":
+            meeting.last_starts_at = max(meeting.last_starts_at, exception.new_starts_at)
+    if moved:
+        meeting.sequence += 1
+    meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    db.session.commit()
+    return meeting
+
+
+def cancel_meeting(actor, meeting: Meeting) -> None:
+    """Cancels a meeting or a whole series (it stays in feeds as cancelled for 30 days)."""
+    _require_manage(actor, meeting.arena)
+    now = _local_now()
+    soon = [o for o in occurrences([meeting], now, now + SOON) if not o.cancelled]
+    meeting.status = "cancelled"
+    meeting.sequence += 1
+    meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    db.session.commit()
+    for occurrence in soon:
+        _tell_followers(meeting, occurrence.starts_at, None)
+
+
+#: Changes this close are emailed to followers: Google refreshes feeds only every 8-24 hours.
+SOON = timedelta(hours=48)
+
+
+def _local_now() -> datetime:
+    return to_local(utcnow()).replace(tzinfo=None)
+
+
+def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None) -> None:
+    """Emails the arena's followers that a meeting soon is cancelled (or moved to new_start)."""
+    from arena.web import wall_clock_in_oslo
+
+    link = absolute_url("arenas.show", slug=meeting.arena.slug)
+    followers = db.session.scalars(
+        sa.select(Member)
+        .join(arena_followers, arena_followers.c.member_id == Member.id)
+        .where(arena_followers.c.arena_id == meeting.arena_id, Member.active)
+    ).all()
+    for member in followers:
+        locale = member.preferred_language or "nb"
+        with force_locale(locale):
+            old = format_datetime(wall_clock_in_oslo(when), locale)
+            values = {"title": meeting.title, "arena": meeting.arena.name, "when": old}
+            if new_start is None:
+                subject = _("«%(title)s» %(when)s er avlyst", **values)
+                text = _("Møtet «%(title)s» i %(arena)s %(when)s er avlyst.", **values)
+            else:
+                subject = _("«%(title)s» %(when)s er flyttet", **values)
+                text = _(
+                    "Møtet «%(title)s» i %(arena)s %(when)s er flyttet til %(new)s.",
+                    new=format_datetime(wall_clock_in_oslo(new_start), locale),
+                    **values,
+                )
+            note = _(
+                "Du får denne e-posten fordi du følger arenaen, og fordi kalenderen din "
+                "kanskje ikke rekker å oppdatere seg."
+            )
+        send_mail(member.email, subject, f"{text}\n\n{link}\n\n{note}\n")
+
+
+def delete_meeting(actor, meeting: Meeting) -> None:
+    _require_manage(actor, meeting.arena)
+    meeting.arena.calendar_changed_at = utcnow()
+    db.session.delete(meeting)
+    db.session.commit()
+
+
+def change_occurrence(
+    actor,
+    meeting: Meeting,
+    occurrence: datetime,
+    action: str,
+    new_starts_at: datetime | None = None,
+    new_ends_at: datetime | None = None,
+) -> MeetingException:
+    """Cancels or moves one occurrence of a series."""
+    _require_manage(actor, meeting.arena)
+    if not meeting.rrule:
+        message = _("Bare møter som gjentas, har enkeltforekomster.")
+        raise ValidationFailed(message, {"occurrence": message})
+    if occurrence not in occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid):
+        message = _("Serien har ikke noe møte %(when)s.", when=format_datetime(occurrence))
+        raise ValidationFailed(message, {"occurrence": message})
+    if action not in ("cancel", "move"):
+        message = _("Ukjent handling.")
+        raise ValidationFailed(message, {"action": message})
+    if action == "move":
+        errors = {}
+        if new_starts_at is None:
+            errors["starts_at"] = _("Må fylles ut.")
+        elif problem := wall_clock_problem(new_starts_at, meeting.tzid):
+            errors["starts_at"] = problem
+        if new_ends_at is not None and new_starts_at is not None:
+            if new_ends_at < new_starts_at:
+                errors["ends_at"] = _("Slutt kan ikke være før start.")
+            elif problem := wall_clock_problem(new_ends_at, meeting.tzid):
+                errors["ends_at"] = problem
+        if errors:
+            raise ValidationFailed(_("Skjemaet har feil."), errors)
+        if new_ends_at is None and meeting.ends_at is not None:
+            new_ends_at = new_starts_at + (meeting.ends_at - meeting.starts_at)
+    exception = db.session.get(MeetingException, (meeting.id, occurrence))
+    if exception is None:
+        exception = MeetingException(meeting_id=meeting.id, occurrence=occurrence)
+        db.session.add(exception)
+    exception.action = action
+    exception.new_starts_at = new_starts_at if action == "move" else None
+    exception.new_ends_at = new_ends_at if action == "move" else None
+    exception.sequence = meeting.sequence + 1
+    exception.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    if action == "move":  # windowed lookups find a series by its last start
+        meeting.last_starts_at = max(meeting.last_starts_at, new_starts_at)
+    db.session.commit()
+    now = _local_now()
+    if now <= occurrence <= now + SOON:
+        _tell_followers(meeting, occurrence, exception.new_starts_at)
+    return exception
+
+
+@dataclass
+class Occurrence:
+    meeting: Meeting
+    #: The series' original start (the RECURRENCE-ID) for this occurrence.
+    original: datetime
+    starts_at: datetime
+    ends_at: datetime | None
+    cancelled: bool
+    moved: bool
+
+    @property
+    def key(self) -> str:
+        """Names this occurrence in a page (ids, anchors): the meeting and its original start."""
+        return f"{self.meeting.id}-{self.original:%Y%m%d%H%M}"
+
+
+def occurrences(meetings, start: datetime, end: datetime) -> list[Occurrence]:
+    """Every occurrence of the meetings whose (possibly moved) start lies in [start, end)."""
+    found = []
+    for meeting in meetings:
+        length = (meeting.ends_at - meeting.starts_at) if meeting.ends_at else None
+        changes = {e.occurrence: e for e in meeting.exceptions}
+        for original in occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid):
+            change = changes.get(original)
+            begins, ends = original, (original + length if length else None)
+            if change is not None and change.action == "move":
+                begins, ends = change.new_starts_at, change.new_ends_at
+            if start <= begins < end:
+                found.append(
+                    Occurrence(
+                        meeting,
+                        original,
+                        begins,
+                        ends,
+                        cancelled=meeting.status == "cancelled"
+                        or (change is not None and change.action == "cancel"),
+                        moved=change is not None and change.action == "move",
+                    )
+                )
+    return sorted(found, key=lambda o: (o.starts_at, o.meeting.id))
