@@ -87,6 +87,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
 
+    # Each area's part in what happens when a member, an organisation or a field of expertise
+    # changes, is merged, exported or deleted (arena/lifecycle.py); importing registers it.
+    import arena.accounts.lifecycle
+    import arena.arenas.lifecycle
+    import arena.declaration.lifecycle
+    import arena.expertise.lifecycle
+    import arena.initiatives.lifecycle
+    import arena.organisations.lifecycle  # noqa: F401
     from arena.cli import register_commands
 
     register_commands(app)

@@ -82,10 +82,10 @@ def send_reminders_command() -> None:
     from arena.accounts import membership
     from arena.arenas import reminders
     from arena.expertise import services as expertise
-    from arena.initiatives import services as initiatives
+    from arena.initiatives import following
 
     with current_app.test_request_context(base_url=base_url()):  # templates render in a request
-        reviews = initiatives.send_review_reminders(
+        reviews = following.send_review_reminders(
             lambda i: absolute_url("initiatives.show", initiative_id=i.id)
         )
         profiles = expertise.send_profile_reminders(absolute_url("accounts.profile"))

@@ -305,7 +305,7 @@ def generate_members(
 ) -> None:
     """Adds organisations and `count` members with expertise entries and their search index."""
     from arena.accounts.models import Member
-    from arena.demo import FIRST_NAMES, LAST_NAMES
+    from arena.demo.people import FIRST_NAMES, LAST_NAMES
     from arena.expertise.models import MemberExpertise
     from arena.expertise.services import all_areas, member_fields
     from arena.extensions import db

@@ -48,7 +48,7 @@ def timed(fn, runs=RUNS) -> tuple[float, float]:
 
 def measure(database_url: str, count: int) -> dict[str, tuple[float, float]]:
     from arena.extensions import db
-    from arena.initiatives import services
+    from arena.initiatives import listing
 
     app = prepare(database_url)
     with app.app_context():
@@ -66,7 +66,7 @@ def measure(database_url: str, count: int) -> dict[str, tuple[float, float]]:
     with app.app_context():
         for title, summary in SIMILAR:
             results[f"similar: {title}"] = timed(
-                lambda t=title, s=summary: services.similar_initiatives(t, s)
+                lambda t=title, s=summary: listing.similar_initiatives(t, s)
             )
         db.engine.dispose()
     return results

@@ -9,7 +9,7 @@ or their job title."""
 import random
 from dataclasses import dataclass, field
 
-from arena.demo import FIRST_NAMES, LAST_NAMES
+from arena.demo.people import FIRST_NAMES, LAST_NAMES
 
 # concept: (area name, nynorsk name, synonyms, phrases for «spør meg om» in varied forms)
 CONCEPTS = {

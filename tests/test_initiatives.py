@@ -12,9 +12,10 @@ from arena.errors import Conflict, PermissionDenied, ValidationFailed
 from arena.expertise.models import ExpertiseArea
 from arena.expertise.services import index_area
 from arena.extensions import db
-from arena.initiatives import services
+from arena.initiatives import following, listing, services
+from arena.initiatives.listing import InitiativeFilter
 from arena.initiatives.models import Initiative
-from arena.initiatives.services import InitiativeFilter, InitiativeInput
+from arena.initiatives.services import InitiativeInput
 
 
 @pytest.fixture
@@ -166,10 +167,10 @@ def test_similar_initiatives_by_words_themes_and_places(make_member, make_area, 
     )
     themed = make_initiative(title="Regnbed i sentrum", summary="Grønne tak", theme_ids=[theme.id])
     make_initiative(title="Reiselivsstrategi", summary="Helårsturisme i fjellet")
-    found = services.similar_initiatives("Klimatilpasningen i Skien", "flom", [theme.id])
+    found = listing.similar_initiatives("Klimatilpasningen i Skien", "flom", [theme.id])
     assert found[0] == grenland and themed in found
     assert [i.title for i in found if i.title == "Reiselivsstrategi"] == []
-    assert services.similar_initiatives("Helt annet tema", "om ingenting") == []
+    assert listing.similar_initiatives("Helt annet tema", "om ingenting") == []
 
 
 def test_filters_and_search(make_member, make_organisation, make_area, make_initiative):
@@ -197,7 +198,7 @@ def test_filters_and_search(make_member, make_organisation, make_area, make_init
     )
 
     def found(**fields):
-        return [i.id for i in services.list_initiatives(InitiativeFilter(**fields), member).items]
+        return [i.id for i in listing.list_initiatives(InitiativeFilter(**fields), member).items]
 
     assert found() == [b.id, a.id]  # newest first
     assert found(statuses=["idea"]) == [b.id]
@@ -216,7 +217,7 @@ def test_non_public_initiatives_need_sign_in(client, make_member, make_initiativ
     hidden = make_initiative(title="Internt arbeid", is_public=False)
     assert client.get(f"/initiatives/{hidden.id}").status_code == 404
     assert "Internt arbeid" not in client.get("/initiatives").get_data(as_text=True)
-    assert services.list_initiatives(InitiativeFilter(), None).total == 0
+    assert listing.list_initiatives(InitiativeFilter(), None).total == 0
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -336,7 +337,7 @@ def test_updates_follow_and_overview(
     initiative = make_initiative(owner, title="Fulgt initiativ")
     follower = login_as(make_member())
     post_form("/follow", {"kind": "initiative", "id": initiative.id}, token_from="/profile")
-    assert services.is_following(follower, "initiative", initiative.id)
+    assert following.is_following(follower, "initiative", initiative.id)
     html = client.get("/overview").get_data(as_text=True)
     assert "Fulgt initiativ" in html
 
@@ -368,7 +369,7 @@ def test_follow_theme_and_organisation_show_their_initiatives(
     make_initiative(title="Nytt reiselivsprosjekt", theme_ids=[theme.id])
     html = client.get("/overview").get_data(as_text=True)
     assert "Nytt reiselivsprosjekt" in html
-    assert services.is_following(follower, "theme", theme.id)
+    assert following.is_following(follower, "theme", theme.id)
     response = post_form("/follow", {"kind": "planet", "id": 1}, token_from="/profile")
     assert response.status_code == 404
 

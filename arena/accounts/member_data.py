@@ -1,27 +1,16 @@
 """A member's own data: everything Arena keeps about them, to download, and erasing it with the
-account. Each area declares its part here."""
-
-from collections.abc import Callable
+account. Each area adds its part through arena/lifecycle.py."""
 
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
+from arena import lifecycle
 from arena.access import require_self
 from arena.accounts import sessions
 from arena.accounts.models import Member
-from arena.accounts.services import profile_changed
 from arena.dates import utcnow
 from arena.errors import ValidationFailed
 from arena.extensions import db
-from arena.search import services as search
-
-#: Other areas add what they store about a member: name -> function(member) -> JSON value.
-EXPORT_SECTIONS: dict[str, Callable[[Member], object]] = {}
-
-
-def register_export_section(name: str, collect: Callable[[Member], object]) -> None:
-    """An area declares its part of a member's data export."""
-    EXPORT_SECTIONS[name] = collect
 
 
 def _iso(moment) -> str | None:
@@ -31,8 +20,8 @@ def _iso(moment) -> str | None:
 def export_member_data(actor, member: Member) -> dict:
     """Everything Arena stores about the member, for them to download."""
     require_self(actor, member)
-    sections = {name: collect(member) for name, collect in EXPORT_SECTIONS.items()}
-    return sections | {
+    verifier = db.session.get(Member, member.verified_by_id) if member.verified_by_id else None
+    return lifecycle.collect(member) | {
         "member": {
             "id": member.id,
             "email": member.email,
@@ -51,6 +40,7 @@ def export_member_data(actor, member: Member) -> dict:
             "email_confirmed_at": _iso(member.email_confirmed_at),
             "verified_at": _iso(member.verified_at),
             "verified_via": member.verified_via,
+            "verified_by": verifier.name if verifier is not None else None,
             "join_refused_at": _iso(member.join_refused_at),
             "is_organisation_contact": member.is_organisation_contact,
         },
@@ -80,20 +70,7 @@ def delete_account(actor, member: Member, password: str) -> None:
     db.session.commit()
 
 
-#: What other areas erase with an account beyond what the database cascades: text the member
-#: wrote that would otherwise outlive them.
-ERASE_STEPS: list[Callable[[Member], None]] = []
-
-
-def register_erase_step(step: Callable[[Member], None]) -> None:
-    """An area declares what of a deleted member's it removes."""
-    ERASE_STEPS.append(step)
-
-
 def erase_member(member: Member) -> None:
     """Removes the member and what is theirs alone; the caller commits."""
-    profile_changed(member)
-    for step in ERASE_STEPS:
-        step(member)
-    search.remove("member", member.id)
+    lifecycle.announce("member", "deleted", member)
     db.session.delete(member)

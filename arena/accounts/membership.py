@@ -304,7 +304,8 @@ def vouch_for(member: Member, organisation: Organisation) -> None:
 
 
 def verify_by_domain(organisation: Organisation) -> None:
-    """The organisation has new domains: members waiting whose address is in one are verified."""
+    """Members of the organisation waiting for verification whose address is in one of its
+    domains (perhaps new ones) are verified."""
     waiting = db.session.scalars(
         sa.select(Member).where(
             Member.organisation_id == organisation.id,
@@ -315,9 +316,6 @@ def verify_by_domain(organisation: Organisation) -> None:
     for member in waiting:
         if _in_organisations_domains(member):
             _verify(member, "domain")
-
-
-organisations.register_domain_listener(verify_by_domain)
 
 
 def set_organisation_contact(actor, member: Member, is_contact: bool) -> Member:

@@ -3,7 +3,6 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from importlib.resources import files
@@ -16,6 +15,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from arena import lifecycle
 from arena.access import require_admin, require_self
 from arena.accounts.models import ApiToken, Member
 from arena.accounts.sessions import end_sessions
@@ -24,29 +24,18 @@ from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
 from arena.mail import send_mail
-from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
 
 MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("nb", "nn", "en")
 FIELD_LIMITS = {"name": 120, "title": 150, "phone": 40, "bio": 5000, "ask_me_about": 2000}
 
-#: Other areas that keep something derived from a profile (the colleague finder's index, the
-#: ORGANIZER of arena feeds); they hear of new, changed, deactivated and deleted accounts.
-PROFILE_LISTENERS: list[Callable[[list[Member]], None]] = []
-
-
-def register_profile_listener(listener: Callable[[list[Member]], None]) -> None:
-    """An area asks to hear whenever members' profiles are created or changed (by a form, the
-    API, an admin or an import: all come here); the listener gets them all at once."""
-    PROFILE_LISTENERS.append(listener)
-
 
 def profiles_changed(members: list[Member]) -> None:
-    """Tells the other areas; the caller commits."""
-    db.session.flush()
-    for listener in PROFILE_LISTENERS:
-        listener(members)
+    """Members were created or their profiles changed (by a form, the API, an admin or an
+    import: all come here); the areas that keep something derived from a profile hear of it.
+    The caller commits."""
+    lifecycle.announce("member", "changed", members)
 
 
 def profile_changed(member: Member) -> None:
@@ -345,9 +334,6 @@ def move_members(source: Organisation, target: Organisation) -> None:
         .where(Member.organisation_id == source.id)
         .values(organisation_id=target.id)
     )
-
-
-organisations.register_merge_step(move_members)
 
 
 # --- API tokens -------------------------------------------------------------------------------

@@ -1,40 +1,65 @@
-"""What the arenas area does when members or organisations change: a holder renamed changes
-their arenas' feeds, a merged organisation keeps its arena participation, a member's export
-holds their roles, proposals and follows."""
+"""What the arenas area does when members or organisations change (arena/lifecycle.py): a holder
+renamed or deleted changes their arenas' feeds, a renamed organisation its arena feed's name, a
+merged organisation keeps its arena participation, a member's export holds their roles,
+proposals and follows."""
 
 import sqlalchemy as sa
 
-from arena.accounts import member_data
-from arena.accounts import services as accounts
+from arena import lifecycle
 from arena.accounts.models import Member
 from arena.arenas.models import Arena, ArenaRole, RoleProposal, arena_followers, arena_organisations
 from arena.dates import utcnow
 from arena.extensions import db
-from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
 
 
-def _holders_changed(members: list[Member]) -> None:
-    """Holders' names or accounts changed: their arenas' feeds name them as ORGANIZER."""
-    held = sa.select(ArenaRole.arena_id).where(
-        ArenaRole.member_id.in_([m.id for m in members]), ArenaRole.ended_at.is_(None)
-    )
+def _feeds_changed(arena_ids) -> None:
     db.session.execute(
-        sa.update(Arena).where(Arena.id.in_(held)).values(calendar_changed_at=utcnow())
+        sa.update(Arena).where(Arena.id.in_(arena_ids)).values(calendar_changed_at=utcnow())
     )
 
 
-accounts.register_profile_listener(_holders_changed)
+@lifecycle.on("member", "changed", "arena_roles")
+def holders_changed(members: list[Member]) -> None:
+    """Holders' names or accounts changed: their arenas' feeds name them as ORGANIZER."""
+    _feeds_changed(
+        sa.select(ArenaRole.arena_id).where(
+            ArenaRole.member_id.in_([m.id for m in members]), ArenaRole.ended_at.is_(None)
+        )
+    )
 
 
+@lifecycle.on("member", "deleted", "arena_roles")
+def holder_deleted(member: Member) -> None:
+    """The database clears the role's member; the feeds stop naming them."""
+    holders_changed([member])
+
+
+lifecycle.declare(
+    "member",
+    "changed",
+    "arena_followers",
+    "role_proposals",
+    because="they keep the member's id only; pages read names when they are shown",
+)
+lifecycle.declare(
+    "member", "deleted", "arena_followers", "role_proposals", because=lifecycle.ON_DELETE
+)
+
+
+@lifecycle.on("organisation", "changed", "arena_organisations")
+def participant_changed(organisation: Organisation) -> None:
+    """The organisation's arena feed carries its name."""
+    rows = arena_organisations.c
+    _feeds_changed(sa.select(rows.arena_id).where(rows.organisation_id == organisation.id))
+
+
+@lifecycle.on("organisation", "merged", "arena_organisations")
 def move_participation(source: Organisation, target: Organisation) -> None:
     """Part of merging organisations: the arenas the duplicate took part in keep it, under the
     organisation it is merged into (once each), and their feeds change."""
     rows = arena_organisations.c
-    affected = sa.select(rows.arena_id).where(rows.organisation_id == source.id)
-    db.session.execute(
-        sa.update(Arena).where(Arena.id.in_(affected)).values(calendar_changed_at=utcnow())
-    )
+    _feeds_changed(sa.select(rows.arena_id).where(rows.organisation_id == source.id))
     already = sa.select(rows.arena_id).where(rows.organisation_id == target.id)
     db.session.execute(
         arena_organisations.delete().where(
@@ -48,9 +73,9 @@ def move_participation(source: Organisation, target: Organisation) -> None:
     )
 
 
-organisations.register_merge_step(move_participation)
-
-
+@lifecycle.on(
+    "member", "exported", "arena_roles", "role_proposals", "arena_followers", section="arenas"
+)
 def export_member_arenas(member: Member) -> dict:
     """The member's arena roles (held and past), proposals and follows, for their export."""
 
@@ -97,6 +122,3 @@ def export_member_arenas(member: Member) -> dict:
         ],
         "following": list(followed),
     }
-
-
-member_data.register_export_section("arenas", export_member_arenas)

@@ -417,6 +417,3 @@ def arenas_of_member(member) -> list[Arena]:
             .order_by(Arena.name)
         )
     )
-
-
-from arena.arenas import lifecycle as _lifecycle  # noqa: E402, F401 - its listeners take part in merges, exports and renames

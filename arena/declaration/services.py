@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from arena.accounts import member_data
 from arena.accounts.models import Member
 from arena.dates import to_local, utcnow
 from arena.declaration.models import Signature
@@ -161,6 +160,3 @@ def export_signature(member: Member) -> dict | None:
         "public_consent": signature.public_consent,
         "withdrawn_at": signature.withdrawn_at.isoformat() if signature.withdrawn_at else None,
     }
-
-
-member_data.register_export_section("declaration_signature", export_signature)

@@ -1,4 +1,5 @@
-"""The vocabulary of fields of expertise: listing, suggesting and proposing areas."""
+"""Fields of expertise (rule 8): the areas, suggesting and proposing them, members' expertise and
+the colleague finder's index of it, and keeping profiles complete and current."""
 
 from datetime import timedelta
 
@@ -8,15 +9,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena import text
-from arena.access import require_admin, require_self, require_verified
-from arena.accounts import member_data
-from arena.accounts import services as accounts
+from arena.access import require_self
 from arena.accounts.models import Member
 from arena.dates import utcnow
-from arena.errors import NotFound, PermissionDenied, TooMany, ValidationFailed
+from arena.errors import NotFound, ValidationFailed
 from arena.expertise.models import LEVELS, ExpertiseArea, MemberExpertise
 from arena.extensions import db
-from arena.mail import mailbox, send_mail
+from arena.mail import send_mail
 from arena.organisations.services import slugify
 from arena.search import services as search
 
@@ -292,133 +291,6 @@ def export_member_expertise(member) -> list[dict]:
     return [{"area": e.area.name, "level": e.level, "note": e.note} for e in expertise_of(member)]
 
 
-accounts.register_profile_listener(index_members)
-member_data.register_export_section("expertise", export_member_expertise)
-
-
-# --- contact requests ---------------------------------------------------------------------------
-
-CONTACTS_PER_DAY = 10
-
-
-def send_contact_request(actor, expert, subject: str, message: str, profile_url: str):
-    """«Ta kontakt»: emails the expert (reply goes to the sender) and records the request."""
-    from arena.expertise.models import ContactRequest
-
-    require_verified(actor)  # it hands the sender's address to the expert, and theirs back
-    if expert.id == actor.id or not expert.active:
-        raise ValidationFailed(_("Du kan ikke sende en forespørsel til denne personen."))
-    subject, message = (subject or "").strip(), (message or "").strip()
-    errors = {}
-    if not subject:
-        errors["subject"] = _("Må fylles ut.")
-    elif len(subject) > 150:
-        errors["subject"] = _("Kan ikke være lengre enn %(n)d tegn.", n=150)
-    if not message:
-        errors["message"] = _("Må fylles ut.")
-    elif len(message) > 3000:
-        errors["message"] = _("Kan ikke være lengre enn %(n)d tegn.", n=3000)
-    if errors:
-        raise ValidationFailed(_("Skjemaet har feil."), errors)
-    since = utcnow() - timedelta(days=1)
-    sent_today = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(ContactRequest)
-        .where(ContactRequest.sender_id == actor.id, ContactRequest.created_at > since)
-    )
-    if sent_today >= CONTACTS_PER_DAY:
-        raise TooMany(
-            _(
-                "Du har sendt %(n)d forespørsler det siste døgnet. Vent litt før du sender flere.",
-                n=CONTACTS_PER_DAY,
-            )
-        )
-    request = ContactRequest(
-        sender_id=actor.id,
-        expert_id=expert.id,
-        subject=subject,
-        message=message,
-        created_at=utcnow(),
-    )
-    db.session.add(request)
-    db.session.flush()
-    with force_locale(expert.preferred_language or "nb"):
-        mail_subject = _("Arena: %(name)s vil gjerne snakke med deg", name=actor.name)
-        body = render_template(
-            "expertise/email/contact_request.txt",
-            sender=actor,
-            expert=expert,
-            subject=subject,
-            message=message,
-            profile_url=profile_url,
-        )
-    send_mail(expert.email, mail_subject, body, reply_to=mailbox(actor.email, actor.name))
-    db.session.commit()
-    return request
-
-
-def contact_requests_of(member) -> tuple[list, list]:
-    """Requests the member received and sent, newest first."""
-    from arena.expertise.models import ContactRequest
-
-    def newest(*conditions):
-        return list(
-            db.session.scalars(
-                sa.select(ContactRequest)
-                .where(*conditions)
-                .order_by(ContactRequest.created_at.desc())
-            )
-        )
-
-    return newest(ContactRequest.expert_id == member.id), newest(
-        ContactRequest.sender_id == member.id
-    )
-
-
-def export_contact_requests(member) -> dict:
-    """What the member sent and received through «Ta kontakt», for their data export."""
-    received, sent = contact_requests_of(member)
-
-    def one(request, other) -> dict:
-        return {
-            "with": other.name if other is not None else None,
-            "subject": request.subject,
-            "message": request.message,
-            "created_at": request.created_at.isoformat(),
-            "answered_at": request.answered_at.isoformat() if request.answered_at else None,
-        }
-
-    return {
-        "received": [one(r, r.sender) for r in received],
-        "sent": [one(r, r.expert) for r in sent],
-    }
-
-
-def erase_sent_contact_requests(member) -> None:
-    """A deleted member's messages go with them (the expert already has them by email)."""
-    from arena.expertise.models import ContactRequest
-
-    db.session.execute(sa.delete(ContactRequest).where(ContactRequest.sender_id == member.id))
-
-
-member_data.register_export_section("contact_requests", export_contact_requests)
-member_data.register_erase_step(erase_sent_contact_requests)
-
-
-def mark_answered(actor, request_id: int) -> None:
-    """The expert marks a request as answered."""
-    from arena.expertise.models import ContactRequest
-
-    request = db.session.get(ContactRequest, request_id)
-    if request is None:
-        raise NotFound(_("Fant ikke forespørselen."))
-    if not getattr(actor, "is_authenticated", False) or actor.id != request.expert_id:
-        raise PermissionDenied(_("Bare den som fikk forespørselen, kan merke den som besvart."))
-    if request.answered_at is None:
-        request.answered_at = utcnow()
-        db.session.commit()
-
-
 # --- profile completeness and review ------------------------------------------------------------
 
 PROFILE_REVIEW_AFTER = timedelta(days=365)
@@ -479,98 +351,3 @@ def send_profile_reminders(link: str) -> int:
         member.profile_reminded_at = utcnow()
         db.session.commit()
     return len(due)
-
-
-# --- curating the vocabulary (admins) -----------------------------------------------------------
-
-
-def proposed_areas() -> list[ExpertiseArea]:
-    return list(
-        db.session.scalars(
-            sa.select(ExpertiseArea)
-            .where(ExpertiseArea.approved.is_(False))
-            .order_by(ExpertiseArea.name)
-        )
-    )
-
-
-def approve_area(actor, area: ExpertiseArea) -> None:
-    require_admin(actor)
-    area.approved = True
-    db.session.commit()
-
-
-def update_area(actor, area: ExpertiseArea, name: str, name_nn: str, synonyms: str) -> None:
-    """An admin renames an area or changes its nynorsk name and synonyms."""
-    require_admin(actor)
-    name = " ".join((name or "").split())
-    errors = {}
-    if not name:
-        errors["name"] = _("Må fylles ut.")
-    else:
-        clash = find_area_by_name(name)
-        if clash is not None and clash.id != area.id:
-            errors["name"] = _("Det finnes allerede et fagområde med dette navnet.")
-    for key, value, limit in (
-        ("name", name, 100),
-        ("name_nn", name_nn, 100),
-        ("synonyms", synonyms, 500),
-    ):
-        if len(value or "") > limit:
-            errors[key] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
-    if errors:
-        raise ValidationFailed(_("Skjemaet har feil."), errors)
-    area.name, area.name_nn = name, " ".join((name_nn or "").split())
-    area.synonyms = ", ".join(s.strip() for s in (synonyms or "").split(",") if s.strip())
-    area.approved = True
-    index_area(area)
-    _reindex_users_of(area.id)
-    db.session.commit()
-
-
-#: What other areas move when two fields of expertise are merged (initiatives' themes, ...).
-AREA_MERGE_STEPS: list = []
-
-
-def register_area_merge_step(step) -> None:
-    AREA_MERGE_STEPS.append(step)
-
-
-def merge_areas(actor, source: ExpertiseArea, target: ExpertiseArea) -> None:
-    """An admin folds a duplicate area into another: every use of it moves over."""
-    require_admin(actor)
-    if source.id == target.id:
-        raise ValidationFailed(
-            _("Et fagområde kan ikke slås sammen med seg selv."),
-            {"target": _("Velg et annet fagområde.")},
-        )
-    for entry in db.session.scalars(sa.select(MemberExpertise).filter_by(area_id=source.id)).all():
-        existing = db.session.get(MemberExpertise, (entry.member_id, target.id))
-        if existing is None:
-            db.session.add(
-                MemberExpertise(
-                    member_id=entry.member_id, area_id=target.id, level=entry.level, note=entry.note
-                )
-            )
-        else:
-            existing.level = max(existing.level, entry.level)
-            existing.note = existing.note or entry.note
-        db.session.delete(entry)
-    db.session.flush()
-    for step in AREA_MERGE_STEPS:
-        step(source, target)
-    search.remove("area", source.id)
-    db.session.delete(source)
-    db.session.flush()
-    _reindex_users_of(target.id)
-    db.session.commit()
-
-
-def _reindex_users_of(area_id: int) -> None:
-    members = db.session.scalars(
-        sa.select(Member)
-        .join(MemberExpertise, MemberExpertise.member_id == Member.id)
-        .where(MemberExpertise.area_id == area_id)
-    ).all()
-    for member in members:
-        index_member(member)

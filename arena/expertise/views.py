@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from arena.access import require_admin, require_verified
 from arena.accounts import services as accounts
 from arena.errors import TooMany, ValidationFailed
-from arena.expertise import finder, importer, services
+from arena.expertise import contacts, finder, importer, services, vocabulary
 from arena.expertise.forms import (
     AddExpertiseForm,
     AreaForm,
@@ -19,7 +19,7 @@ from arena.expertise.forms import (
     level_labels,
 )
 from arena.forms import choices, show_service_errors
-from arena.initiatives import services as initiatives
+from arena.initiatives import following, listing
 from arena.initiatives.forms import status_labels
 from arena.links import absolute_url
 from arena.organisations import services as organisations
@@ -37,8 +37,8 @@ def area(slug: str):
         area=area,
         people=services.people_by_level(area) if current_user.is_authenticated else None,
         levels=level_labels(),
-        initiatives=initiatives.initiatives_with_theme(area, current_user),
-        following=initiatives.is_following(current_user, "theme", area.id),
+        initiatives=listing.initiatives_with_theme(area, current_user),
+        following=following.is_following(current_user, "theme", area.id),
         statuses=status_labels(),
     )
 
@@ -166,7 +166,7 @@ def contact(member_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.send_contact_request(
+            contacts.send_contact_request(
                 current_user,
                 expert,
                 form.subject.data,
@@ -191,7 +191,7 @@ def contact(member_id: int):
 @login_required
 def contact_requests():
     """Requests one has received and sent through «Ta kontakt»."""
-    received, sent = services.contact_requests_of(current_user)
+    received, sent = contacts.contact_requests_of(current_user)
     return render_template("expertise/contact_requests.html", received=received, sent=sent)
 
 
@@ -199,7 +199,7 @@ def contact_requests():
 @login_required
 def mark_answered(request_id: int):
     """Mark a received request as answered."""
-    services.mark_answered(current_user, request_id)
+    contacts.mark_answered(current_user, request_id)
     flash(_("Forespørselen er merket som besvart."), "success")
     return redirect(url_for("expertise.contact_requests"))
 
@@ -214,7 +214,7 @@ def admin_areas():
     require_admin(current_user)
     return render_template(
         "admin/areas.html",
-        proposed=services.proposed_areas(),
+        proposed=vocabulary.proposed_areas(),
         areas=services.all_areas(),
     )
 
@@ -223,7 +223,7 @@ def admin_areas():
 @login_required
 def admin_approve_area(slug: str):
     area = services.get_area(slug)
-    services.approve_area(current_user, area)
+    vocabulary.approve_area(current_user, area)
     flash(_("%(name)s er godkjent.", name=area.name), "success")
     return redirect(url_for("expertise.admin_areas"))
 
@@ -237,7 +237,7 @@ def admin_edit_area(slug: str):
     form = AreaForm(obj=area)
     if form.validate_on_submit():
         try:
-            services.update_area(
+            vocabulary.update_area(
                 current_user, area, form.name.data, form.name_nn.data, form.synonyms.data
             )
         except ValidationFailed as failure:
@@ -261,7 +261,7 @@ def admin_merge_area(slug: str):
     )
     if form.validate_on_submit():
         target = services.get_area(form.target.data)
-        services.merge_areas(current_user, area, target)
+        vocabulary.merge_areas(current_user, area, target)
         flash(_("Fagområdene er slått sammen."), "success")
         return redirect(url_for("expertise.area", slug=target.slug))
     return render_template("admin/area_merge.html", form=form, area=area)

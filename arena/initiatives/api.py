@@ -9,7 +9,7 @@ from arena.access import sees_contact_details
 from arena.api import bp, json_body, page_json, paging_args, token_required
 from arena.errors import NotFound, ValidationFailed
 from arena.expertise import services as expertise
-from arena.initiatives import services
+from arena.initiatives import listing, services
 from arena.initiatives.forms import filter_from_args
 from arena.initiatives.views import _lookups
 from arena.links import absolute_url
@@ -75,7 +75,7 @@ def list_initiatives():
     if ignored:
         raise ValidationFailed(_("Ukjente filterverdier."), {"filters": ", ".join(ignored)})
     page, per_page = paging_args()
-    result = services.list_initiatives(chosen, g.api_member, page=page, per_page=per_page)
+    result = listing.list_initiatives(chosen, g.api_member, page=page, per_page=per_page)
     return page_json(
         "api.list_initiatives", result, [initiative_json(i, g.api_member) for i in result.items]
     )

@@ -15,8 +15,9 @@ from arena.forms import (
     optional,
     required,
 )
+from arena.initiatives.listing import InitiativeFilter
 from arena.initiatives.models import STATUSES
-from arena.initiatives.services import InitiativeFilter, InitiativeInput, parse_links
+from arena.initiatives.services import InitiativeInput, parse_links
 from arena.organisations.forms import OrganisationsField
 
 

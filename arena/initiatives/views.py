@@ -19,7 +19,7 @@ from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, ValidationFailed
 from arena.expertise import services as expertise
 from arena.forms import show_service_errors
-from arena.initiatives import services
+from arena.initiatives import following, listing, services
 from arena.initiatives.forms import InitiativeForm, UpdateForm, filter_from_args, status_labels
 from arena.organisations import services as organisations
 from arena.organisations.forms import kind_choices, kind_labels
@@ -57,7 +57,7 @@ def _lookups() -> dict:
 def index():
     """«Hva skjer»: what everyone is doing, newest first, filtered and searched by the URL."""
     chosen, ignored = filter_from_args(request.args, _lookups())
-    page = services.list_initiatives(
+    page = listing.list_initiatives(
         chosen, current_user, page=page_number(request.args), per_page=PER_PAGE
     )
     return render_template(
@@ -77,7 +77,7 @@ def index():
 def feed():
     """New and updated initiatives as an Atom feed, with the same filters as the list."""
     chosen, _ignored = filter_from_args(request.args, _lookups())
-    page = services.list_initiatives(chosen, None, per_page=50)
+    page = listing.list_initiatives(chosen, None, per_page=50)
     updated = max((i.updated_at for i in page.items), default=utcnow())
     body = render_template(
         "initiatives/feed.atom.xml", items=page.items, updated=updated, statuses=status_labels()
@@ -110,7 +110,7 @@ def create():
         form.is_public.data = True
     if form.validate_on_submit():
         data = form.to_input()
-        similar = services.similar_initiatives(
+        similar = listing.similar_initiatives(
             data.title, data.summary, data.theme_ids, data.municipality_ids
         )
         if similar and not form.seen_similar.data:
@@ -136,17 +136,17 @@ def show(initiative_id: int):
         statuses=status_labels(),
         kind_labels=kind_labels(),
         can_edit=services.can_edit(current_user, initiative),
-        following=services.is_following(current_user, "initiative", initiative.id),
+        following=following.is_following(current_user, "initiative", initiative.id),
         update_form=UpdateForm(),
-        helpers=services.people_with_competence(initiative),
-        similar=services.similar_initiatives(
+        helpers=listing.people_with_competence(initiative),
+        similar=listing.similar_initiatives(
             initiative.title,
             initiative.summary,
             [a.id for a in initiative.themes],
             exclude_id=initiative.id,
             limit=3,
         ),
-        needs_review=initiative in services.needing_review(current_user)
+        needs_review=initiative in following.needing_review(current_user)
         if current_user.is_authenticated
         else False,
     )
@@ -234,10 +234,10 @@ def follow():
     if target_id is None:
         abort(404)
     if request.form.get("action") == "unfollow":
-        services.unfollow(current_user, kind, target_id)
+        following.unfollow(current_user, kind, target_id)
         flash(_("Du følger ikke lenger dette."), "success")
     else:
-        services.follow(current_user, kind, target_id)
+        following.follow(current_user, kind, target_id)
         flash(_("Du følger nå dette. Endringer vises i «Min oversikt»."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("initiatives.overview")))
 
@@ -246,9 +246,9 @@ def follow():
 @login_required
 def overview():
     """My overview: what I follow, what changed since my last visit, what waits for me."""
-    seen_before = services.record_overview_visit(current_user)
+    seen_before = following.record_overview_visit(current_user)
     return render_template(
         "initiatives/overview.html",
-        overview=services.overview(current_user, seen_before),
+        overview=following.overview(current_user, seen_before),
         statuses=status_labels(),
     )

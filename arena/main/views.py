@@ -39,11 +39,11 @@ def healthz():
 def admin():
     """The admin's overview: what waits for them."""
     require_admin(current_user)
-    from arena.expertise import services as expertise
+    from arena.expertise import vocabulary
 
     pending = organisations.list_organisations(approved=False)
     return render_template(
-        "admin/index.html", pending=pending, proposed_areas=expertise.proposed_areas()
+        "admin/index.html", pending=pending, proposed_areas=vocabulary.proposed_areas()
     )
 
 

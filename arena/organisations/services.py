@@ -2,13 +2,13 @@
 
 import re
 import unicodedata
-from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from arena import lifecycle
 from arena.access import require_admin
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
@@ -237,23 +237,12 @@ def organisation_for_domain(domain: str) -> Organisation | None:
     )
 
 
-#: What other areas do when an organisation's domains change (accounts verifies the members
-#: whose address is now in one of them).
-DOMAIN_LISTENERS: list[Callable[[Organisation], None]] = []
-
-
-def register_domain_listener(listener: Callable[[Organisation], None]) -> None:
-    DOMAIN_LISTENERS.append(listener)
-
-
 def _set_domains(org: Organisation, domains: list[str]) -> None:
     """Keeps the rows of domains that stay, so a domain never clashes with itself."""
     kept = [d for d in org.domains if d.domain in domains]
     known = {d.domain for d in kept}
     org.domains = kept + [OrganisationDomain(domain=d) for d in domains if d not in known]
     db.session.flush()
-    for listener in DOMAIN_LISTENERS:
-        listener(org)
 
 
 def unique_slug(name: str) -> str:
@@ -281,6 +270,7 @@ def create_organisation(actor, data: dict) -> Organisation:
     org = Organisation(slug=unique_slug(fields["name"]), approved=True, **fields)
     db.session.add(org)
     _set_domains(org, domains)
+    lifecycle.announce("organisation", "changed", org)
     db.session.commit()
     return org
 
@@ -293,6 +283,7 @@ def update_organisation(actor, org: Organisation, data: dict) -> Organisation:
         _set_domains(org, domains)
     for key, value in fields.items():
         setattr(org, key, value)
+    lifecycle.announce("organisation", "changed", org)  # names in feeds and search, domains
     db.session.commit()
     return org
 
@@ -305,15 +296,6 @@ def approve_organisation(actor, org: Organisation) -> Organisation:
     return org
 
 
-#: What other areas move from a merged organisation to the one it is merged into.
-MERGE_STEPS: list[Callable[[Organisation, Organisation], None]] = []
-
-
-def register_merge_step(step: Callable[[Organisation, Organisation], None]) -> None:
-    """An area declares how its data follows an organisation into a merge."""
-    MERGE_STEPS.append(step)
-
-
 def merge_organisations(actor, source: Organisation, target: Organisation) -> Organisation:
     """An admin folds a duplicate into the right organisation: members and all else move over."""
     require_admin(actor)
@@ -322,13 +304,7 @@ def merge_organisations(actor, source: Organisation, target: Organisation) -> Or
             _("En organisasjon kan ikke slås sammen med seg selv."),
             {"target": _("Velg en annen organisasjon.")},
         )
-    for step in MERGE_STEPS:
-        step(source, target)
-    db.session.execute(  # the duplicate's email domains are the organisation's too
-        sa.update(OrganisationDomain)
-        .where(OrganisationDomain.organisation_id == source.id)
-        .values(organisation_id=target.id)
-    )
+    lifecycle.announce("organisation", "merged", source, target)
     db.session.expire_all()  # the steps moved rows behind the loaded relationships
     if target.org_number is None and source.org_number is not None:
         number, source.org_number = source.org_number, None

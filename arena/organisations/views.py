@@ -38,12 +38,12 @@ def index():
 @bp.get("/organisations/<slug>")
 def show(slug: str):
     """One organisation; its members are listed for signed-in members."""
-    from arena.initiatives import services as initiatives  # initiatives build on organisations
+    from arena.initiatives import following, listing
     from arena.initiatives.forms import status_labels
 
     is_admin = current_user.is_authenticated and current_user.is_admin
     org = services.get_organisation(slug, include_pending=is_admin)
-    priorities, others = initiatives.initiatives_of_organisation(org, current_user)
+    priorities, others = listing.initiatives_of_organisation(org, current_user)
     return render_template(
         "organisations/show.html",
         org=org,
@@ -51,7 +51,7 @@ def show(slug: str):
         priorities=priorities,
         initiatives=others,
         statuses=status_labels(),
-        following=initiatives.is_following(current_user, "organisation", org.id),
+        following=following.is_following(current_user, "organisation", org.id),
         members=accounts.members_of(org),
     )
 

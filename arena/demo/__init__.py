@@ -8,6 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from arena.accounts.models import Member
 from arena.dates import utcnow
+from arena.demo.people import FIRST_NAMES, LAST_NAMES, OTHER_ORGANISATIONS, TITLES
 from arena.extensions import db
 from arena.organisations.models import Municipality, Organisation, OrganisationDomain
 from arena.organisations.services import slugify
@@ -15,102 +16,6 @@ from arena.organisations.services import slugify
 DEMO_PASSWORD = "arena-demo-2026"  # noqa: S105 - demo accounts only; refused in production
 DEMO_ADMIN_EMAIL = "admin@arena.example"
 
-# name, kind, municipality, email domain
-OTHER_ORGANISATIONS = [
-    ("Vestfold og Telemark fylkeskommune", "fylkeskommune", "Skien", "vtfk.no"),
-    ("Universitetet i Sørøst-Norge", "akademia", "Horten", "usn.no"),
-    ("Telemarksforsking", "akademia", "Midt-Telemark", "telemarksforsking.no"),
-    ("Statsforvalteren i Vestfold og Telemark", "statlig", "Tønsberg", "statsforvalteren.no"),
-    ("NAV Vestfold og Telemark", "statlig", "Tønsberg", "nav.no"),
-    ("Innovasjon Norge Vestfold og Telemark", "statlig", "Skien", "innovasjonnorge.no"),
-    ("Sykehuset i Vestfold", "statlig", "Tønsberg", "siv.no"),
-    ("Telemark Næringshage", "naeringshage", "Skien", "telemarknh.no"),
-    ("Larvik Næringshage", "naeringshage", "Larvik", "larviknh.no"),
-    ("KS Vestfold og Telemark", "interesseorganisasjon", "Tønsberg", "ks.no"),
-    ("NHO Vestfold og Telemark", "interesseorganisasjon", "Porsgrunn", "nho.no"),
-    ("Herøya Industripark", "naeringsliv", "Porsgrunn", "heroya-industripark.no"),
-    ("Skagerak Energi", "naeringsliv", "Porsgrunn", "skagerakenergi.no"),
-    ("Vestfold Bedriftsrådgivning AS", "naeringsliv", "Sandefjord", "vbr.no"),
-    ("Grenland Frivilligsentral", "frivillighet", "Skien", "grenlandfrivillig.no"),
-    ("Natur og Ungdom Telemark", "frivillighet", "Skien", "nu.no"),
-]
-
-FIRST_NAMES = [
-    "Ingrid",
-    "Ola",
-    "Kari",
-    "Lars",
-    "Marit",
-    "Knut",
-    "Sigrid",
-    "Eirik",
-    "Astrid",
-    "Håkon",
-    "Silje",
-    "Torbjørn",
-    "Ragnhild",
-    "Øyvind",
-    "Hanne",
-    "Gunnar",
-    "Åse",
-    "Sindre",
-    "Liv",
-    "Bjørn",
-    "Mette",
-    "Vegard",
-    "Tone",
-    "Jørgen",
-    "Solveig",
-    "Anders",
-    "Guro",
-    "Magnus",
-    "Hilde",
-    "Trond",
-]
-LAST_NAMES = [
-    "Haugen",
-    "Bakke",
-    "Lie",
-    "Dahl",
-    "Solberg",
-    "Kittelsen",
-    "Aasland",
-    "Nygård",
-    "Tveit",
-    "Fjeld",
-    "Bø",
-    "Strand",
-    "Moen",
-    "Grønland",
-    "Sæther",
-    "Vik",
-    "Holte",
-    "Aamodt",
-    "Rønning",
-    "Hovde",
-]
-TITLES = {
-    "kommune": [
-        "Rådgiver",
-        "Arealplanlegger",
-        "Næringssjef",
-        "Kommuneplanlegger",
-        "Spesialrådgiver klima",
-        "Kommunalsjef",
-    ],
-    "fylkeskommune": [
-        "Seniorrådgiver",
-        "Rådgiver regional utvikling",
-        "Fagleder næring",
-        "Prosjektleder",
-    ],
-    "statlig": ["Seniorrådgiver", "Fagdirektør", "Rådgiver", "Seksjonsleder"],
-    "akademia": ["Førsteamanuensis", "Professor", "Forsker", "Seniorforsker"],
-    "naeringshage": ["Forretningsutvikler", "Daglig leder", "Inkubatorleder"],
-    "interesseorganisasjon": ["Rådgiver", "Regiondirektør", "Fagleder"],
-    "naeringsliv": ["Utviklingssjef", "Prosjektleder", "Bærekraftsansvarlig"],
-    "frivillighet": ["Daglig leder", "Frivillighetskoordinator", "Styreleder"],
-}
 MEMBER_COUNT = 60
 
 
@@ -175,7 +80,7 @@ def _sign_declaration_for_some(rng: random.Random) -> None:
 
 
 def _seed_areas() -> dict:
-    from arena.demo_initiatives import AREAS
+    from arena.demo.expertise import AREAS
     from arena.expertise.models import ExpertiseArea
     from arena.expertise.services import index_area
 
@@ -194,7 +99,7 @@ def _seed_areas() -> dict:
 
 def _seed_initiatives(rng: random.Random, areas: dict) -> int:
     """About 40 initiatives across the region, with partners, themes and updates."""
-    from arena.demo_initiatives import INITIATIVES, UPDATES
+    from arena.demo.initiatives import INITIATIVES, UPDATES
     from arena.initiatives.models import Initiative, InitiativeUpdate
     from arena.initiatives.services import index_initiative
 
@@ -251,7 +156,7 @@ def _seed_initiatives(rng: random.Random, areas: dict) -> int:
 
 def _seed_expertise(rng: random.Random, areas: dict) -> None:
     """Gives demo members without expertise 2-4 realistic areas and an «ask me about» text."""
-    from arena.demo_initiatives import AREAS_BY_KIND, ASK_ME_ABOUT
+    from arena.demo.expertise import AREAS_BY_KIND, ASK_ME_ABOUT
     from arena.expertise.models import MemberExpertise
     from arena.expertise.services import index_member
 
@@ -303,7 +208,7 @@ def _seed_arenas(rng: random.Random) -> None:
     from arena.arenas.models import Arena, ArenaRole, Meeting
     from arena.arenas.recurrence import occurrence_starts
     from arena.arenas.services import index_arena
-    from arena.demo_initiatives import ARENAS
+    from arena.demo.arenas import ARENAS
 
     existing = set(db.session.scalars(sa.select(Arena.name)))
     orgs = {o.name: o for o in db.session.scalars(sa.select(Organisation))}

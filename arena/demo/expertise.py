@@ -1,0 +1,118 @@
+# ruff: noqa: E501 - one record a line reads best for demo data
+"""The demo vocabulary of fields of expertise, and what demo members of each kind of organisation
+know and are asked about."""
+
+# name (bokmål), nynorsk name ("" when the same), synonyms
+AREAS = [
+    ("Klimatilpasning", "Klimatilpassing", "overvann, flom, klimarisiko"),
+    ("Arealplanlegging", "", "arealplan, reguleringsplan, arealbruk"),
+    ("Kommuneplanlegging", "", "kommuneplan, samfunnsdel, planstrategi"),
+    ("Næringsutvikling", "", "bedriftsutvikling, etablerer"),
+    ("Reiseliv", "", "turisme, destinasjonsutvikling"),
+    ("Hydrogen", "", "grønt hydrogen, ammoniakk"),
+    ("Kompetanseutvikling", "", "kompetanseheving, etter- og videreutdanning"),
+    ("Digitalisering", "", "digital transformasjon, digitale tjenester"),
+    ("Kunstig intelligens", "", "KI, AI, maskinlæring"),
+    ("Offentlige anskaffelser", "Offentlege innkjøp", "innkjøp, anbud"),
+    ("Innbyggerinvolvering", "Innbyggjarinvolvering", "medvirkning, medverknad"),
+    ("Grønn omstilling", "", "det grønne skiftet"),
+    ("Bærekraftig omstilling", "Berekraftig omstilling", "bærekraft, FNs bærekraftsmål"),
+    ("Sirkulærøkonomi", "", "ombruk, gjenvinning"),
+    ("Folkehelse", "", "levekår, fysisk aktivitet"),
+    ("Samferdsel", "", "kollektivtransport, vei, mobilitet"),
+    ("Energi", "", "fornybar energi, kraft, solenergi"),
+    ("Landbruk", "", "jordbruk, skogbruk, matproduksjon"),
+    ("Kultur", "", "kulturarv, kulturliv"),
+    ("Frivillighet", "Frivilligheit", "frivillige lag og foreninger"),
+    ("EU-prosjekter", "", "Interreg, Horisont Europa, EU-midler"),
+    ("Innovasjon", "", "nyskaping, innovasjonsarbeid"),
+    ("Stedsutvikling", "Stadutvikling", "sentrumsutvikling, tettstedsutvikling"),
+    ("Boligpolitikk", "Bustadpolitikk", "bolig, bustad, boligsosialt arbeid"),
+    ("Vann og avløp", "Vatn og avløp", "VA, drikkevann"),
+    ("Samfunnssikkerhet og beredskap", "Samfunnstryggleik og beredskap", "beredskap, ROS-analyse"),
+    ("Utdanning", "", "skole, opplæring, videregående"),
+    ("Helse og omsorg", "", "velferdsteknologi, eldreomsorg"),
+    ("Prosjektledelse", "Prosjektleiing", "prosjektstyring"),
+    ("Kommunikasjon", "", "samfunnskontakt, formidling"),
+    ("Statistikk og analyse", "", "data, analyse, kunnskapsgrunnlag"),
+    ("Forskning og utvikling", "Forsking og utvikling", "FoU, forskning"),
+    ("Naturmangfold", "", "biologisk mangfold, natur"),
+]
+
+
+# Areas a member of each kind of organisation is likely to know.
+AREAS_BY_KIND = {
+    "kommune": [
+        "Arealplanlegging",
+        "Kommuneplanlegging",
+        "Klimatilpasning",
+        "Folkehelse",
+        "Innbyggerinvolvering",
+        "Vann og avløp",
+        "Næringsutvikling",
+        "Stedsutvikling",
+        "Offentlige anskaffelser",
+        "Helse og omsorg",
+        "Samfunnssikkerhet og beredskap",
+    ],
+    "fylkeskommune": [
+        "Næringsutvikling",
+        "Samferdsel",
+        "Utdanning",
+        "Grønn omstilling",
+        "EU-prosjekter",
+        "Kommuneplanlegging",
+        "Statistikk og analyse",
+    ],
+    "statlig": [
+        "Samfunnssikkerhet og beredskap",
+        "Klimatilpasning",
+        "Kompetanseutvikling",
+        "Innovasjon",
+        "Digitalisering",
+        "Statistikk og analyse",
+        "Helse og omsorg",
+    ],
+    "akademia": [
+        "Forskning og utvikling",
+        "Statistikk og analyse",
+        "Kunstig intelligens",
+        "Bærekraftig omstilling",
+        "Landbruk",
+        "Naturmangfold",
+        "Reiseliv",
+    ],
+    "naeringshage": ["Næringsutvikling", "Innovasjon", "EU-prosjekter", "Prosjektledelse"],
+    "interesseorganisasjon": [
+        "Kompetanseutvikling",
+        "Næringsutvikling",
+        "Kommunikasjon",
+        "Offentlige anskaffelser",
+    ],
+    "naeringsliv": [
+        "Hydrogen",
+        "Energi",
+        "Grønn omstilling",
+        "Sirkulærøkonomi",
+        "Prosjektledelse",
+        "Digitalisering",
+    ],
+    "frivillighet": ["Frivillighet", "Folkehelse", "Naturmangfold", "Kommunikasjon"],
+}
+ASK_ME_ABOUT = {
+    "Klimatilpasning": "Overvann og flomveier i eldre sentrumsområder.",
+    "Arealplanlegging": "Hvordan vi lager arealplaner som tar vare på matjord og natur.",
+    "Kommuneplanlegging": "Planstrategi og samfunnsdelen i små kommuner.",
+    "Hydrogen": "Hva som skal til for å bygge fyllestasjoner for hydrogen.",
+    "Offentlige anskaffelser": "Innovative anskaffelser og klimakrav i anbud.",
+    "Kunstig intelligens": "Hvordan KI kan brukes trygt i saksbehandling.",
+    "Innbyggerinvolvering": "Medvirkning med barn og unge i planarbeid.",
+    "Reiseliv": "Helårsturisme og samarbeid mellom reiselivsbedrifter.",
+    "EU-prosjekter": "Søknader til Interreg og Horisont Europa.",
+    "Digitalisering": "Felles digitale løsninger for kommunene.",
+    "Folkehelse": "Folkehelseoversikter og tiltak for fysisk aktivitet.",
+    "Næringsutvikling": "Hvordan kommunen kan hjelpe nye bedrifter i gang.",
+    "Statistikk og analyse": "Befolkningsframskrivinger og kunnskapsgrunnlag for planer.",
+}
+
+# name, kind, cadence, visibility, owner's organisation, participating organisations
