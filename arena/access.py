@@ -54,3 +54,62 @@ def require_self(actor, member) -> None:
     """Only the member themselves may go on."""
     if not is_signed_in(actor) or actor.id != member.id:
         raise PermissionDenied(_("Du kan bare endre din egen konto."))
+
+
+# --- arenas (rule 10) ----------------------------------------------------------------------------
+
+
+def can_see_arena(reader, arena) -> bool:
+    """Members-only arenas are for verified members; public ones for everyone."""
+    return arena.visibility == "public" or sees_members_only(reader)
+
+
+def can_manage_arena(actor, arena) -> bool:
+    """The owner, the deputy and admins edit an arena and its meetings."""
+    if not acts_for_organisation(actor):
+        return False
+    return actor.is_admin or actor in (arena.owner, arena.deputy)
+
+
+def require_manage_arena(actor, arena) -> None:
+    if not can_manage_arena(actor, arena):
+        raise PermissionDenied(
+            _("Bare den ansvarlige, stedfortrederen og administratorer kan endre arenaen.")
+        )
+
+
+def can_take_responsibility(actor, arena) -> bool:
+    """Verified members of a participating organisation (and admins) may take an arena without
+    owner."""
+    return (
+        acts_for_organisation(actor)
+        and arena.is_orphaned
+        and (actor.is_admin or actor.organisation_id in {o.id for o in arena.organisations})
+    )
+
+
+# --- initiatives (rule 4) ------------------------------------------------------------------------
+
+
+def can_read_initiative(reader, initiative) -> bool:
+    """Public initiatives are for everyone; the others for verified members."""
+    return initiative.is_public or sees_members_only(reader)
+
+
+def can_edit_initiative(actor, initiative) -> bool:
+    """The contact person, verified members of the lead organisation and admins edit an
+    initiative."""
+    if not acts_for_organisation(actor):
+        return False
+    return (
+        actor.is_admin
+        or actor.id == initiative.contact_id
+        or actor.organisation_id == initiative.lead_organisation_id
+    )
+
+
+def require_edit_initiative(actor, initiative) -> None:
+    if not can_edit_initiative(actor, initiative):
+        raise PermissionDenied(
+            _("Bare kontaktpersonen og organisasjonen som leder initiativet, kan endre det.")
+        )

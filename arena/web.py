@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import HTTPException, NotFound, SecurityError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, SecurityError
 from werkzeug.routing import BuildError, IntegerConverter
 
 from arena.access import sees_contact_details
@@ -112,8 +112,12 @@ def handle_http_error(error: HTTPException):
             415: "unsupported_media_type",
             429: "rate_limited",
         }
-        return json_error(status, codes.get(status, "error"), message)
-    return render_template("errors/error.html", status=status, message=message), status
+        response = json_error(status, codes.get(status, "error"), message)
+    else:
+        response = render_template("errors/error.html", status=status, message=message), status
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        return (*response, {"Allow": ", ".join(sorted(error.valid_methods))})
+    return response
 
 
 def handle_unexpected(error: Exception):

@@ -106,7 +106,7 @@ def test_organisations_api_lists_approved_organisations(client, make_member, mak
     assert [o["name"] for o in body["results"]] == ["USN"]
 
     response = client.get("/api/v1/organisations?kind=bogus", headers=bearer(secret))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "kind" in response.get_json()["error"]["fields"]
 
 
@@ -119,7 +119,7 @@ def test_openapi_document_lists_every_api_route(app, client):
         for method in operations
     }
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/"):
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -176,3 +176,29 @@ def test_patch_me_rejects_bad_input_and_writes_nothing(client, make_member):
         assert error["message"]
     db.session.refresh(member)
     assert member.name == "Gammelt Navn" and not member.is_admin
+
+
+def test_the_same_mistake_gets_the_same_answer_everywhere(client, make_member):
+    """400 for a body that is not JSON, 415 for another type, 422 for a refused field, 405 with
+    Allow: one envelope, in the caller's language."""
+    headers = bearer(issue_api_token(make_member(), "feil"))
+    for path in ("/api/v1/arenas", "/api/v1/initiatives"):
+        response = client.post(path, data="{oops", headers=headers, content_type="application/json")
+        assert response.status_code == 400, path
+        response = client.post(path, data="name=x", headers=headers)
+        assert response.status_code == 415, path
+        for answer in (
+            client.post(path, json={"name": 5, "title": 5}, headers=headers),
+            client.get(f"{path}?per_page=0", headers=headers),
+            client.get(f"{path}?kind=ukjent&per_page=banan", headers=headers),
+        ):
+            error = answer.get_json()["error"]
+            assert answer.status_code == 422, (path, error)
+            assert error["code"] == "validation_failed" and error["fields"], (path, error)
+    answer = client.get("/api/v1/organisations?kind=ukjent&lang=en", headers=headers)
+    assert answer.get_json()["error"]["message"] == "The request has errors."
+    assert answer.get_json()["error"]["fields"]["kind"].startswith("Unknown value.")
+    answer = client.put("/api/v1/arenas?lang=nn", headers=headers)
+    assert answer.status_code == 405 and answer.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert answer.get_json()["error"]["code"] == "method_not_allowed"
+    assert answer.get_json()["error"]["message"] == "Denne handlinga er ikkje tillaten her."

@@ -3,6 +3,7 @@ daylight-saving changes, caching headers work, and members-only arenas stay priv
 
 import logging
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -296,7 +297,9 @@ def test_feed_follows_the_owners_name_and_account(client, owner, arena, make_mem
     first = feed(client, path)
     assert 'CN="Kari Ansvarlig"' in first.get_data(as_text=True)
     clock.advance(minutes=5)
-    accounts.update_profile(owner, owner, {"name": "Kari Nyttnavn"})
+    accounts.update_profile(
+        owner, owner, replace(accounts.profile_input(owner), name="Kari Nyttnavn")
+    )
     renamed = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert renamed.status_code == 200
     assert 'CN="Kari Nyttnavn"' in renamed.get_data(as_text=True)

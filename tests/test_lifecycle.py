@@ -200,7 +200,9 @@ def test_renaming_an_organisation_reaches_its_feed_and_the_initiative_search(
     feed = client.get(f"/organisations/{org.slug}/calendar.ics")
     assert "Grenland Havn" in feed.get_data(as_text=True)
 
-    organisations.update_organisation(admin, org, {"name": "Grenland Havn IKS", "kind": org.kind})
+    organisations.update_organisation(
+        admin, org, organisations.OrganisationInput(name="Grenland Havn IKS", kind=org.kind)
+    )
 
     fresh = client.get(
         f"/organisations/{org.slug}/calendar.ics", headers={"If-None-Match": feed.headers["ETag"]}

@@ -1,15 +1,47 @@
 """API routes about the calling member."""
 
-from flask import g, jsonify
-from flask_babel import gettext as _
+from dataclasses import replace
+from typing import Literal
+
+from flask import g
 
 from arena.accounts import services
-from arena.api import bp, json_body, token_required
-from arena.errors import ValidationFailed
+from arena.accounts.models import FIELD_LIMITS, LANGUAGES
+from arena.api.declare import Answer, Body, operation, text
 from arena.extensions import SECRETS_LIMIT, limiter
 from arena.links import absolute_url
 
-EDITABLE_FIELDS = ("name", "title", "phone", "bio", "ask_me_about", "preferred_language")
+
+class OrganisationRef(Answer):
+    slug: str
+    name: str
+
+
+class Member(Answer):
+    id: int
+    email: str
+    name: str
+    title: str
+    phone: str
+    preferred_language: Literal[LANGUAGES] | None
+    is_admin: bool
+    organisation: OrganisationRef
+    calendar_feed_url: str
+
+
+class ProfileChange(Body):
+    """Only the fields sent change."""
+
+    name: text(FIELD_LIMITS["name"], required=True) = None
+    title: text(FIELD_LIMITS["title"]) = None
+    phone: text(FIELD_LIMITS["phone"]) = None
+    bio: text(FIELD_LIMITS["bio"]) = None
+    ask_me_about: text(FIELD_LIMITS["ask_me_about"]) = None
+    preferred_language: Literal[LANGUAGES] = None
+
+
+class CalendarLink(Answer):
+    calendar_feed_url: str
 
 
 def member_json(member) -> dict:
@@ -28,36 +60,30 @@ def member_json(member) -> dict:
     }
 
 
-@bp.get("/me")
-@token_required
-def me():
+@operation("GET", "/me", answer=Member)
+def get_me():
     """The member the token belongs to."""
-    return jsonify(member_json(g.api_member))
+    return member_json(g.api_member)
 
 
-@bp.patch("/me")
-@token_required
-def update_me():
-    """Change the calling member's own profile fields."""
-    data = json_body()
-    errors = {key: _("Ukjent felt.") for key in data if key not in EDITABLE_FIELDS}
-    errors |= {
-        key: _("Må være tekst.")
-        for key, value in data.items()
-        if key in EDITABLE_FIELDS and not isinstance(value, str)
-    }
-    if errors:
-        raise ValidationFailed(_("Forespørselen har feil."), errors)
-    member = services.update_profile(g.api_member, g.api_member, data)
-    return jsonify(member_json(member))
+@operation("PATCH", "/me", body=ProfileChange, answer=Member)
+def update_me(body: ProfileChange):
+    """Change the calling member's own profile."""
+    changed = replace(services.profile_input(g.api_member), **body.model_dump(exclude_unset=True))
+    member = services.update_profile(g.api_member, g.api_member, changed)
+    return member_json(member)
 
 
-@bp.post("/me/calendar-token")
-@limiter.limit(SECRETS_LIMIT)
-@token_required
+@operation(
+    "POST",
+    "/me/calendar-token",
+    answer=CalendarLink,
+    errors=(429,),
+    decorators=(limiter.limit(SECRETS_LIMIT),),
+)
 def new_calendar_token():
-    """A new personal calendar feed link; the old one answers 404 from now on."""
+    """Issue a new personal calendar feed link (the old one stops working)."""
     from arena.calendar import services as calendar
 
     token = calendar.regenerate_feed_token(g.api_member, g.api_member)
-    return jsonify({"calendar_feed_url": absolute_url("calendar.personal_feed", token=token)})
+    return {"calendar_feed_url": absolute_url("calendar.personal_feed", token=token)}

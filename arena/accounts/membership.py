@@ -54,7 +54,7 @@ def register(
     name: str,
     title: str = "",
     organisation_id: int | None = None,
-    new_organisation: dict | None = None,
+    new_organisation: organisations.OrganisationInput | None = None,
 ) -> str:
     """Someone registers. The answer never tells whether the address is known: a new address
     gets a link to confirm it and choose a password; a known one gets an email saying that

@@ -10,6 +10,10 @@ from arena.dates import UTCDateTime, utcnow
 from arena.extensions import db
 from arena.organisations.models import Organisation
 
+LANGUAGES = ("nb", "nn", "en")
+#: The longest each profile field may be (forms, the API and the services share these).
+FIELD_LIMITS = {"name": 120, "title": 150, "phone": 40, "bio": 5000, "ask_me_about": 2000}
+
 
 class Member(UserMixin, db.Model):
     """A person using Arena, belonging to one organisation."""

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from functools import cache
 from importlib.resources import files
@@ -17,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from arena import lifecycle
 from arena.access import require_admin, require_self
-from arena.accounts.models import ApiToken, Member
+from arena.accounts.models import FIELD_LIMITS, LANGUAGES, ApiToken, Member
 from arena.accounts.sessions import end_sessions
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
@@ -27,8 +28,6 @@ from arena.mail import send_mail
 from arena.organisations.models import Organisation
 
 MIN_PASSWORD_LENGTH = 10
-LANGUAGES = ("nb", "nn", "en")
-FIELD_LIMITS = {"name": 120, "title": 150, "phone": 40, "bio": 5000, "ask_me_about": 2000}
 
 
 def profiles_changed(members: list[Member]) -> None:
@@ -254,16 +253,32 @@ def change_password(actor, member: Member, current_password: str, new_password: 
     db.session.commit()
 
 
-def update_profile(actor, member: Member, data: dict) -> Member:
+@dataclass
+class ProfileInput:
+    """What a member says about themselves; `preferred_language` None follows the browser."""
+
+    name: str = ""
+    title: str = ""
+    phone: str = ""
+    bio: str = ""
+    ask_me_about: str = ""
+    preferred_language: str | None = None
+
+
+def profile_input(member: Member) -> ProfileInput:
+    """The member's profile as it is, to change some of it."""
+    return ProfileInput(**{f.name: getattr(member, f.name) for f in fields(ProfileInput)})
+
+
+def update_profile(actor, member: Member, data: ProfileInput) -> Member:
     """A member edits their own name, title, phone, bio and language."""
     require_self(actor, member)
-    allowed = {"name", "title", "phone", "bio", "ask_me_about", "preferred_language"}
-    data = {k: v for k, v in data.items() if k in allowed}
+    values = asdict(data)
     errors: dict[str, str] = {}
-    _check_profile_fields(data, errors)
+    _check_profile_fields(values, errors)
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
-    for key, value in data.items():
+    for key, value in values.items():
         value = (value or "").strip() if key != "bio" else (value or "")
         setattr(member, key, value or None if key == "preferred_language" else value)
     member.profile_reviewed_at = utcnow()

@@ -107,12 +107,12 @@ def register():
     if form.validate_on_submit():
         new_org = None
         if form.organisation_id.data == NEW_ORGANISATION:
-            new_org = {
-                "name": form.new_organisation_name.data,
-                "kind": form.new_organisation_kind.data,
-                "municipality_id": _int_or_none(form.new_organisation_municipality_id.data),
-                "org_number": form.new_organisation_org_number.data,
-            }
+            new_org = organisations.OrganisationInput(
+                name=form.new_organisation_name.data,
+                kind=form.new_organisation_kind.data,
+                municipality_id=_int_or_none(form.new_organisation_municipality_id.data),
+                org_number=form.new_organisation_org_number.data or "",
+            )
         try:
             email = membership.register(
                 email=form.email.data,
@@ -227,7 +227,10 @@ def profile():
         form.preferred_language.data = current_user.preferred_language or "nb"
     if form.validate_on_submit():
         try:
-            services.update_profile(current_user, current_user, form.data)
+            data = services.ProfileInput(
+                **{name: form.data[name] for name in services.ProfileInput.__dataclass_fields__}
+            )
+            services.update_profile(current_user, current_user, data)
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:

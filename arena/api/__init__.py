@@ -1,16 +1,15 @@
 """The JSON API under /api/v1: bearer-token authentication and JSON errors.
 
-Each area's api.py adds its routes to `bp`; they are imported at the bottom.
+Each area's api.py declares its operations (arena/api/declare.py); they are imported at the
+bottom, and the OpenAPI document is generated from them.
 """
 
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
-from arena.links import absolute_url
-from arena.paging import page_number
-from arena.web import clean_text, json_error
+from arena.web import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -36,50 +35,6 @@ def token_required(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def json_body() -> dict:
-    """The request's JSON object, or a 400/415 JSON error when it is not one."""
-    from werkzeug.exceptions import BadRequest, UnsupportedMediaType
-
-    if not request.is_json:
-        raise UnsupportedMediaType()
-    try:
-        data = clean_text(request.get_json())
-    except (BadRequest, RecursionError):  # RecursionError: JSON nested thousands deep
-        data = None
-    if not isinstance(data, dict):
-        raise BadRequest()
-    return data
-
-
-#: The most results one page of a list may hold.
-MAX_PER_PAGE = 100
-PAGING = ("page", "per_page")
-
-
-def paging_args() -> tuple[int, int]:
-    """The page (from 1) and page size (1-100, default 20) the caller asked for."""
-    per_page = request.args.get("per_page", 20, type=int) or 20
-    return page_number(request.args), min(max(per_page, 1), MAX_PER_PAGE)
-
-
-def page_json(endpoint: str, page, results: list):
-    """A page of a list: its results, the total, and the link to the next page (null on the
-    last), which keeps the caller's other query parameters."""
-    next_url = None
-    if page.page < page.pages:
-        kept = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in PAGING}
-        next_url = absolute_url(endpoint, **kept, page=page.page + 1, per_page=page.per_page)
-    return jsonify(
-        {
-            "results": results,
-            "total": page.total,
-            "page": page.page,
-            "per_page": page.per_page,
-            "next": next_url,
-        }
-    )
 
 
 @bp.after_request

@@ -1,16 +1,110 @@
-"""API routes for arenas, ownership proposals, following, meetings and their exceptions."""
+"""API routes for arenas, ownership proposals and following (meetings: meetings_api.py)."""
 
-from datetime import datetime
+from typing import Literal
 
-from flask import g, jsonify, request
+from flask import g
 from flask_babel import gettext as _
+from pydantic import Field
 
-from arena.api import bp, json_body, page_json, paging_args, token_required
-from arena.arenas import meetings, ownership, services
+from arena.api.declare import (
+    Answer,
+    Body,
+    Email,
+    Page,
+    Paging,
+    Slug,
+    operation,
+    page_json,
+    text,
+)
+from arena.arenas import ownership, services
+from arena.arenas.meetings_api import Meeting, meeting_json
+from arena.arenas.models import (
+    ARENA_LIMITS,
+    CADENCES,
+    KINDS,
+    ROLES,
+    VISIBILITIES,
+)
 from arena.errors import ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
 from arena.organisations import services as organisations
+
+
+class Person(Answer):
+    id: int
+    name: str
+
+
+class Ref(Answer):
+    slug: str
+    name: str
+
+
+class PendingProposal(Answer):
+    id: int
+    role: Literal[ROLES]
+    member: Person | None
+
+
+class Arena(Answer):
+    slug: str
+    name: str
+    purpose: str
+    kind: Literal[KINDS]
+    cadence: Literal["", *CADENCES]
+    visibility: Literal[VISIBILITIES]
+    owner: Person | None
+    deputy: Person | None
+    orphaned: bool
+    review_due_on: str = Field(json_schema_extra={"format": "date"})
+    organisations: list[Ref]
+    pending_proposals: list[PendingProposal]
+    calendar_url: str | None
+    meetings: list[Meeting]
+
+
+class ArenaPage(Page):
+    results: list[Arena]
+
+
+class ArenaChange(Body):
+    """Only the fields sent change."""
+
+    name: text(ARENA_LIMITS["name"], required=True) = None
+    purpose: text(ARENA_LIMITS["purpose"]) = None
+    kind: Literal[KINDS] = None
+    cadence: Literal["", *CADENCES] = None
+    visibility: Literal[VISIBILITIES] = None
+    organisations: list[Slug] = Field(None, description="Organisation slugs")
+
+
+class NewArena(ArenaChange):
+    name: text(ARENA_LIMITS["name"], required=True)
+    owner: Email | Literal[""] = Field(
+        "", description="Propose another owner (they must accept); empty: you own it"
+    )
+    deputy: Email | Literal[""] = Field("", description="Propose a deputy (they must accept)")
+
+
+class NewProposal(Body):
+    role: Literal[ROLES]
+    email: Email
+
+
+class Proposal(Answer):
+    id: int
+    role: Literal[ROLES]
+    status: Literal["pending", "accepted", "declined", "withdrawn"]
+
+
+class AnsweredProposal(Proposal):
+    arena: Arena
+
+
+class Following(Answer):
+    following: bool
 
 
 def _member(member) -> dict | None:
@@ -41,55 +135,16 @@ def arena_json(arena) -> dict:
     }
 
 
-def meeting_json(meeting) -> dict:
-    return {
-        "id": meeting.id,
-        "uid": meeting.uid,
-        "title": meeting.title,
-        "starts_at": meeting.starts_at.isoformat(timespec="minutes"),
-        "ends_at": meeting.ends_at.isoformat(timespec="minutes") if meeting.ends_at else None,
-        "timezone": meeting.tzid,
-        "recurrence": meeting.rrule or None,
-        "location": meeting.location,
-        "online_url": meeting.online_url,
-        "description": meeting.description,
-        "status": meeting.status,
-        "sequence": meeting.sequence,
-        "exceptions": [
-            {
-                "occurrence": e.occurrence.isoformat(timespec="minutes"),
-                "action": e.action,
-                "starts_at": e.new_starts_at.isoformat(timespec="minutes")
-                if e.new_starts_at
-                else None,
-            }
-            for e in meeting.exceptions
-        ],
-    }
+def _organisation_ids(slugs: list[str]) -> list[int]:
+    found = [organisations.find_organisation(s) for s in slugs]
+    unknown = [s for s, f in zip(slugs, found, strict=True) if f is None]
+    if unknown:
+        message = _("Ukjent verdi: %(values)s", values=", ".join(unknown))
+        raise ValidationFailed(_("Forespørselen har feil."), {"organisations": message})
+    return [f.id for f in found]
 
 
-def _text(body: dict, key: str, errors: dict, default: str = "") -> str:
-    value = body.get(key, default)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        errors[key] = _("Må være tekst.")
-        return default
-    return value
-
-
-def _arena_input(body: dict, current=None) -> services.ArenaInput:
-    allowed = {
-        "name",
-        "purpose",
-        "kind",
-        "cadence",
-        "visibility",
-        "organisations",
-        "owner",
-        "deputy",
-    }
-    errors = {key: _("Ukjent felt.") for key in body if key not in allowed}
+def _arena_input(body: ArenaChange, current=None) -> services.ArenaInput:
     data = services.ArenaInput()
     if current is not None:
         data = services.ArenaInput(
@@ -100,224 +155,154 @@ def _arena_input(body: dict, current=None) -> services.ArenaInput:
             visibility=current.visibility,
             organisation_ids=[o.id for o in current.organisations],
         )
+    given = body.model_dump(exclude_unset=True)
     for key in ("name", "purpose", "kind", "cadence", "visibility"):
-        if key in body:
-            setattr(data, key, _text(body, key, errors))
-    data.owner_email = _text(body, "owner", errors)
-    data.deputy_email = _text(body, "deputy", errors)
-    if "organisations" in body:
-        slugs = body["organisations"]
-        if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
-            errors["organisations"] = _("Må være en liste.")
-        else:
-            found = [organisations.find_organisation(s) for s in slugs]
-            if any(f is None for f in found):
-                errors["organisations"] = _(
-                    "Ukjent verdi: %(values)s",
-                    values=", ".join(s for s, f in zip(slugs, found, strict=True) if f is None),
-                )
-            else:
-                data.organisation_ids = [f.id for f in found]
-    if errors:
-        raise ValidationFailed(_("Forespørselen har feil."), errors)
+        if key in given:
+            setattr(data, key, given[key])
+    if "organisations" in given:
+        data.organisation_ids = _organisation_ids(given["organisations"])
+    data.owner_email = given.get("owner", "")
+    data.deputy_email = given.get("deputy", "")
     return data
 
 
-@bp.get("/arenas")
-@token_required
-def list_arenas():
-    """Arenas a page at a time, those without owner first, then by name (members-only ones
-    too: the caller is a member)."""
-    page = services.arena_register(g.api_member, *paging_args()).page
+#: What the services call a field, as the API names it.
+FIELD_NAMES = {
+    "owner_email": "owner",
+    "deputy_email": "deputy",
+    "organisation_ids": "organisations",
+}
+ARENA_LINKS = {
+    "GetArena": ("get_arena", {"slug": "$response.body#/slug"}),
+    "UpdateArena": ("update_arena", {"slug": "$response.body#/slug"}),
+    "AddMeeting": ("create_meeting", {"slug": "$response.body#/slug"}),
+    "ProposeRole": ("propose_role", {"slug": "$response.body#/slug"}),
+    "FollowArena": ("follow_arena", {"slug": "$response.body#/slug"}),
+}
+
+
+@operation("GET", "/arenas", query=Paging, answer=ArenaPage)
+def list_arenas(query: Paging):
+    """Arenas, those without an owner first, then by name.
+
+    Members-only arenas too: the caller is a member.
+    """
+    page = services.arena_register(g.api_member, query.page, query.per_page).page
     return page_json("api.list_arenas", page, [arena_json(a) for a in page.items])
 
 
-@bp.post("/arenas")
-@token_required
-def create_arena():
-    """Register an arena; the caller owns it unless `owner` proposes someone, who must accept."""
-    arena, _proposals = services.create_arena(g.api_member, _arena_input(json_body()))
-    for proposal in _proposals:
+@operation(
+    "POST",
+    "/arenas",
+    body=NewArena,
+    answer=Arena,
+    status=201,
+    errors=(403,),
+    links=ARENA_LINKS,
+    field_names=FIELD_NAMES,
+)
+def create_arena(body: NewArena):
+    """Register an arena; you own it unless `owner` proposes someone, who must accept."""
+    arena, proposals = services.create_arena(g.api_member, _arena_input(body))
+    for proposal in proposals:
         ownership.notify_proposal(proposal, absolute_url("arenas.index"))
-    return jsonify(arena_json(arena)), 201
+    return arena_json(arena)
 
 
-@bp.get("/arenas/<slug>")
-@token_required
+@operation("GET", "/arenas/<slug>", answer=Arena)
 def get_arena(slug: str):
-    return jsonify(arena_json(services.get_arena(slug, g.api_member)))
+    """One arena with its holders, organisations and meetings."""
+    return arena_json(services.get_arena(slug, g.api_member))
 
 
-@bp.patch("/arenas/<slug>")
-@token_required
-def update_arena(slug: str):
+@operation(
+    "PATCH",
+    "/arenas/<slug>",
+    body=ArenaChange,
+    answer=Arena,
+    errors=(403,),
+    field_names=FIELD_NAMES,
+)
+def update_arena(slug: str, body: ArenaChange):
+    """Change an arena's details (owner and deputy change through proposals)."""
     arena = services.get_arena(slug, g.api_member)
-    body = json_body()
-    if "owner" in body or "deputy" in body:
-        raise ValidationFailed(
-            _("Forespørselen har feil."),
-            {
-                "owner": _(
-                    "Bruk /arenas/<slug>/proposals for å foreslå ansvarlig eller stedfortreder."
-                )
-            },
-        )
     services.update_arena(g.api_member, arena, _arena_input(body, arena))
-    return jsonify(arena_json(arena))
+    return arena_json(arena)
 
 
-@bp.post("/arenas/<slug>/proposals")
-@token_required
-def propose(slug: str):
-    """Propose a new owner or a deputy: {"role": "owner"|"deputy", "email": ...}."""
+PROPOSAL_LINKS = {
+    name: (target, {"proposal_id": "$response.body#/id"})
+    for name, target in (
+        ("Accept", "accept_proposal"),
+        ("Decline", "decline_proposal"),
+        ("Withdraw", "withdraw_proposal"),
+    )
+}
+
+
+@operation(
+    "POST",
+    "/arenas/<slug>/proposals",
+    body=NewProposal,
+    answer=Proposal,
+    status=201,
+    errors=(403, 409),
+    links=PROPOSAL_LINKS,
+)
+def propose_role(slug: str, body: NewProposal):
+    """Propose a new owner or a deputy; nothing changes until they accept."""
     arena = services.get_arena(slug, g.api_member)
-    body = json_body()
-    errors: dict = {}
-    role, email = _text(body, "role", errors), _text(body, "email", errors)
-    if errors:
-        raise ValidationFailed(_("Forespørselen har feil."), errors)
-    proposal = ownership.propose_role(g.api_member, arena, role, email)
+    proposal = ownership.propose_role(g.api_member, arena, body.role, body.email)
     ownership.notify_proposal(proposal, absolute_url("arenas.index"))
-    return jsonify({"id": proposal.id, "role": proposal.role, "status": proposal.status}), 201
+    return {"id": proposal.id, "role": proposal.role, "status": proposal.status}
 
 
-def _answer(proposal_id: int, action):
+def _answer(proposal_id: int, action) -> dict:
     action(g.api_member, proposal_id)
     proposal = db.session.get(services.RoleProposal, proposal_id)
-    return jsonify(
-        {
-            "id": proposal.id,
-            "role": proposal.role,
-            "status": proposal.status,
-            "arena": arena_json(proposal.arena),
-        }
-    )
+    return {
+        "id": proposal.id,
+        "role": proposal.role,
+        "status": proposal.status,
+        "arena": arena_json(proposal.arena),
+    }
 
 
-@bp.post("/proposals/<int:proposal_id>/accept")
-@token_required
+@operation(
+    "POST", "/proposals/<int:proposal_id>/accept", answer=AnsweredProposal, errors=(403, 409)
+)
 def accept_proposal(proposal_id: int):
     """Accept a proposal made to you: only then are you owner or deputy."""
     return _answer(proposal_id, ownership.accept_proposal)
 
 
-@bp.post("/proposals/<int:proposal_id>/decline")
-@token_required
+@operation(
+    "POST", "/proposals/<int:proposal_id>/decline", answer=AnsweredProposal, errors=(403, 409)
+)
 def decline_proposal(proposal_id: int):
+    """Decline a proposal made to you."""
     return _answer(proposal_id, ownership.decline_proposal)
 
 
-@bp.post("/proposals/<int:proposal_id>/withdraw")
-@token_required
+@operation(
+    "POST", "/proposals/<int:proposal_id>/withdraw", answer=AnsweredProposal, errors=(403, 409)
+)
 def withdraw_proposal(proposal_id: int):
+    """Withdraw a proposal you made."""
     return _answer(proposal_id, ownership.withdraw_proposal)
 
 
-@bp.route("/arenas/<slug>/follow", methods=["POST", "DELETE"])
-@token_required
-def follow(slug: str):
-
+@operation("POST", "/arenas/<slug>/follow", answer=Following)
+def follow_arena(slug: str):
+    """Follow an arena: its meetings come in your personal calendar feed."""
     arena = services.get_arena(slug, g.api_member)
-    if request.method == "DELETE":
-        services.unfollow_arena(g.api_member, arena)
-    else:
-        services.follow_arena(g.api_member, arena)
-    return jsonify({"following": services.is_following(g.api_member, arena)})
+    services.follow_arena(g.api_member, arena)
+    return {"following": services.is_following(g.api_member, arena)}
 
 
-def _moment(body: dict, key: str, errors: dict, required: bool = False) -> datetime | None:
-    value = body.get(key)
-    if value in (None, ""):
-        if required:
-            errors[key] = _("Må fylles ut.")
-        return None
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is not None:
-        errors[key] = _("Skriv tiden som veggur i tidssonen, for eksempel 2027-03-22T09:00.")
-        return None
-    return moment
-
-
-def _meeting_input(body: dict, current=None) -> meetings.MeetingInput:
-    allowed = {
-        "title",
-        "starts_at",
-        "ends_at",
-        "timezone",
-        "recurrence",
-        "location",
-        "online_url",
-        "description",
-    }
-    errors = {key: _("Ukjent felt.") for key in body if key not in allowed}
-    if body.get("timezone", "Europe/Oslo") != "Europe/Oslo":
-        errors["timezone"] = _("Bare Europe/Oslo støttes.")
-    data = meetings.MeetingInput()
-    if current is not None:
-        data = meetings.MeetingInput(
-            title=current.title,
-            description=current.description,
-            location=current.location,
-            online_url=current.online_url,
-            starts_at=current.starts_at,
-            ends_at=current.ends_at,
-            rrule=current.rrule,
-        )
-    for key in ("title", "location", "online_url", "description"):
-        if key in body:
-            setattr(data, key, _text(body, key, errors))
-    if "recurrence" in body:
-        data.rrule = _text(body, "recurrence", errors)
-    if current is None or "starts_at" in body:
-        data.starts_at = _moment(body, "starts_at", errors, required=True)
-    if "ends_at" in body:
-        data.ends_at = _moment(body, "ends_at", errors)
-    if errors:
-        raise ValidationFailed(_("Forespørselen har feil."), errors)
-    return data
-
-
-@bp.post("/arenas/<slug>/meetings")
-@token_required
-def create_meeting(slug: str):
-    """Add a meeting or a series; times are wall-clock in `timezone` (Europe/Oslo)."""
+@operation("DELETE", "/arenas/<slug>/follow", answer=Following)
+def unfollow_arena(slug: str):
+    """Stop following an arena."""
     arena = services.get_arena(slug, g.api_member)
-    meeting = meetings.create_meeting(g.api_member, arena, _meeting_input(json_body()))
-    return jsonify(meeting_json(meeting)), 201
-
-
-@bp.patch("/meetings/<int:meeting_id>")
-@token_required
-def update_meeting(meeting_id: int):
-    meeting = meetings.get_meeting(meeting_id, g.api_member)
-    meetings.update_meeting(g.api_member, meeting, _meeting_input(json_body(), meeting))
-    return jsonify(meeting_json(meeting))
-
-
-@bp.delete("/meetings/<int:meeting_id>")
-@token_required
-def cancel_meeting(meeting_id: int):
-    """Cancels the meeting or series (it stays in feeds as cancelled for 30 days)."""
-    meeting = meetings.get_meeting(meeting_id, g.api_member)
-    meetings.cancel_meeting(g.api_member, meeting)
-    return jsonify(meeting_json(meeting))
-
-
-@bp.post("/meetings/<int:meeting_id>/exceptions")
-@token_required
-def meeting_exception(meeting_id: int):
-    """Cancel or move one occurrence: {"occurrence", "action": "cancel"|"move", ...}."""
-    meeting = meetings.get_meeting(meeting_id, g.api_member)
-    body = json_body()
-    errors: dict = {}
-    occurrence = _moment(body, "occurrence", errors, required=True)
-    action = _text(body, "action", errors)
-    starts = _moment(body, "starts_at", errors, required=action == "move")
-    ends = _moment(body, "ends_at", errors)
-    if errors:
-        raise ValidationFailed(_("Forespørselen har feil."), errors)
-    meetings.change_occurrence(g.api_member, meeting, occurrence, action, starts, ends)
-    return jsonify(meeting_json(meeting)), 201
+    services.unfollow_arena(g.api_member, arena)
+    return {"following": services.is_following(g.api_member, arena)}

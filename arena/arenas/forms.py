@@ -7,7 +7,7 @@ from wtforms import EmailField, HiddenField, IntegerField, StringField, TextArea
 from wtforms.validators import NumberRange
 
 from arena.arenas.meetings import MeetingInput
-from arena.arenas.models import CADENCES, KINDS
+from arena.arenas.models import ARENA_LIMITS, CADENCES, KINDS, MEETING_LIMITS
 from arena.arenas.recurrence import Recurrence
 from arena.arenas.services import ArenaInput
 from arena.forms import DateInput, Form, Select, choices, max_length, optional, required
@@ -50,8 +50,10 @@ def repeat_labels() -> dict[str, str]:
 
 
 class ArenaForm(Form):
-    name = StringField(_l("Navn"), validators=[required(), max_length(150)])
-    purpose = TextAreaField(_l("Formål"), validators=[optional(), max_length(5000)])
+    name = StringField(_l("Navn"), validators=[required(), max_length(ARENA_LIMITS["name"])])
+    purpose = TextAreaField(
+        _l("Formål"), validators=[optional(), max_length(ARENA_LIMITS["purpose"])]
+    )
     kind = Select(_l("Type"), validators=[required()])
     cadence = Select(_l("Hyppighet"), validators=[optional()])
     visibility = Select(_l("Synlighet"), validators=[required()])
@@ -104,15 +106,20 @@ class ProposeForm(Form):
 
 
 class MeetingForm(Form):
-    title = StringField(_l("Tittel"), validators=[required(), max_length(200)])
+    title = StringField(_l("Tittel"), validators=[required(), max_length(MEETING_LIMITS["title"])])
     day = DateInput(_l("Dato"), validators=[required()])
     start = TimeField(_l("Starter kl."), validators=[required()])
     end = TimeField(_l("Slutter kl."), validators=[optional()])
-    location = StringField(_l("Sted"), validators=[optional(), max_length(300)])
-    online_url = StringField(
-        _l("Lenke til digitalt møte"), validators=[optional(), max_length(500)]
+    location = StringField(
+        _l("Sted"), validators=[optional(), max_length(MEETING_LIMITS["location"])]
     )
-    description = TextAreaField(_l("Beskrivelse"), validators=[optional(), max_length(10_000)])
+    online_url = StringField(
+        _l("Lenke til digitalt møte"),
+        validators=[optional(), max_length(MEETING_LIMITS["online_url"])],
+    )
+    description = TextAreaField(
+        _l("Beskrivelse"), validators=[optional(), max_length(MEETING_LIMITS["description"])]
+    )
     repeat = Select(_l("Gjentakelse"), validators=[required()])
     repeat_until = DateInput(_l("Gjentas til og med"), validators=[optional()])
     repeat_count = IntegerField(

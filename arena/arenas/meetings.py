@@ -10,8 +10,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from arena.access import can_see_arena, require_manage_arena
 from arena.accounts.models import Member
-from arena.arenas.models import Arena, Meeting, MeetingException, arena_followers
+from arena.arenas.models import (
+    MEETING_LIMITS,
+    TZID,
+    Arena,
+    Meeting,
+    MeetingException,
+    arena_followers,
+)
 from arena.arenas.recurrence import (
     Recurrence,
     occurrence_starts,
@@ -19,7 +27,6 @@ from arena.arenas.recurrence import (
     rrule_from_form,
     wall_clock_problem,
 )
-from arena.arenas.services import TZID, _require_manage, can_see
 from arena.dates import format_datetime, to_local, utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
@@ -30,7 +37,7 @@ from arena.mail import send_mail
 def get_meeting(meeting_id: int, reader=None) -> Meeting:
     """The meeting, if the reader may see its arena (members-only arenas need verification)."""
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_see(reader, meeting.arena):
+    if meeting is None or not can_see_arena(reader, meeting.arena):
         raise NotFound(_("Fant ikke møtet."))
     return meeting
 
@@ -72,11 +79,11 @@ def _clean_meeting(data: MeetingInput) -> dict:
     title = " ".join((data.title or "").split())
     if not title:
         errors["title"] = _("Må fylles ut.")
-    elif len(title) > 200:
-        errors["title"] = _("Kan ikke være lengre enn %(n)d tegn.", n=200)
-    for key, limit in (("description", 10_000), ("location", 300), ("online_url", 500)):
-        if len(getattr(data, key) or "") > limit:
-            errors[key] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
+    elif len(title) > MEETING_LIMITS["title"]:
+        errors["title"] = _("Kan ikke være lengre enn %(n)d tegn.", n=MEETING_LIMITS["title"])
+    for key in ("description", "location", "online_url"):
+        if len(getattr(data, key) or "") > MEETING_LIMITS[key]:
+            errors[key] = _("Kan ikke være lengre enn %(n)d tegn.", n=MEETING_LIMITS[key])
     online = (data.online_url or "").strip()
     if online and not online.startswith(("https://", "http://")):
         errors["online_url"] = _("Lenken må begynne med https://.")
@@ -114,7 +121,7 @@ def _clean_meeting(data: MeetingInput) -> dict:
 
 def create_meeting(actor, arena: Arena, data: MeetingInput) -> Meeting:
     """The owner, deputy or an admin adds a meeting (once or as a series)."""
-    _require_manage(actor, arena)
+    require_manage_arena(actor, arena)
     cleaned = _clean_meeting(data)
     now = utcnow()
     meeting = Meeting(
@@ -133,7 +140,7 @@ def create_meeting(actor, arena: Arena, data: MeetingInput) -> Meeting:
 
 def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
     """Edits a meeting or a whole series; SEQUENCE goes up when its time or place changes."""
-    _require_manage(actor, meeting.arena)
+    require_manage_arena(actor, meeting.arena)
     cleaned = _clean_meeting(data)
     moved = any(
         getattr(meeting, k) != cleaned[k]
@@ -153,7 +160,7 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
 
 def cancel_meeting(actor, meeting: Meeting) -> None:
     """Cancels a meeting or a whole series (it stays in feeds as cancelled for 30 days)."""
-    _require_manage(actor, meeting.arena)
+    require_manage_arena(actor, meeting.arena)
     now = _local_now()
     soon = [o for o in occurrences([meeting], now, now + SOON) if not o.cancelled]
     meeting.status = "cancelled"
@@ -205,7 +212,7 @@ def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None
 
 
 def delete_meeting(actor, meeting: Meeting) -> None:
-    _require_manage(actor, meeting.arena)
+    require_manage_arena(actor, meeting.arena)
     meeting.arena.calendar_changed_at = utcnow()
     db.session.delete(meeting)
     db.session.commit()
@@ -220,7 +227,7 @@ def change_occurrence(
     new_ends_at: datetime | None = None,
 ) -> MeetingException:
     """Cancels or moves one occurrence of a series."""
-    _require_manage(actor, meeting.arena)
+    require_manage_arena(actor, meeting.arena)
     if not meeting.rrule:
         message = _("Bare møter som gjentas, har enkeltforekomster.")
         raise ValidationFailed(message, {"occurrence": message})

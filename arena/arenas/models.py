@@ -36,6 +36,18 @@ arena_followers = sa.Table(
     ),
 )
 
+#: Meetings are kept as wall-clock times in this zone (DESIGN.md).
+TZID = "Europe/Oslo"
+#: The longest each field may be (forms, the API and the services share these).
+ARENA_LIMITS = {"name": 150, "purpose": 5000}
+MEETING_LIMITS = {
+    "title": 200,
+    "description": 10_000,
+    "location": 300,
+    "online_url": 500,
+    "recurrence": 300,
+}
+
 
 class Arena(db.Model):
     """A forum, network or working group where organisations meet regularly."""

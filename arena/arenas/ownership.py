@@ -9,7 +9,14 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from arena.access import acts_for_organisation, is_signed_in, require_verified, sees_members_only
+from arena.access import (
+    acts_for_organisation,
+    can_take_responsibility,
+    is_signed_in,
+    require_manage_arena,
+    require_verified,
+    sees_members_only,
+)
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.arenas.models import ROLES, Arena, ArenaRole, RoleProposal
@@ -19,7 +26,6 @@ from arena.arenas.services import (
     _kept,
     _propose,
     _register_version,
-    _require_manage,
     _start_role,
 )
 from arena.dates import utcnow
@@ -118,16 +124,6 @@ def _own_proposal(actor, proposal_id: int) -> RoleProposal:
     return proposal
 
 
-def can_take_responsibility(actor, arena: Arena) -> bool:
-    """Verified members of a participating organisation (and admins) may take an arena without
-    owner."""
-    return (
-        acts_for_organisation(actor)
-        and arena.is_orphaned
-        and (actor.is_admin or actor.organisation_id in {o.id for o in arena.organisations})
-    )
-
-
 def take_responsibility(actor, arena: Arena) -> ArenaRole:
     """A verified member of a participating organisation becomes owner of an arena without
     one."""
@@ -158,7 +154,7 @@ def orphaned_arenas() -> list[Arena]:
 
 def confirm_review(actor, arena: Arena) -> None:
     """The owner confirms the arena lives on, its purpose and deputy are right; next in a year."""
-    _require_manage(actor, arena)
+    require_manage_arena(actor, arena)
     arena.review_due_on = (utcnow() + REVIEW_EVERY).date()
     arena.updated_at = utcnow()
     db.session.commit()

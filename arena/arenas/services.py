@@ -8,10 +8,18 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from arena import text
-from arena.access import acts_for_organisation, is_signed_in, require_verified, sees_members_only
+from arena.access import (
+    acts_for_organisation,
+    can_see_arena,
+    is_signed_in,
+    require_manage_arena,
+    require_verified,
+    sees_members_only,
+)
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.arenas.models import (
+    ARENA_LIMITS,
     CADENCES,
     KINDS,
     VISIBILITIES,
@@ -31,7 +39,6 @@ from arena.paging import Page
 from arena.search import services as search
 
 REVIEW_EVERY = timedelta(days=365)
-TZID = "Europe/Oslo"
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -131,30 +138,11 @@ def all_arenas() -> list[Arena]:
     )
 
 
-def can_see(reader, arena: Arena) -> bool:
-    """Members-only arenas are for verified members; public ones for everyone."""
-    return arena.visibility == "public" or sees_members_only(reader)
-
-
 def get_arena(slug: str, reader=None) -> Arena:
     arena = db.session.scalar(sa.select(Arena).filter_by(slug=slug))
-    if arena is None or not can_see(reader, arena):
+    if arena is None or not can_see_arena(reader, arena):
         raise NotFound(_("Fant ikke samarbeidsarenaen."))
     return arena
-
-
-def can_manage(actor, arena: Arena) -> bool:
-    """The owner, the deputy and admins edit an arena and its meetings."""
-    if not acts_for_organisation(actor):
-        return False
-    return actor.is_admin or actor in (arena.owner, arena.deputy)
-
-
-def _require_manage(actor, arena: Arena) -> None:
-    if not can_manage(actor, arena):
-        raise PermissionDenied(
-            _("Bare den ansvarlige, stedfortrederen og administratorer kan endre arenaen.")
-        )
 
 
 # --- creating and editing -----------------------------------------------------------------------
@@ -179,10 +167,10 @@ def _clean(data: ArenaInput) -> dict:
     name = " ".join((data.name or "").split())
     if not name:
         errors["name"] = _("Må fylles ut.")
-    elif len(name) > 150:
-        errors["name"] = _("Kan ikke være lengre enn %(n)d tegn.", n=150)
-    if len(data.purpose or "") > 5000:
-        errors["purpose"] = _("Kan ikke være lengre enn %(n)d tegn.", n=5000)
+    elif len(name) > ARENA_LIMITS["name"]:
+        errors["name"] = _("Kan ikke være lengre enn %(n)d tegn.", n=ARENA_LIMITS["name"])
+    if len(data.purpose or "") > ARENA_LIMITS["purpose"]:
+        errors["purpose"] = _("Kan ikke være lengre enn %(n)d tegn.", n=ARENA_LIMITS["purpose"])
     if data.cadence not in ("", *CADENCES):
         errors["cadence"] = _("Velg et av alternativene i lista.")
     if data.kind not in KINDS:
@@ -272,7 +260,7 @@ def create_arena(actor, data: ArenaInput) -> tuple[Arena, list[RoleProposal]]:
 
 def update_arena(actor, arena: Arena, data: ArenaInput) -> None:
     """The owner, deputy or an admin changes an arena's description."""
-    _require_manage(actor, arena)
+    require_manage_arena(actor, arena)
     cleaned = _clean(ArenaInput(**{**data.__dict__, "owner_email": "", "deputy_email": ""}))
     for key in ("name", "purpose", "kind", "cadence", "visibility", "organisations"):
         setattr(arena, key, cleaned[key])

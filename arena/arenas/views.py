@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from arena import access
 from arena.access import require_verified
 from arena.arenas import meetings, ownership, services
 from arena.arenas.forms import (
@@ -148,9 +149,9 @@ def show(slug: str):
         upcoming=meetings.occurrences(arena.meetings, now - timedelta(days=1), now + UPCOMING),
         history=ownership.past_holders(arena),
         pending=services.pending_proposals(arena),
-        can_manage=services.can_manage(current_user, arena),
+        can_manage=access.can_manage_arena(current_user, arena),
         following=services.is_following(current_user, arena),
-        can_take=ownership.can_take_responsibility(current_user, arena),
+        can_take=access.can_take_responsibility(current_user, arena),
         lapsed=ownership.review_lapsed(arena),
         propose_form=ProposeForm(),
         feed_url=absolute_url("calendar.arena_feed", slug=arena.slug)
@@ -164,7 +165,7 @@ def show(slug: str):
 def edit(slug: str):
     """Change an arena's description (owner, deputy, admins)."""
     arena = services.get_arena(slug, current_user)
-    if not services.can_manage(current_user, arena):
+    if not access.can_manage_arena(current_user, arena):
         abort(403)
     form = ArenaForm(obj=arena)
     form.fill_choices(organisations.organisation_choices())
@@ -292,7 +293,7 @@ def review(slug: str):
 def new_meeting(slug: str):
     """Add a meeting or a series (owner, deputy, admins)."""
     arena = services.get_arena(slug, current_user)
-    if not services.can_manage(current_user, arena):
+    if not access.can_manage_arena(current_user, arena):
         abort(403)
     form = MeetingForm()
     if form.validate_on_submit():
@@ -328,7 +329,7 @@ def _meeting_errors(form, failure: ValidationFailed) -> None:
 def _meeting(meeting_id: int) -> Meeting:
     """A meeting the signed-in member may change (the forms are for those only)."""
     meeting = meetings.get_meeting(meeting_id, current_user)
-    if not services.can_manage(current_user, meeting.arena):
+    if not access.can_manage_arena(current_user, meeting.arena):
         abort(403)
     return meeting
 

@@ -1,12 +1,87 @@
 """API routes for the colleague finder and members' expertise."""
 
-from flask import g, jsonify, request
-from flask_babel import gettext as _
+from typing import Literal
 
-from arena.api import bp, json_body, token_required
+from flask import g
+from flask_babel import gettext as _
+from pydantic import Field
+
+from arena.api.declare import Answer, Body, Query, Slug, operation, text
 from arena.errors import NotFound, ValidationFailed
 from arena.expertise import finder, services
+from arena.expertise.models import LEVELS, NOTE_MAX
 from arena.organisations.models import ORGANISATION_KINDS
+
+Level = Literal[LEVELS]
+
+
+class OrganisationRef(Answer):
+    slug: str
+    name: str
+
+
+class ExpertArea(Answer):
+    area: str
+    level: Level
+
+
+class Expert(Answer):
+    id: int
+    name: str
+    title: str
+    organisation: OrganisationRef
+    expertise: list[ExpertArea]
+    score: int
+
+
+class ExpertList(Answer):
+    results: list[Expert]
+
+
+class ExpertSearch(Query):
+    q: text(300) = Field("", description="What you need help with")
+    organisation_kind: Literal[ORGANISATION_KINDS] | None = None
+    level_min: int = Field(1, ge=1, le=3, description="1 interested, 2 experienced, 3 expert")
+    limit: int = Field(20, ge=1, le=finder.MAX_LIMIT)
+    include_own_organisation: bool = Field(False, description="Also your own colleagues")
+
+
+class Expertise(Answer):
+    area: str = Field(description="The area's slug")
+    name: str
+    level: Level
+    note: str
+
+
+class MyExpertise(Answer):
+    expertise: list[Expertise]
+    ask_me_about: str
+
+
+class ExpertiseEntry(Body):
+    area: Slug = Field(description="The area's slug")
+    level: Level
+    note: text(NOTE_MAX) = ""
+
+
+class ExpertiseList(Body):
+    expertise: list[ExpertiseEntry]
+
+
+class Area(Answer):
+    slug: str
+    name: str
+    name_nn: str
+    synonyms: list[str]
+    approved: bool
+
+
+class AreaList(Answer):
+    results: list[Area]
+
+
+class AreaSearch(Query):
+    q: text(100) = Field("", description="Suggestions for what was typed; empty: all")
 
 
 def _area_json(area) -> dict:
@@ -19,55 +94,33 @@ def _area_json(area) -> dict:
     }
 
 
-@bp.get("/experts")
-@token_required
-def experts():
-    """The best people for a query, best first; the caller's organisation left out by default."""
-    args = request.args
-    errors = {}
-    wanted = finder.ExpertQuery(text=(args.get("q") or "")[:300])
-    wanted.include_own_organisation = args.get("include_own_organisation") in ("1", "true")
-    kind = args.get("organisation_kind")
-    if kind:
-        if kind in ORGANISATION_KINDS:
-            wanted.organisation_kind = kind
-        else:
-            errors["organisation_kind"] = _("Ukjent type organisasjon.")
-    for key, low, high in (("level_min", 1, 3), ("limit", 1, finder.MAX_LIMIT)):
-        value = args.get(key)
-        if value is not None:
-            if value.isdigit() and low <= int(value) <= high:
-                setattr(wanted, key, int(value))
-            else:
-                errors[key] = _("Må være et heltall fra %(low)d til %(high)d.", low=low, high=high)
-    if errors:
-        raise ValidationFailed(_("Forespørselen har feil."), errors)
-    answer = finder.find_experts(g.api_member, wanted)
-    return jsonify(
-        {
-            "results": [
-                {
-                    "id": r.member.id,
-                    "name": r.member.name,
-                    "title": r.member.title,
-                    "organisation": {
-                        "slug": r.member.organisation.slug,
-                        "name": r.member.organisation.name,
-                    },
-                    "expertise": [{"area": a.name, "level": level} for a, level in r.areas],
-                    "score": r.score,
-                }
-                for r in answer.results
-            ]
-        }
+@operation("GET", "/experts", query=ExpertSearch, answer=ExpertList)
+def find_experts(query: ExpertSearch):
+    """The best people for a query, best first; your own organisation left out by default."""
+    wanted = finder.ExpertQuery(
+        text=query.q,
+        organisation_kind=query.organisation_kind,
+        level_min=query.level_min,
+        limit=query.limit,
+        include_own_organisation=query.include_own_organisation,
     )
-
-
-@bp.get("/me/expertise")
-@token_required
-def my_expertise():
-    """The calling member's fields of expertise."""
-    return jsonify(_expertise_json(g.api_member))
+    answer = finder.find_experts(g.api_member, wanted)
+    return {
+        "results": [
+            {
+                "id": r.member.id,
+                "name": r.member.name,
+                "title": r.member.title,
+                "organisation": {
+                    "slug": r.member.organisation.slug,
+                    "name": r.member.organisation.name,
+                },
+                "expertise": [{"area": a.name, "level": level} for a, level in r.areas],
+                "score": r.score,
+            }
+            for r in answer.results
+        ]
+    }
 
 
 def _expertise_json(member) -> dict:
@@ -80,42 +133,29 @@ def _expertise_json(member) -> dict:
     }
 
 
-@bp.put("/me/expertise")
-@token_required
-def replace_my_expertise():
-    """Replace the calling member's whole list of expertise: [{"area": slug, "level": 1-3}]."""
-    body = json_body()
-    entries = body.get("expertise")
-    if not isinstance(entries, list) or set(body) - {"expertise"}:
-        raise ValidationFailed(
-            _("Forespørselen har feil."), {"expertise": _("Send en liste av «area» og «level».")}
-        )
+@operation("GET", "/me/expertise", answer=MyExpertise)
+def get_my_expertise():
+    """Your fields of expertise."""
+    return _expertise_json(g.api_member)
+
+
+@operation("PUT", "/me/expertise", body=ExpertiseList, answer=MyExpertise)
+def replace_my_expertise(body: ExpertiseList):
+    """Replace your whole list of expertise."""
     resolved = []
-    for n, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("area"), str):
-            raise ValidationFailed(
-                _("Forespørselen har feil."), {f"expertise[{n}]": _("Mangler «area».")}
-            )
+    for n, entry in enumerate(body.expertise):
         try:
-            area = services.get_area(entry["area"])
+            area = services.get_area(entry.area)
         except NotFound:
-            raise ValidationFailed(
-                _("Ukjent fagområde."), {f"expertise[{n}]": entry["area"][:100]}
-            ) from None
-        note = entry.get("note", "")
-        if not isinstance(note, str):
-            raise ValidationFailed(
-                _("Forespørselen har feil."), {f"expertise[{n}]": _("Må være tekst.")}
-            )
-        resolved.append((area, entry.get("level"), note))
+            message = _("Ukjent fagområde.")
+            raise ValidationFailed(message, {f"expertise.{n}.area": message}) from None
+        resolved.append((area, entry.level, entry.note))
     services.replace_expertise(g.api_member, g.api_member, resolved)
-    return jsonify(_expertise_json(g.api_member))
+    return _expertise_json(g.api_member)
 
 
-@bp.get("/expertise-areas")
-@token_required
-def expertise_areas():
-    """The shared vocabulary of fields of expertise (or suggestions for ?q=)."""
-    query = (request.args.get("q") or "")[:100]
-    areas = services.suggest_areas(query, limit=20) if query.strip() else services.all_areas()
-    return jsonify({"results": [_area_json(a) for a in areas]})
+@operation("GET", "/expertise-areas", query=AreaSearch, answer=AreaList)
+def list_expertise_areas(query: AreaSearch):
+    """The shared vocabulary of fields of expertise (or suggestions for `q`)."""
+    areas = services.suggest_areas(query.q, limit=20) if query.q.strip() else services.all_areas()
+    return {"results": [_area_json(a) for a in areas]}

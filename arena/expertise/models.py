@@ -9,6 +9,8 @@ from arena.accounts.models import Member
 from arena.dates import UTCDateTime, utcnow
 from arena.extensions import db
 
+NOTE_MAX = 300  # a note on one field of expertise
+
 
 class ExpertiseArea(db.Model):
     """A field of expertise, curated by admins; members may propose new ones."""

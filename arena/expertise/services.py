@@ -13,7 +13,7 @@ from arena.access import require_self
 from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
-from arena.expertise.models import LEVELS, ExpertiseArea, MemberExpertise
+from arena.expertise.models import LEVELS, NOTE_MAX, ExpertiseArea, MemberExpertise
 from arena.extensions import db
 from arena.mail import send_mail
 from arena.organisations.services import slugify
@@ -121,7 +121,6 @@ def reindex_all() -> int:
 #: Field weights of a member's index: a declared area counts most, more for a higher level.
 AREA_WEIGHT = {1: 2.5, 2: 3.0, 3: 3.5}
 TITLE_WEIGHT, ASK_WEIGHT, NOTE_WEIGHT, BIO_WEIGHT = 1.5, 1.0, 1.0, 0.5
-NOTE_MAX, ASK_MAX = 300, 2000
 
 
 def expertise_of(member) -> list[MemberExpertise]:

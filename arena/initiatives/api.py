@@ -1,38 +1,134 @@
 """API routes for initiatives: the same services and filters as the pages."""
 
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from flask import g, jsonify, request
+from flask import g
 from flask_babel import gettext as _
+from pydantic import Field
 
 from arena.access import sees_contact_details
-from arena.api import bp, json_body, page_json, paging_args, token_required
+from arena.api.declare import (
+    NOT_TEXT,
+    Answer,
+    Body,
+    Email,
+    Page,
+    Paging,
+    Slug,
+    operation,
+    page_json,
+    text,
+)
 from arena.errors import NotFound, ValidationFailed
 from arena.expertise import services as expertise
 from arena.initiatives import listing, services
-from arena.initiatives.forms import filter_from_args
-from arena.initiatives.views import _lookups
+from arena.initiatives.listing import InitiativeFilter
+from arena.initiatives.models import LIMITS, MAX_LINKS, STATUSES
 from arena.links import absolute_url
 from arena.organisations import services as organisations
+from arena.organisations.models import ORGANISATION_KINDS
 
-FIELDS = {
-    "title",
-    "summary",
-    "description",
-    "status",
-    "is_priority",
-    "starts_on",
-    "ends_on",
-    "contact_email",
-    "lead_organisation",
-    "partners",
-    "themes",
-    "wanted_competence",
-    "municipalities",
-    "links",
-    "is_public",
-    "version",
+MunicipalityNumber = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["4003"])]
+#: What the services call a field, as the API names it.
+FIELD_NAMES = {
+    "lead_organisation_id": "lead_organisation",
+    "partner_ids": "partners",
+    "theme_ids": "themes",
+    "wanted_ids": "wanted_competence",
+    "municipality_ids": "municipalities",
 }
+
+
+class Ref(Answer):
+    slug: str
+    name: str
+
+
+class Municipality(Answer):
+    number: str
+    name: str
+
+
+class Link(Body):
+    url: Annotated[
+        str, Field(max_length=500, pattern=rf"^https?://[^\s/{NOT_TEXT}]+\.[^\s{NOT_TEXT}]+$")
+    ]
+    label: text(200) = ""
+
+
+class Contact(Answer):
+    id: int
+    name: str
+    email: str | None = Field(description="Only for verified members")
+
+
+class Initiative(Answer):
+    id: int
+    url: str
+    title: str
+    summary: str
+    description: str
+    status: Literal[STATUSES]
+    is_priority: bool
+    starts_on: date | None
+    ends_on: date | None
+    contact: Contact | None
+    lead_organisation: Ref
+    partners: list[Ref]
+    themes: list[Ref]
+    wanted_competence: list[Ref]
+    municipalities: list[Municipality]
+    links: list[Link]
+    is_public: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class InitiativePage(Page):
+    results: list[Initiative]
+
+
+class InitiativeQuery(Paging):
+    q: text(300) = Field("", description="Full-text search (Norwegian: inflections, compounds)")
+    status: list[Literal[STATUSES]] = Field([], description="Any of these; repeatable")
+    priority: bool = Field(False, description="Priorities only")
+    theme: Slug | None = Field(None, description="Field of expertise (slug)")
+    organisation: Slug | None = Field(None, description="Lead or partner organisation (slug)")
+    kind: Literal[ORGANISATION_KINDS] | None = Field(None, description="Lead organisation's kind")
+    municipality: MunicipalityNumber | None = None
+    active_from: date | None = Field(None, alias="from", description="Active on or after")
+    active_to: date | None = Field(None, alias="to", description="Active on or before")
+
+
+class InitiativeFields(Body):
+    """Only the fields sent change (a new initiative needs title and summary)."""
+
+    title: text(LIMITS["title"], required=True) = None
+    summary: text(LIMITS["summary"], required=True) = None
+    description: text(LIMITS["description"]) = None
+    status: Literal[STATUSES] = None
+    is_priority: bool = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    contact_email: Email = Field(None, description="The contact person; default: you")
+    lead_organisation: Slug = Field(None, description="Default: your organisation")
+    partners: list[Slug] = None
+    themes: list[Slug] = None
+    wanted_competence: list[Slug] = None
+    municipalities: list[MunicipalityNumber] = None
+    links: list[Link] = Field(None, max_length=MAX_LINKS)
+    is_public: bool = None
+
+
+class NewInitiative(InitiativeFields):
+    title: text(LIMITS["title"], required=True)
+    summary: text(LIMITS["summary"], required=True)
+
+
+class InitiativeChange(InitiativeFields):
+    version: int = Field(None, description="The version you read; 409 if someone saved since")
 
 
 def initiative_json(i, reader) -> dict:
@@ -67,60 +163,105 @@ def initiative_json(i, reader) -> dict:
     }
 
 
-@bp.get("/initiatives")
-@token_required
-def list_initiatives():
-    """Initiatives with the list's filters as query parameters, newest or best match first."""
-    chosen, ignored = filter_from_args(request.args, _lookups())
-    if ignored:
-        raise ValidationFailed(_("Ukjente filterverdier."), {"filters": ", ".join(ignored)})
-    page, per_page = paging_args()
-    result = listing.list_initiatives(chosen, g.api_member, page=page, per_page=per_page)
-    return page_json(
-        "api.list_initiatives", result, [initiative_json(i, g.api_member) for i in result.items]
+def _organisation(slug: str):
+    return organisations.find_organisation(slug)
+
+
+def _area(slug: str):
+    try:
+        return expertise.get_area(slug)
+    except NotFound:  # reported as an unknown value
+        return None
+
+
+def _municipality(number: str):
+    return next((m for m in organisations.municipalities() if m.number == number), None)
+
+
+def _found(key: str, values: list[str], find, errors: dict) -> list:
+    found = [find(v) for v in values]
+    unknown = [v for v, f in zip(values, found, strict=True) if f is None]
+    if unknown:
+        errors[key] = _("Ukjent verdi: %(values)s", values=", ".join(unknown))
+    return found
+
+
+@operation("GET", "/initiatives", query=InitiativeQuery, answer=InitiativePage)
+def list_initiatives(query: InitiativeQuery):
+    """Initiatives, newest or best match first, with the list page's filters."""
+    errors: dict = {}
+    lookups = {"theme": _area, "organisation": _organisation, "municipality": _municipality}
+    chosen = InitiativeFilter(
+        query=query.q,
+        statuses=list(query.status),
+        priority_only=query.priority,
+        organisation_kind=query.kind,
+        active_from=query.active_from,
+        active_to=query.active_to,
     )
+    for key, find in lookups.items():
+        if (value := getattr(query, key)) is not None:
+            setattr(chosen, key, _found(key, [value], find, errors)[0])
+    if errors:
+        raise ValidationFailed(_("Ukjente filterverdier."), errors)
+    result = listing.list_initiatives(chosen, g.api_member, query.page, query.per_page)
+    items = [initiative_json(i, g.api_member) for i in result.items]
+    return page_json("api.list_initiatives", result, items)
 
 
-@bp.post("/initiatives")
-@token_required
-def create_initiative():
-    """Register an initiative; the caller is the contact person unless another is named."""
-    data = _input(json_body(), None)
-    initiative = services.create_initiative(g.api_member, data)
-    return jsonify(initiative_json(initiative, g.api_member)), 201
+INITIATIVE_LINKS = {
+    "GetInitiative": ("get_initiative", {"initiative_id": "$response.body#/id"}),
+    "UpdateInitiative": ("update_initiative", {"initiative_id": "$response.body#/id"}),
+    "DeleteInitiative": ("delete_initiative", {"initiative_id": "$response.body#/id"}),
+}
 
 
-@bp.get("/initiatives/<int:initiative_id>")
-@token_required
+@operation(
+    "POST",
+    "/initiatives",
+    body=NewInitiative,
+    answer=Initiative,
+    status=201,
+    errors=(403,),
+    links=INITIATIVE_LINKS,
+    field_names=FIELD_NAMES,
+)
+def create_initiative(body: NewInitiative):
+    """Register an initiative; you are the contact person unless another is named."""
+    initiative = services.create_initiative(g.api_member, _input(body, None))
+    return initiative_json(initiative, g.api_member)
+
+
+@operation("GET", "/initiatives/<int:initiative_id>", answer=Initiative)
 def get_initiative(initiative_id: int):
-    return jsonify(
-        initiative_json(services.get_initiative(initiative_id, g.api_member), g.api_member)
-    )
+    """One initiative."""
+    return initiative_json(services.get_initiative(initiative_id, g.api_member), g.api_member)
 
 
-@bp.patch("/initiatives/<int:initiative_id>")
-@token_required
-def update_initiative(initiative_id: int):
+@operation(
+    "PATCH",
+    "/initiatives/<int:initiative_id>",
+    body=InitiativeChange,
+    answer=Initiative,
+    errors=(403, 409),
+    field_names=FIELD_NAMES,
+)
+def update_initiative(initiative_id: int, body: InitiativeChange):
     """Change some fields; send the `version` you read, or get 409 when someone else saved."""
     initiative = services.get_initiative(initiative_id, g.api_member)
-    body = json_body()
-    version = body.get("version", initiative.version)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ValidationFailed(_("Forespørselen har feil."), {"version": _("Må være et heltall.")})
+    version = body.version if body.version is not None else initiative.version
     services.update_initiative(g.api_member, initiative, _input(body, initiative), version)
-    return jsonify(initiative_json(initiative, g.api_member))
+    return initiative_json(initiative, g.api_member)
 
 
-@bp.delete("/initiatives/<int:initiative_id>")
-@token_required
+@operation("DELETE", "/initiatives/<int:initiative_id>", status=204, errors=(403,))
 def delete_initiative(initiative_id: int):
+    """Delete an initiative."""
     services.delete_initiative(g.api_member, services.get_initiative(initiative_id, g.api_member))
-    return "", 204
 
 
-def _input(body: dict, current) -> services.InitiativeInput:
-    """JSON fields (merged onto the current initiative for PATCH) as service input."""
-    errors = {key: _("Ukjent felt.") for key in body if key not in FIELDS}
+def _input(body: InitiativeFields, current) -> services.InitiativeInput:
+    """The fields sent (onto the current initiative for PATCH) as service input."""
     data = services.InitiativeInput()
     if current is not None:
         data = services.InitiativeInput(
@@ -140,77 +281,36 @@ def _input(body: dict, current) -> services.InitiativeInput:
             links=[(k.url, k.label) for k in current.links],
             is_public=current.is_public,
         )
-    for key in ("title", "summary", "description", "status", "contact_email"):
-        if key in body:
-            if isinstance(body[key], str):
-                setattr(data, key, body[key])
-            else:
-                errors[key] = _("Må være tekst.")
-    for key in ("is_priority", "is_public"):
-        if key in body:
-            if isinstance(body[key], bool):
-                setattr(data, key, body[key])
-            else:
-                errors[key] = _("Må være true eller false.")
-    for key in ("starts_on", "ends_on"):
-        if key in body:
-            try:
-                setattr(data, key, date.fromisoformat(body[key]) if body[key] else None)
-            except (TypeError, ValueError):
-                errors[key] = _("Skriv en gyldig dato (åååå-mm-dd).")
-    lookups = {
-        "lead_organisation": _organisation,
-        "partners": _organisation,
-        "themes": _area,
-        "wanted_competence": _area,
-        "municipalities": lambda v: next(
-            (m for m in organisations.municipalities() if m.number == str(v)), None
-        ),
+    given = body.model_dump(exclude_unset=True, exclude={"version"})
+    for key in (
+        "title",
+        "summary",
+        "description",
+        "status",
+        "contact_email",
+        "is_priority",
+        "is_public",
+        "starts_on",
+        "ends_on",
+    ):
+        if key in given:
+            setattr(data, key, given[key])
+    errors: dict = {}
+    lists = {
+        "partners": ("partner_ids", _organisation),
+        "themes": ("theme_ids", _area),
+        "wanted_competence": ("wanted_ids", _area),
+        "municipalities": ("municipality_ids", _municipality),
     }
-    targets = {
-        "lead_organisation": "lead_organisation_id",
-        "partners": "partner_ids",
-        "themes": "theme_ids",
-        "wanted_competence": "wanted_ids",
-        "municipalities": "municipality_ids",
-    }
-    for key, find in lookups.items():
-        if key not in body:
-            continue
-        values = body[key] if key != "lead_organisation" else [body[key]]
-        if not isinstance(values, list):
-            errors[key] = _("Må være en liste.")
-            continue
-        found = [find(v) for v in values]
-        if any(f is None for f in found):
-            errors[key] = _(
-                "Ukjent verdi: %(values)s",
-                values=", ".join(str(v) for v, f in zip(values, found, strict=True) if f is None),
-            )
-            continue
-        ids = [f.id for f in found]
-        setattr(data, targets[key], ids[0] if key == "lead_organisation" else ids)
-    if "links" in body:
-        links = body["links"]
-        if not isinstance(links, list) or not all(
-            isinstance(k, dict) and isinstance(k.get("url"), str) for k in links
-        ):
-            errors["links"] = _("Må være en liste av objekter med «url» og «label».")
-        else:
-            data.links = [(k["url"], str(k.get("label") or "")) for k in links]
+    for key, (attribute, find) in lists.items():
+        if key in given:
+            found = _found(key, given[key], find, errors)
+            setattr(data, attribute, [f.id for f in found if f is not None])
+    if "lead_organisation" in given:
+        lead = _found("lead_organisation", [given["lead_organisation"]], _organisation, errors)[0]
+        data.lead_organisation_id = lead.id if lead is not None else None
+    if "links" in given:
+        data.links = [(link.url, link.label) for link in body.links]
     if errors:
         raise ValidationFailed(_("Forespørselen har feil."), errors)
     return data
-
-
-def _organisation(value):
-    return organisations.find_organisation(value) if isinstance(value, str) else None
-
-
-def _area(value):
-    if not isinstance(value, str):
-        return None
-    try:
-        return expertise.get_area(value)
-    except NotFound:  # reported as an unknown value
-        return None

@@ -37,6 +37,10 @@ initiative_municipalities = _link_table(
     "initiative_municipalities", "municipality_id", "municipalities"
 )
 
+#: The longest each text may be, and the most links (forms, the API and the services share these).
+LIMITS = {"title": 200, "summary": 500, "description": 20_000}
+MAX_LINKS = 10
+
 
 class Initiative(db.Model):
     """Something an organisation does or plans, registered so others can see and join it."""

@@ -10,17 +10,19 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from arena.access import (
-    acts_for_organisation,
+    can_read_initiative,
+    require_edit_initiative,
     require_verified,
-    sees_members_only,
 )
 from arena.accounts import services as accounts
 from arena.dates import utcnow
-from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from arena.errors import Conflict, NotFound, ValidationFailed
 from arena.expertise import services as expertise
 from arena.expertise.models import ExpertiseArea
 from arena.extensions import db
 from arena.initiatives.models import (
+    LIMITS,
+    MAX_LINKS,
     STATUSES,
     Follow,
     Initiative,
@@ -30,43 +32,15 @@ from arena.initiatives.models import (
 from arena.organisations.models import Municipality, Organisation
 from arena.search import services as search
 
-LIMITS = {"title": 200, "summary": 500, "description": 20_000}
-MAX_LINKS = 10
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 
 def get_initiative(initiative_id: int, reader=None) -> Initiative:
     """The initiative, if the reader may see it (non-public ones need sign-in)."""
     initiative = db.session.get(Initiative, initiative_id)
-    if initiative is None or not can_read(reader, initiative):
+    if initiative is None or not can_read_initiative(reader, initiative):
         raise NotFound(_("Fant ikke initiativet."))
     return initiative
-
-
-def can_read(reader, initiative: Initiative) -> bool:
-    """Public initiatives are for everyone; the others for verified members."""
-    return initiative.is_public or sees_members_only(reader)
-
-
-def can_edit(actor, initiative: Initiative) -> bool:
-    """The contact person, verified members of the lead organisation and admins edit an
-    initiative."""
-    if not acts_for_organisation(actor):
-        return False
-    return (
-        actor.is_admin
-        or actor.id == initiative.contact_id
-        or actor.organisation_id == initiative.lead_organisation_id
-    )
-
-
-def _require_edit(actor, initiative: Initiative) -> None:
-    if not can_edit(actor, initiative):
-        raise PermissionDenied(
-            _("Bare kontaktpersonen og organisasjonen som leder initiativet, kan endre det.")
-        )
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -214,7 +188,7 @@ def create_initiative(actor, data: InitiativeInput) -> Initiative:
 
 def update_initiative(actor, initiative: Initiative, data: InitiativeInput, version: int) -> None:
     """Saves an edit made on `version`; refuses it when someone else saved in between."""
-    _require_edit(actor, initiative)
+    require_edit_initiative(actor, initiative)
     if version != initiative.version:
         raise _conflict()
     cleaned = _clean(actor, data)
@@ -241,7 +215,7 @@ def _conflict() -> Conflict:
 
 def delete_initiative(actor, initiative: Initiative) -> None:
     """Removes an initiative with its updates, links and follows."""
-    _require_edit(actor, initiative)
+    require_edit_initiative(actor, initiative)
     search.remove("initiative", initiative.id)
     db.session.execute(
         sa.delete(Follow).filter_by(target_kind="initiative", target_id=initiative.id)
@@ -252,7 +226,7 @@ def delete_initiative(actor, initiative: Initiative) -> None:
 
 def post_update(actor, initiative: Initiative, body: str) -> InitiativeUpdate:
     """The contact person or a member of the lead organisation tells how it is going."""
-    _require_edit(actor, initiative)
+    require_edit_initiative(actor, initiative)
     body = (body or "").strip()
     if not body:
         raise ValidationFailed(_("Skriv noe i oppdateringen."), {"body": _("Må fylles ut.")})
@@ -269,7 +243,7 @@ def post_update(actor, initiative: Initiative, body: str) -> InitiativeUpdate:
 
 def confirm_current(actor, initiative: Initiative) -> None:
     """The contact person confirms the initiative is still current (answers the nudge)."""
-    _require_edit(actor, initiative)
+    require_edit_initiative(actor, initiative)
     initiative.reviewed_at = utcnow()
     db.session.commit()
 

@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from arena import access
 from arena.access import require_verified
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, ValidationFailed
@@ -135,7 +136,7 @@ def show(initiative_id: int):
         initiative=initiative,
         statuses=status_labels(),
         kind_labels=kind_labels(),
-        can_edit=services.can_edit(current_user, initiative),
+        can_edit=access.can_edit_initiative(current_user, initiative),
         following=following.is_following(current_user, "initiative", initiative.id),
         update_form=UpdateForm(),
         helpers=listing.people_with_competence(initiative),
@@ -157,7 +158,7 @@ def show(initiative_id: int):
 def edit(initiative_id: int):
     """Change an initiative (contact person, lead organisation's members, admins)."""
     initiative = services.get_initiative(initiative_id, current_user)
-    if not services.can_edit(current_user, initiative):
+    if not access.can_edit_initiative(current_user, initiative):
         abort(403)
     form = _form(initiative)
     status = 200
@@ -209,7 +210,7 @@ def post_update(initiative_id: int):
         services.post_update(current_user, initiative, form.body.data)
         flash(_("Oppdateringen er publisert."), "success")
         return redirect(url_for("initiatives.show", initiative_id=initiative.id))
-    if not services.can_edit(current_user, initiative):
+    if not access.can_edit_initiative(current_user, initiative):
         abort(403)
     flash(_("Oppdateringen kan ikke være tom eller lengre enn 5000 tegn."), "error")
     return redirect(url_for("initiatives.show", initiative_id=initiative.id))

@@ -1,13 +1,36 @@
 """API routes for organisations."""
 
-from flask import jsonify, request
-from flask_babel import gettext as _
+from typing import Literal
+
+from pydantic import Field
 
 from arena.accounts import services as accounts
-from arena.api import bp, token_required
+from arena.api.declare import Answer, Query, operation
 from arena.organisations import services
 from arena.organisations.models import ORGANISATION_KINDS
-from arena.web import json_error
+
+
+class Municipality(Answer):
+    number: str
+    name: str
+
+
+class Organisation(Answer):
+    slug: str
+    name: str
+    kind: Literal[ORGANISATION_KINDS]
+    municipality: Municipality | None
+    org_number: str | None
+    website: str | None
+    member_count: int = Field(description="Verified, active members")
+
+
+class OrganisationList(Answer):
+    results: list[Organisation]
+
+
+class OrganisationFilter(Query):
+    kind: Literal[ORGANISATION_KINDS] | None = None
 
 
 def organisation_json(org, member_count: int) -> dict:
@@ -26,18 +49,9 @@ def organisation_json(org, member_count: int) -> dict:
     }
 
 
-@bp.get("/organisations")
-@token_required
-def organisations():
-    """Approved organisations, optionally of one kind."""
-    kind = request.args.get("kind")
-    if kind is not None and kind not in ORGANISATION_KINDS:
-        return json_error(
-            400,
-            "bad_request",
-            _("Ukjent type organisasjon."),
-            {"kind": ", ".join(ORGANISATION_KINDS)},
-        )
+@operation("GET", "/organisations", query=OrganisationFilter, answer=OrganisationList)
+def list_organisations(query: OrganisationFilter):
+    """Approved organisations by name, optionally of one kind."""
     counts = accounts.member_counts_by_organisation()
-    orgs = services.list_organisations(kind=kind)
-    return jsonify({"results": [organisation_json(o, counts.get(o.id, 0)) for o in orgs]})
+    orgs = services.list_organisations(kind=query.kind)
+    return {"results": [organisation_json(o, counts.get(o.id, 0)) for o in orgs]}

@@ -55,17 +55,15 @@ class OrganisationForm(Form):
             [("", _l("Ingen / utenfor regionen"))] + [(m.id, m.name) for m in municipalities]
         )
 
-    def to_data(self) -> dict:
-        return {
-            "name": self.name.data,
-            "kind": self.kind.data,
-            "municipality_id": int(self.municipality_id.data)
-            if self.municipality_id.data
-            else None,
-            "org_number": self.org_number.data,
-            "website": self.website.data,
-            "domains": (self.domains.data or "").splitlines(),
-        }
+    def to_data(self) -> services.OrganisationInput:
+        return services.OrganisationInput(
+            name=self.name.data,
+            kind=self.kind.data,
+            municipality_id=int(self.municipality_id.data) if self.municipality_id.data else None,
+            org_number=self.org_number.data or "",
+            website=self.website.data or "",
+            domains=(self.domains.data or "").splitlines(),
+        )
 
 
 class MergeForm(Form):

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 
@@ -134,10 +135,22 @@ def organisation_menu() -> list | None:
     return rows if len(rows) <= MENU_LIMIT else None
 
 
-def _clean(data: dict, current: Organisation | None = None) -> dict:
+@dataclass
+class OrganisationInput:
+    """What a form says an organisation should be; `domains` None leaves them as they are."""
+
+    name: str = ""
+    kind: str = ""
+    municipality_id: int | None = None
+    org_number: str = ""
+    website: str = ""
+    domains: list[str] | None = None
+
+
+def _clean(data: OrganisationInput, current: Organisation | None = None) -> dict:
     """Checks organisation fields; raises ValidationFailed naming each bad field."""
     errors: dict[str, str] = {}
-    name = (data.get("name") or "").strip()
+    name = (data.name or "").strip()
     if not name:
         errors["name"] = _("Navn må fylles ut.")
     elif len(name) > 200:
@@ -148,13 +161,13 @@ def _clean(data: dict, current: Organisation | None = None) -> dict:
         )
         if clash is not None and clash is not current:
             errors["name"] = _("Det finnes allerede en organisasjon med dette navnet.")
-    kind = data.get("kind") or ""
+    kind = data.kind or ""
     if kind not in ORGANISATION_KINDS:
         errors["kind"] = _("Velg en gyldig type organisasjon.")
-    municipality_id = data.get("municipality_id") or None
+    municipality_id = data.municipality_id or None
     if municipality_id is not None and db.session.get(Municipality, municipality_id) is None:
         errors["municipality_id"] = _("Velg en kommune fra lista.")
-    org_number = re.sub(r"\s", "", data.get("org_number") or "") or None
+    org_number = re.sub(r"\s", "", data.org_number or "") or None
     if org_number is not None:
         if not is_valid_org_number(org_number):
             errors["org_number"] = _(
@@ -164,12 +177,12 @@ def _clean(data: dict, current: Organisation | None = None) -> dict:
             clash = db.session.scalar(sa.select(Organisation).filter_by(org_number=org_number))
             if clash is not None and clash is not current:
                 errors["org_number"] = _("Organisasjonsnummeret er allerede registrert.")
-    website = (data.get("website") or "").strip() or None
+    website = (data.website or "").strip() or None
     if website is not None and (
         not re.match(r"https?://[^\s/]+\.[^\s]+$", website) or len(website) > 300
     ):
         errors["website"] = _("Nettstedet må være en adresse som begynner med https://.")
-    domains = _clean_domains(data["domains"], current, errors) if "domains" in data else None
+    domains = None if data.domains is None else _clean_domains(data.domains, current, errors)
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     return {
@@ -253,16 +266,16 @@ def unique_slug(name: str) -> str:
     return slug
 
 
-def propose_organisation(data: dict) -> Organisation:
+def propose_organisation(data: OrganisationInput) -> Organisation:
     """A new organisation named by a registering member; it waits for approval."""
-    fields = _clean({k: v for k, v in data.items() if k != "domains"})  # admins vouch for those
+    fields = _clean(replace(data, domains=None))  # admins vouch for domains
     fields.pop("domains")
     org = Organisation(slug=unique_slug(fields["name"]), approved=False, **fields)
     db.session.add(org)
     return org
 
 
-def create_organisation(actor, data: dict) -> Organisation:
+def create_organisation(actor, data: OrganisationInput) -> Organisation:
     """An admin adds an approved organisation."""
     require_admin(actor)
     fields = _clean(data)
@@ -275,7 +288,7 @@ def create_organisation(actor, data: dict) -> Organisation:
     return org
 
 
-def update_organisation(actor, org: Organisation, data: dict) -> Organisation:
+def update_organisation(actor, org: Organisation, data: OrganisationInput) -> Organisation:
     """An admin corrects an organisation's details."""
     require_admin(actor)
     fields = _clean(data, current=org)
