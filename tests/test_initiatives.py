@@ -1,6 +1,7 @@
 """Initiatives: register, similar ones first, find with filters and search, update, follow,
 the overview, the Atom feed, review reminders, permissions and conflicts."""
 
+import re
 from datetime import date
 
 import feedparser
@@ -481,6 +482,8 @@ def test_wanted_competence_lists_people_in_other_organisations(
     section = html.split('id="wanted-heading"')[1].split("</section>")[0]
     assert "Ekspert Annen Org" in section and "Kollega Samme Org" not in section
     assert "/experts?q=Hydrologi" in section
+    read = " ".join(re.sub(r"<[^>]+>", "", section).split())  # what a person reads
+    assert "Hydrologi: Ekspert Annen Org (" in read
 
 
 def test_organisation_filter_is_a_text_field_when_there_are_too_many(
@@ -549,3 +552,15 @@ def test_partners_are_typed_by_name_when_there_are_too_many_to_tick(
         "/initiatives/new", {**data, "partner_ids": "skien kommune"}, token_from="/"
     )
     assert "kan ikke også være samarbeidspartner" in response.get_data(as_text=True)
+
+
+def test_lists_name_themes_in_the_readers_language_form(client, make_area, make_initiative):
+    procurement = make_area("Offentlige anskaffelser", name_nn="Offentlege innkjøp")
+    make_initiative(title="Felles innkjøp av el-bilar", theme_ids=[procurement.id])
+    for lang, shown, hidden in (
+        ("nn", "Offentlege innkjøp", "Offentlige anskaffelser"),
+        ("nb", "Offentlige anskaffelser", "Offentlege innkjøp"),
+    ):
+        html = client.get(f"/initiatives?lang={lang}").get_data(as_text=True)
+        card = html.split("Felles innkjøp av el-bilar")[1].split("</article>")[0]
+        assert shown in card and hidden not in card, lang
