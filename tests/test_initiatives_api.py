@@ -104,3 +104,14 @@ def test_bad_json_input_gives_json_errors_and_writes_nothing(client, make_member
     response = client.post("/api/v1/initiatives", headers=headers, data="title=x")
     assert response.status_code == 415
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Initiative)) == 0
+
+
+def test_the_next_page_keeps_the_language_and_the_filters(client, make_member):
+    member = make_member()
+    for n in range(3):
+        services.create_initiative(member, InitiativeInput(title=f"Vind {n}", summary="S"))
+    body = client.get(
+        "/api/v1/initiatives?per_page=2&status=idea&lang=nn", headers=auth(member)
+    ).get_json()
+    assert "lang=nn" in body["next"] and "status=idea" in body["next"]
+    assert "page=2" in body["next"] and "per_page=2" in body["next"]

@@ -78,7 +78,7 @@ def page_json(endpoint: str, page, results: list) -> dict:
         kept = {
             k: v
             for k, v in request.args.to_dict(flat=False).items()
-            if k not in Paging.model_fields
+            if k not in ("page", "per_page")
         }
         next_url = absolute_url(endpoint, **kept, page=page.page + 1, per_page=page.per_page)
     return {
@@ -154,8 +154,6 @@ def _message(error: dict) -> str:
         return _("Skriv tiden som veggur i tidssonen, for eksempel 2027-03-22T09:00.")
     if kind == "string_pattern_mismatch":
         return _("Har ikke riktig form.")
-    if kind == "value_error":
-        return str(ctx.get("error", _("Ugyldig verdi.")))
     return _("Ugyldig verdi.")
 
 
