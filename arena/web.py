@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Secur
 from werkzeug.routing import BuildError, IntegerConverter
 
 from arena.access import sees_contact_details
-from arena.arenas.recurrence import describe as describe_repetition
+from arena.arenas.repetitions import describe as describe_repetition
 from arena.dates import (
     format_clock,
     format_date,

@@ -12,13 +12,10 @@ bench/lighthouse.md. Targets (issue 12): first paint under 1.2 s, performance at
 
 import json
 import os
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,54 +24,28 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 LIGHTHOUSE = BENCH / ".lighthouse" / "node_modules" / ".bin" / "lighthouse"
 PAGES = ["/", "/initiatives", "/arenas/klimanettverket-i-grenland"]
+sys.path.insert(0, str(BENCH))
+
+from run import SECRET_KEY, free_port, start_server  # noqa: E402
+
 RUNS = 3
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(workdir: Path) -> tuple[subprocess.Popen, str]:
+    """The demo data, served as bench/run.py serves its data: gunicorn with production settings."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite:///{workdir / 'lighthouse.sqlite3'}"
     env = {
         **os.environ,
         "ARENA_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "DATABASE_URL": f"sqlite:///{workdir / 'lighthouse.sqlite3'}",
-        "BASE_URL": base,
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "BASE_URL": f"http://127.0.0.1:{port}",
     }
     flask = [sys.executable, "-m", "flask", "--app", "arena"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(
-        [*flask, "seed-demo", "--force"], env=env, cwd=ROOT, check=True, capture_output=True
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 - loopback
-            return server, base
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the app did not start")
+    for command in (["db", "upgrade"], ["seed-demo", "--force"]):
+        subprocess.run([*flask, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+    return start_server(database_url, port), env["BASE_URL"]
 
 
 def lighthouse(url: str, workdir: Path) -> dict:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from arena.arenas import meetings, ownership, services
 from arena.arenas.meetings import MeetingInput
 from arena.arenas.models import ArenaRole
-from arena.arenas.recurrence import Recurrence
+from arena.arenas.repetitions import Recurrence
 from arena.arenas.services import ArenaInput
 from arena.errors import Conflict, PermissionDenied, ValidationFailed
 from arena.extensions import db

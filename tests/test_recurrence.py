@@ -219,7 +219,7 @@ def test_occurrences_are_the_ones_dateutil_finds(app, case):
 def test_a_series_is_described_in_words(app, rule, lang, words):
     from flask_babel import force_locale
 
-    from arena.arenas.recurrence import describe
+    from arena.arenas.repetitions import describe
 
     with app.test_request_context(), force_locale(lang):
         assert describe(rule, OSLO) == words

@@ -8,7 +8,7 @@ from wtforms.validators import NumberRange
 
 from arena.arenas.meetings import MeetingInput
 from arena.arenas.models import ARENA_LIMITS, CADENCES, KINDS, MEETING_LIMITS
-from arena.arenas.recurrence import Recurrence
+from arena.arenas.repetitions import Recurrence
 from arena.arenas.services import ArenaInput
 from arena.forms import DateInput, Form, Select, choices, max_length, optional, required
 from arena.organisations.forms import OrganisationsField

@@ -20,13 +20,8 @@ from arena.arenas.models import (
     MeetingException,
     arena_followers,
 )
-from arena.arenas.recurrence import (
-    Recurrence,
-    occurrence_starts,
-    parse_rule,
-    rrule_from_form,
-    wall_clock_problem,
-)
+from arena.arenas.recurrence import occurrence_starts, parse_rule, wall_clock_problem
+from arena.arenas.repetitions import Recurrence, rrule_from_form
 from arena.dates import format_datetime, to_local, utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db

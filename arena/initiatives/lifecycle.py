@@ -65,6 +65,14 @@ lifecycle.declare(
 )
 
 
+def _move_follows(kind: str, source_id: int, target_id: int) -> None:
+    """Followers of the duplicate follow the kept one (once each)."""
+    already = sa.select(Follow.member_id).filter_by(target_kind=kind, target_id=target_id)
+    duplicate = (Follow.target_kind == kind, Follow.target_id == source_id)
+    db.session.execute(sa.delete(Follow).where(*duplicate, Follow.member_id.in_(already)))
+    db.session.execute(sa.update(Follow).where(*duplicate).values(target_id=target_id))
+
+
 @lifecycle.on("organisation", "merged", "initiatives", "initiative_partners", "follows")
 def move_organisation(source: Organisation, target: Organisation) -> None:
     """Part of merging organisations: initiatives and follows move to the target."""
@@ -101,23 +109,7 @@ def move_organisation(source: Organisation, target: Organisation) -> None:
             ),
         )
     )
-    already = set(
-        db.session.scalars(
-            sa.select(Follow.member_id).filter_by(target_kind="organisation", target_id=target.id)
-        )
-    )
-    db.session.execute(
-        sa.delete(Follow).where(
-            Follow.target_kind == "organisation",
-            Follow.target_id == source.id,
-            Follow.member_id.in_(already),
-        )
-    )
-    db.session.execute(
-        sa.update(Follow)
-        .where(Follow.target_kind == "organisation", Follow.target_id == source.id)
-        .values(target_id=target.id)
-    )
+    _move_follows("organisation", source.id, target.id)
     _reindex(affected)
 
 
@@ -157,23 +149,7 @@ def move_area(source: ExpertiseArea, target: ExpertiseArea) -> None:
         db.session.execute(
             sa.update(table).where(table.c.area_id == source.id).values(area_id=target.id)
         )
-    already = set(
-        db.session.scalars(
-            sa.select(Follow.member_id).filter_by(target_kind="theme", target_id=target.id)
-        )
-    )
-    db.session.execute(
-        sa.delete(Follow).where(
-            Follow.target_kind == "theme",
-            Follow.target_id == source.id,
-            Follow.member_id.in_(already),
-        )
-    )
-    db.session.execute(
-        sa.update(Follow)
-        .where(Follow.target_kind == "theme", Follow.target_id == source.id)
-        .values(target_id=target.id)
-    )
+    _move_follows("theme", source.id, target.id)
     _reindex(affected)
 
 
