@@ -122,7 +122,10 @@ def test_linked_operations_hold_up_in_sequence(app, make_member):
 
     class Workflow(schema.as_state_machine()):
         def get_call_kwargs(self, case):
-            return {"headers": headers}
+            # The real token stands in for a generated one; a case sent without one stays so.
+            if "Authorization" in (case.headers or {}):
+                return {"headers": headers}
+            return {"headers": {"Accept-Encoding": "identity"}}
 
         def after_call(self, response, case):
             super().after_call(response, case)
