@@ -10,8 +10,10 @@ STAMP := $(VENV)/.installed
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	@echo "Emails go to this log (no MAIL_SERVER); sign-in throttling counts in this one process (memory://)."
-	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+	@echo "The worker writes emails to this log (no MAIL_SERVER); sign-in throttling counts in this one process (memory://)."
+	@# The worker delivers email and runs the schedules beside the web server; both stop together.
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	  $(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
 
 setup: $(STAMP) static translations
 

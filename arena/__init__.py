@@ -73,6 +73,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from arena.expertise.views import bp as expertise_bp
     from arena.initiatives.views import bp as initiatives_bp
     from arena.main.views import bp as main_bp
+    from arena.notifications.views import bp as notifications_bp
     from arena.organisations.views import bp as organisations_bp
 
     app.register_blueprint(main_bp)
@@ -83,6 +84,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(expertise_bp)
     app.register_blueprint(arenas_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(notifications_bp)
     web.hide_secret_links_in_logs()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
@@ -94,6 +96,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     import arena.declaration.lifecycle
     import arena.expertise.lifecycle
     import arena.initiatives.lifecycle
+    import arena.notifications.lifecycle
     import arena.organisations.lifecycle  # noqa: F401
     from arena.cli import register_commands
 

@@ -6,7 +6,6 @@ import click
 from flask import current_app
 
 from arena.errors import ServiceError
-from arena.links import absolute_url, base_url
 
 
 def _fail(message: str):
@@ -77,25 +76,30 @@ def create_token_command(email: str, label: str) -> None:
 
 @click.command("send-reminders")
 def send_reminders_command() -> None:
-    """Send the reminders that are due, and forget registrations nobody confirmed (idempotent;
-    run it daily)."""
-    from arena.accounts import membership
-    from arena.arenas import reminders
-    from arena.expertise import services as expertise
-    from arena.initiatives import following
+    """Queue the reminders that are due and forget registrations nobody confirmed (idempotent;
+    the worker does this on its own every morning, so cron is optional)."""
+    from arena.notifications import schedule
 
-    with current_app.test_request_context(base_url=base_url()):  # templates render in a request
-        reviews = following.send_review_reminders(
-            lambda i: absolute_url("initiatives.show", initiative_id=i.id)
-        )
-        profiles = expertise.send_profile_reminders(absolute_url("accounts.profile"))
-        arena_reviews, orphan_lists = reminders.send_arena_reminders()
-    forgotten = membership.forget_unconfirmed_registrations()
+    counts = schedule.daily_reminders()
+    orphan_lists = schedule.weekly_orphan_list()
     click.echo(
-        f"Sent {reviews} initiative review reminder(s) and {profiles} profile reminder(s); "
-        f"{arena_reviews} arena review reminder(s), {orphan_lists} list(s) of arenas without "
-        f"owner; {forgotten} unconfirmed registration(s) forgotten."
+        f"Queued {counts['initiative_reviews']} initiative review reminder(s) and "
+        f"{counts['profile_reviews']} profile reminder(s); {counts['arena_reviews']} arena review "
+        f"reminder(s), {orphan_lists} list(s) of arenas without owner; "
+        f"{counts['forgotten_registrations']} unconfirmed registration(s) forgotten, "
+        f"{counts['forgotten_messages']} old email(s) deleted."
     )
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due and run due schedules, then stop.")
+def worker_command(once: bool) -> None:
+    """Deliver queued email and run the daily and weekly schedules until SIGTERM."""
+    from arena.notifications import worker
+
+    handled = worker.run(once=once)
+    if once:
+        click.echo(f"Handled {handled} message(s).")
 
 
 @click.command("reindex")
@@ -184,6 +188,7 @@ def register_commands(app) -> None:
         create_user_command,
         create_token_command,
         send_reminders_command,
+        worker_command,
         reindex_command,
         import_members_command,
         backup_command,

@@ -62,6 +62,11 @@ class Config:
         self.MAIL_DEFAULT_SENDER = os.environ.get(
             "MAIL_DEFAULT_SENDER", "Arena <ikke-svar@arena.localhost>"
         )
+        #: How long a worker holds the messages it claimed; after that (it died) another takes
+        #: them. Longer than a batch can take: 20 messages with a 10-second SMTP timeout.
+        self.OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
+        #: Seconds the worker waits when nothing is due.
+        self.WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))
         #: The address calendar feeds name as organizer (owners' own addresses stay private).
         self.MAIL_NO_REPLY = os.environ.get("MAIL_NO_REPLY", "ikke-svar@arena.localhost")
 

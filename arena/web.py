@@ -285,6 +285,7 @@ def init_app(app) -> None:
 _SECRET_LINKS = [
     (re.compile(r"/calendar/(?!all\.ics)[^/\s?]+\.ics"), "/calendar/***.ics"),
     (re.compile(r"/auth/reset/[^/\s?]+"), "/auth/reset/***"),
+    (re.compile(r"/unsubscribe/[^/\s?]+"), "/unsubscribe/***"),
 ]
 
 

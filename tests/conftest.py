@@ -3,7 +3,7 @@
 import os
 import re
 import socket
-import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
@@ -23,6 +23,8 @@ from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertis
 from arena.extensions import db, limiter
 from arena.initiatives import services as initiatives
 from arena.initiatives.models import Initiative, InitiativeUpdate
+from arena.notifications import delivery, jobs
+from arena.notifications.models import OutboxMessage
 from arena.organisations.models import Municipality, Organisation
 from arena.organisations.services import slugify
 
@@ -175,21 +177,44 @@ def post_form(client):
     return post
 
 
-class _Inbox:
+class _Inbox(Sequence):
+    """What the SMTP server received. Reading it first lets the worker do what is due (its jobs,
+    then delivery), as the running worker would within seconds."""
+
     def __init__(self):
-        self.messages = []
-        self._arrived = threading.Condition()
+        self.received = []
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        with self._arrived:
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-            self._arrived.notify_all()
+        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
+
+    def _deliver(self) -> None:
+        deliver_everything_due()
+
+    def __getitem__(self, index):
+        self._deliver()
+        return self.received[index]
+
+    def __len__(self) -> int:
+        self._deliver()
+        return len(self.received)
+
+    def __eq__(self, other) -> bool:
+        self._deliver()
+        return self.received == list(other)
+
+
+def deliver_everything_due() -> None:
+    """Runs the worker's jobs and delivery rounds until nothing more is due."""
+    while jobs.run_next_job():
+        pass
+    while delivery.deliver_due("test-worker").handled:
+        pass
 
 
 @pytest.fixture
 def smtp_server(app, monkeypatch):
-    """A real SMTP server on loopback; the app sends to it. Returns the list of received mails."""
+    """A real SMTP server on loopback; the worker sends to it. Returns the received mails."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -199,9 +224,15 @@ def smtp_server(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     try:
-        yield inbox.messages
+        yield inbox
     finally:
         controller.stop()
+
+
+def to_of(message) -> str:
+    """The address a message went to (its To header also carries the recipient's name)."""
+    (address,) = message["To"].addresses
+    return address.addr_spec
 
 
 def body_of(message) -> str:
@@ -256,6 +287,8 @@ def world(make_member, make_organisation):
         "initiative": initiative.id,
         "owner_org": owner.organisation_id,
         "other": make_member(email="annen@example.no"),
+        # The proposal's email to the candidate, waiting in the outbox.
+        "outbox_message": db.session.scalar(sa.select(OutboxMessage.id)),
         # Claims the owner's organisation with a private address; not verified.
         "unverified": make_member(email="ukjent@gmail.com", org=owner.organisation, verified=False),
         "admin": admin,

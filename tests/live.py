@@ -86,6 +86,18 @@ def start_gunicorn(
             time.sleep(0.2)
 
 
+def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
+    """`flask --app arena worker`, polling often, as `make run` starts it beside the server."""
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "arena", "worker"],
+            env={**env, "WORKER_POLL_SECONDS": "0.2"},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def stop(server: subprocess.Popen) -> None:
     server.terminate()
     try:

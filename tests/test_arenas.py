@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import to_of
 from sqlalchemy.exc import IntegrityError
 
 from arena.arenas import meetings, ownership, services
@@ -265,7 +266,7 @@ def test_followers_are_emailed_when_a_meeting_within_48_hours_changes(
         owner, series, datetime(2027, 3, 2, 9), "move", datetime(2027, 3, 2, 13)
     )
     (mail,) = smtp_server
-    assert mail["To"] == "folger@example.no" and "flytta" in mail["Subject"]
+    assert to_of(mail) == "folger@example.no" and "flytta" in mail["Subject"]
     assert "kl. 13.00" in mail.get_body().get_content()
 
 
@@ -286,7 +287,7 @@ def test_pages_create_propose_accept_and_orphans_first(
     )
     assert response.status_code == 302
     (mail,) = smtp_server
-    assert mail["To"] == "kari@nome.kommune.no" and "Planforum" in mail["Subject"]
+    assert to_of(mail) == "kari@nome.kommune.no" and "Planforum" in mail["Subject"]
     html = client.get("/arenas").get_data(as_text=True)
     assert html.index("Arenaer uten ansvarlig") < html.index("Planforum")
     assert "Kari Kollega" in client.get("/arenas/planforum").get_data(as_text=True)  # asked
@@ -336,7 +337,7 @@ def test_send_reminders_reviews_and_weekly_orphan_list(
     db.session.commit()
 
     runner.invoke(args=["send-reminders"])
-    assert [m["To"] for m in smtp_server] == ["admin@example.no"]
+    assert [to_of(m) for m in smtp_server] == ["admin@example.no"]
     assert "Foreldreløs arena" in smtp_server[0].get_body().get_content()
     runner.invoke(args=["send-reminders"])
     assert len(smtp_server) == 1  # weekly, not daily
@@ -348,11 +349,11 @@ def test_send_reminders_reviews_and_weekly_orphan_list(
     result = runner.invoke(args=["send-reminders"])
     assert "1 arena review reminder" in result.output
     assert any(
-        m["To"] == "eier@example.no" and "Levende arena" in m["Subject"] for m in smtp_server
+        to_of(m) == "eier@example.no" and "Levende arena" in m["Subject"] for m in smtp_server
     )
     before = len(smtp_server)
     runner.invoke(args=["send-reminders"])
-    assert sum(m["To"] == "eier@example.no" for m in smtp_server[before:]) == 0
+    assert sum(to_of(m) == "eier@example.no" for m in smtp_server[before:]) == 0
     assert orphan.is_orphaned
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, body_of
+from conftest import PASSWORD, body_of, to_of
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from arena import create_app
@@ -242,12 +242,12 @@ def test_joining_emails_link_to_base_url(hostile, make_member, make_organisation
         link,
     )
     request = smtp_server[-1]
-    assert request["To"] == contact.email
+    assert to_of(request) == contact.email
     hostile.post_form("/auth/logout", {}, "/profile")  # the newcomer was signed in by the link
     hostile.sign_in(contact)
     newcomer = db.session.scalar(sa.select(Member).filter_by(email="ny@gmail.com"))
     hostile.post_form(f"/memberships/{newcomer.id}/approve", {}, "/memberships")
     decision = smtp_server[-1]
-    assert decision["To"] == "ny@gmail.com"
+    assert to_of(decision) == "ny@gmail.com"
     for mail in (confirm, known, request, decision):
         assert_links_on_base(body_of(mail))

@@ -1,12 +1,9 @@
-"""Safe Markdown rendering and email delivery (SMTP in tests, the log in development)."""
+"""Safe Markdown rendering."""
 
-import logging
 from html.parser import HTMLParser
 
 import pytest
-from conftest import body_of
 
-from arena.mail import mailbox, send_mail
 from arena.markup import render_markdown
 
 
@@ -48,17 +45,3 @@ def test_markdown_keeps_ordinary_formatting_and_safe_links():
     html = str(render_markdown("**Fet** og *kursiv*\n\n- punkt\n\n[USN](https://www.usn.no)"))
     assert "<strong>Fet</strong>" in html and "<em>kursiv</em>" in html and "<li>punkt</li>" in html
     assert 'href="https://www.usn.no"' in html and 'rel="noopener noreferrer nofollow"' in html
-
-
-def test_mail_goes_through_smtp(app, smtp_server):
-    send_mail("ola@example.no", "Hei æøå", "Innhold med æøå", reply_to=mailbox("kari@example.no"))
-    assert len(smtp_server) == 1
-    mail = smtp_server[0]
-    assert mail["Subject"] == "Hei æøå" and mail["Reply-To"] == "kari@example.no"
-    assert body_of(mail).strip() == "Innhold med æøå"
-
-
-def test_mail_without_server_is_logged(app, caplog):
-    with caplog.at_level(logging.INFO):
-        send_mail("ola@example.no", "Logget", "Dette står i loggen")
-    assert "Dette står i loggen" in caplog.text

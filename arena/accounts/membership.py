@@ -24,7 +24,7 @@ from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
-from arena.mail import send_mail
+from arena.notifications.outbox import language_of, queue_email
 from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
 
@@ -38,11 +38,12 @@ def _unusable_password() -> str:
     return "!" + secrets.token_hex(16)
 
 
-def _email(member: Member, subject, template: str, **values) -> None:
-    """One email to the member, in their language; `subject` gives the translated subject."""
-    with force_locale(member.preferred_language or "nb"):
+def _email(member: Member, kind: str, subject, template: str, **values) -> None:
+    """Queues one email to the member, in their language; `subject` gives the translated
+    subject. The caller's commit sends it with the change."""
+    with force_locale(language_of(member)):
         body = render_template(template, member=member, **values)
-        send_mail(member.email, subject(), body)
+        queue_email(member, kind, subject(), body)
 
 
 # --- registration -------------------------------------------------------------------------------
@@ -79,6 +80,7 @@ def register(
         db.session.rollback()  # nothing is created for a known address, not even a proposal
         if existing.active:
             _tell_known_address(existing)
+            db.session.commit()
         return email
     member = Member(
         email=email,
@@ -88,8 +90,9 @@ def register(
         organisation=organisation,
     )
     db.session.add(member)
-    db.session.commit()
+    db.session.flush()
     _send_confirmation(member)
+    db.session.commit()
     return email
 
 
@@ -97,6 +100,7 @@ def _send_confirmation(member: Member) -> None:
     link = absolute_url("accounts.confirm", token=accounts.link_token(member, "confirm-email"))
     _email(
         member,
+        "account",
         lambda: _("Bekreft e-postadressen din i Arena"),
         "accounts/email/confirm.txt",
         link=link,
@@ -109,6 +113,7 @@ def _tell_known_address(member: Member) -> None:
         return
     _email(
         member,
+        "account",
         lambda: _("Noen prøvde å registrere e-postadressen din i Arena"),
         "accounts/email/already_registered.txt",
         login=absolute_url("accounts.login"),
@@ -124,8 +129,8 @@ def confirm_registration(token: str, password: str) -> Member:
 
 def address_confirmed(member: Member) -> bool:
     """A link sent to the member's address was used. The first time, their membership is
-    verified by its domain; if it cannot be, True: the caller commits, then asks the
-    organisation (ask_to_join)."""
+    verified by its domain; if it cannot be, True: the caller asks the
+    organisation (ask_to_join) before committing."""
     first_time = member.email_confirmed_at is None
     if first_time:
         member.email_confirmed_at = utcnow()
@@ -194,10 +199,12 @@ def _deciders(member: Member) -> list[Member]:
 
 
 def ask_to_join(member: Member) -> None:
-    """Emails whoever answers the member's request to join their organisation."""
+    """Queues an email to whoever answers the member's request to join their organisation
+    (the caller commits)."""
     for decider in _deciders(member):
         _email(
             decider,
+            "membership",
             lambda: _(
                 "%(name)s ber om å bli med i %(organisation)s",
                 name=member.name,
@@ -258,9 +265,9 @@ def decide_request(actor, member_id: int, approve: bool) -> Member:
         _verify(member, "approval", by=actor)
     else:
         member.join_refused_at = utcnow()
-    db.session.commit()
     _email(
         member,
+        "membership",
         lambda: (
             _("Du er bekreftet som medlem av %(organisation)s", organisation=organisation)
             if approve
@@ -269,6 +276,7 @@ def decide_request(actor, member_id: int, approve: bool) -> Member:
         "accounts/email/join_approved.txt" if approve else "accounts/email/join_refused.txt",
         link=absolute_url("accounts.profile", _anchor="membership-heading"),
     )
+    db.session.commit()
     return member
 
 
@@ -289,9 +297,9 @@ def request_membership(actor, organisation_id: int) -> Organisation:
     accounts.profile_changed(actor)
     if _in_organisations_domains(actor):
         _verify(actor, "domain")
-    db.session.commit()
     if not actor.is_verified:
         ask_to_join(actor)
+    db.session.commit()
     return organisation
 
 

@@ -24,7 +24,6 @@ from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
-from arena.mail import send_mail
 from arena.organisations.models import Organisation
 
 MIN_PASSWORD_LENGTH = 10
@@ -208,10 +207,13 @@ def request_password_reset(email: str) -> None:
     if member is None or not member.active:
         return
     link = absolute_url("accounts.reset_password", token=password_reset_token(member))
-    with force_locale(member.preferred_language or "nb"):
+    from arena.notifications.outbox import language_of, queue_email  # builds on accounts
+
+    with force_locale(language_of(member)):
         subject = _("Nytt passord i Arena")
         body = render_template("accounts/email/password_reset.txt", member=member, link=link)
-    send_mail(member.email, subject, body)
+    queue_email(member, "account", subject, body)
+    db.session.commit()
 
 
 def set_password_from_link(token: str, purpose: str, new_password: str) -> Member:
@@ -226,10 +228,9 @@ def set_password_from_link(token: str, purpose: str, new_password: str) -> Membe
         raise ValidationFailed(problem, {"password": problem})
     member.password_hash = generate_password_hash(new_password, method="scrypt")
     end_sessions(member)
-    ask_organisation = membership.address_confirmed(member)
-    db.session.commit()
-    if ask_organisation:
+    if membership.address_confirmed(member):
         membership.ask_to_join(member)
+    db.session.commit()
     return member
 
 

@@ -204,8 +204,6 @@ def list_arenas(query: Paging):
 def create_arena(body: NewArena):
     """Register an arena; you own it unless `owner` proposes someone, who must accept."""
     arena, proposals = services.create_arena(g.api_member, _arena_input(body))
-    for proposal in proposals:
-        ownership.notify_proposal(proposal, absolute_url("arenas.index"))
     return arena_json(arena)
 
 
@@ -253,7 +251,6 @@ def propose_role(slug: str, body: NewProposal):
     """Propose a new owner or a deputy; nothing changes until they accept."""
     arena = services.get_arena(slug, g.api_member)
     proposal = ownership.propose_role(g.api_member, arena, body.role, body.email)
-    ownership.notify_proposal(proposal, absolute_url("arenas.index"))
     return {"id": proposal.id, "role": proposal.role, "status": proposal.status}
 
 

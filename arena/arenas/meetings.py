@@ -26,7 +26,8 @@ from arena.dates import format_datetime, to_local, utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
-from arena.mail import send_mail
+from arena.notifications import jobs
+from arena.notifications.outbox import language_of, queue_email
 
 
 def get_meeting(meeting_id: int, reader=None) -> Meeting:
@@ -141,6 +142,8 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
         getattr(meeting, k) != cleaned[k]
         for k in ("starts_at", "ends_at", "rrule", "location", "online_url")
     )
+    now = _local_now()
+    soon_before = _soon_starts(meeting, now)
     for key, value in cleaned.items():
         setattr(meeting, key, value)
     for exception in meeting.exceptions:
@@ -149,8 +152,26 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
     if moved:
         meeting.sequence += 1
     meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    _tell_of_new_times(meeting, soon_before, now)
     db.session.commit()
     return meeting
+
+
+def _soon_starts(meeting: Meeting, now: datetime) -> list[datetime]:
+    return [o.starts_at for o in occurrences([meeting], now, now + SOON) if not o.cancelled]
+
+
+def _tell_of_new_times(meeting: Meeting, soon_before: list[datetime], now: datetime) -> None:
+    """After an edit, each meeting that was due within 48 hours and is no longer at that time
+    is told as moved (to the new time the same day) or, with none that day, cancelled."""
+    after = [
+        o.starts_at for o in occurrences([meeting], now - SOON, now + 2 * SOON) if not o.cancelled
+    ]
+    for old in soon_before:
+        if old in after:
+            continue
+        same_day = [start for start in after if start.date() == old.date()]
+        _tell_followers(meeting, old, same_day[0] if same_day else None)
 
 
 def cancel_meeting(actor, meeting: Meeting) -> None:
@@ -161,9 +182,9 @@ def cancel_meeting(actor, meeting: Meeting) -> None:
     meeting.status = "cancelled"
     meeting.sequence += 1
     meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
-    db.session.commit()
     for occurrence in soon:
         _tell_followers(meeting, occurrence.starts_at, None)
+    db.session.commit()
 
 
 #: Changes this close are emailed to followers: Google refreshes feeds only every 8-24 hours.
@@ -175,9 +196,25 @@ def _local_now() -> datetime:
 
 
 def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None) -> None:
-    """Emails the arena's followers that a meeting soon is cancelled (or moved to new_start)."""
+    """Queues the job that emails the arena's followers that a meeting soon is cancelled (or
+    moved to new_start): one row in the request, however many follow."""
+    jobs.queue_job(
+        "meeting_change",
+        meeting_id=meeting.id,
+        when=when.isoformat(),
+        new_start=new_start.isoformat() if new_start is not None else None,
+    )
+
+
+@jobs.handler("meeting_change")
+def tell_followers(meeting_id: int, when: str, new_start: str | None) -> None:
+    """The job: one email to each active follower, in their language."""
     from arena.web import wall_clock_in_oslo
 
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:  # deleted since: its calendar entry is gone too
+        return
+    when, new_start = datetime.fromisoformat(when), new_start and datetime.fromisoformat(new_start)
     link = absolute_url("arenas.show", slug=meeting.arena.slug)
     followers = db.session.scalars(
         sa.select(Member)
@@ -185,7 +222,7 @@ def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None
         .where(arena_followers.c.arena_id == meeting.arena_id, Member.active)
     ).all()
     for member in followers:
-        locale = member.preferred_language or "nb"
+        locale = language_of(member)
         with force_locale(locale):
             old = format_datetime(wall_clock_in_oslo(when), locale)
             values = {"title": meeting.title, "arena": meeting.arena.name, "when": old}
@@ -203,7 +240,7 @@ def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None
                 "Du får denne e-posten fordi du følger arenaen, og fordi kalenderen din "
                 "kanskje ikke rekker å oppdatere seg."
             )
-        send_mail(member.email, subject, f"{text}\n\n{link}\n\n{note}\n")
+        queue_email(member, "meeting_changes", subject, f"{text}\n\n{link}\n\n{note}\n")
 
 
 def delete_meeting(actor, meeting: Meeting) -> None:
@@ -258,10 +295,10 @@ def change_occurrence(
     exception.updated_at = meeting.arena.calendar_changed_at = utcnow()
     if action == "move":  # windowed lookups find a series by its last start
         meeting.last_starts_at = max(meeting.last_starts_at, new_starts_at)
-    db.session.commit()
     now = _local_now()
     if now <= occurrence <= now + SOON:
         _tell_followers(meeting, occurrence, exception.new_starts_at)
+    db.session.commit()
     return exception
 
 

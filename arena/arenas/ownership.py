@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena.access import (
@@ -31,18 +29,7 @@ from arena.arenas.services import (
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
-from arena.mail import send_mail
 from arena.organisations.models import Organisation
-
-
-def notify_proposal(proposal: RoleProposal, link: str) -> None:
-    """Emails the proposed person; the proposal also waits for them on the arenas page."""
-    member = proposal.member
-    with force_locale(member.preferred_language or "nb"):
-        role = _("ansvarlig") if proposal.role == "owner" else _("stedfortreder")
-        subject = _("Vil du være %(role)s for %(arena)s?", role=role, arena=proposal.arena.name)
-        body = render_template("arenas/email/proposal.txt", proposal=proposal, role=role, link=link)
-    send_mail(member.email, subject, body)
 
 
 def proposals_for(member) -> list[RoleProposal]:

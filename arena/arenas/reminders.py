@@ -1,5 +1,6 @@
 """What arenas ask of people on a schedule: owners review their arenas yearly, admins get the
-list of arenas without owner weekly."""
+list of arenas without owner weekly. Both are queued in the outbox with the mark that keeps
+them from going out twice."""
 
 from datetime import timedelta
 
@@ -14,15 +15,13 @@ from arena.arenas.services import all_arenas
 from arena.dates import utcnow
 from arena.extensions import db
 from arena.links import absolute_url
-from arena.mail import send_mail
+from arena.notifications.outbox import language_of, queue_email
 
 ORPHAN_LIST_EVERY = timedelta(days=7)
 
 
-def send_arena_reminders() -> tuple[int, int]:
-    """Asks owners of arenas due for review to confirm them (once per lapse), and sends admins
-    the list of arenas without owner once a week. Returns (reviews, admin emails)."""
-
+def send_arena_reviews() -> int:
+    """Asks owners of arenas due for review to confirm them, once per lapse. Returns how many."""
     now = utcnow()
     reviews = 0
     for arena in all_arenas():
@@ -33,7 +32,7 @@ def send_arena_reminders() -> tuple[int, int]:
         )
         if owner is None or not due or asked:
             continue
-        with force_locale(owner.preferred_language or "nb"):
+        with force_locale(language_of(owner)):
             subject = _("Lever «%(name)s» fortsatt?", name=arena.name)
             body = (
                 _("Hei %(name)s,", name=owner.name)
@@ -45,30 +44,35 @@ def send_arena_reminders() -> tuple[int, int]:
                 )
                 + f"\n{absolute_url('arenas.show', slug=arena.slug)}\n"
             )
-        send_mail(owner.email, subject, body)
+        queue_email(owner, "review_reminders", subject, body)
         arena.review_reminded_at = now
         db.session.commit()
         reviews += 1
+    return reviews
 
+
+def send_orphan_list() -> int:
+    """Sends admins the list of arenas without owner, at most once a week. Returns how many
+    emails were queued."""
+    now = utcnow()
     mark = db.session.get(ReminderMark, "orphaned_arenas")
     orphans = orphaned_arenas()
-    admin_mails = 0
-    if orphans and (mark is None or now - mark.sent_at >= ORPHAN_LIST_EVERY):
-        admins = db.session.scalars(sa.select(Member).where(Member.is_admin, Member.active)).all()
-        for admin in admins:
-            with force_locale(admin.preferred_language or "nb"):
-                subject = _("Samarbeidsarenaer uten ansvarlig: %(n)d", n=len(orphans))
-                lines = "\n".join(
-                    f"- {a.name}: {absolute_url('arenas.show', slug=a.slug)}" for a in orphans
-                )
-                body = _("Disse samarbeidsarenaene har ingen som har tatt ansvaret:") + (
-                    f"\n\n{lines}\n"
-                )
-            send_mail(admin.email, subject, body)
-            admin_mails += 1
-        if mark is None:
-            mark = ReminderMark(name="orphaned_arenas", sent_at=now)
-            db.session.add(mark)
-        mark.sent_at = now
-        db.session.commit()
-    return reviews, admin_mails
+    if not orphans or (mark is not None and now - mark.sent_at < ORPHAN_LIST_EVERY):
+        return 0
+    admins = db.session.scalars(sa.select(Member).where(Member.is_admin, Member.active)).all()
+    for admin in admins:
+        with force_locale(language_of(admin)):
+            subject = _("Samarbeidsarenaer uten ansvarlig: %(n)d", n=len(orphans))
+            lines = "\n".join(
+                f"- {a.name}: {absolute_url('arenas.show', slug=a.slug)}" for a in orphans
+            )
+            body = _("Disse samarbeidsarenaene har ingen som har tatt ansvaret:") + (
+                f"\n\n{lines}\n"
+            )
+        queue_email(admin, "admin", subject, body)
+    if mark is None:
+        mark = ReminderMark(name="orphaned_arenas", sent_at=now)
+        db.session.add(mark)
+    mark.sent_at = now
+    db.session.commit()
+    return len(admins)

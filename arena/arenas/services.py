@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -33,6 +35,8 @@ from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
 from arena.keep import Kept
+from arena.links import absolute_url
+from arena.notifications.outbox import language_of, queue_email
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
 from arena.paging import Page
@@ -344,7 +348,22 @@ def _propose(arena: Arena, role: str, member: Member, actor) -> RoleProposal:
     )
     db.session.add(proposal)
     db.session.flush()
+    _notify_proposal(proposal, member)
     return proposal
+
+
+def _notify_proposal(proposal: RoleProposal, member: Member) -> None:
+    """Emails the proposed person; the proposal also waits for them on the arenas page."""
+    with force_locale(language_of(member)):
+        role = _("ansvarlig") if proposal.role == "owner" else _("stedfortreder")
+        subject = _("Vil du være %(role)s for %(arena)s?", role=role, arena=proposal.arena.name)
+        body = render_template(
+            "arenas/email/proposal.txt",
+            proposal=proposal,
+            role=role,
+            link=absolute_url("arenas.index"),
+        )
+    queue_email(member, "role_proposals", subject, body)
 
 
 # --- following ----------------------------------------------------------------------------------

@@ -124,15 +124,9 @@ def create():
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
-            for proposal in proposals:
-                ownership.notify_proposal(proposal, _proposal_link())
             flash(_("Samarbeidsarenaen er registrert."), "success")
             return redirect(url_for("arenas.show", slug=arena.slug))
     return render_template("arenas/form.html", form=form, arena=None, similar=similar)
-
-
-def _proposal_link() -> str:
-    return absolute_url("arenas.index")
 
 
 @bp.get("/arenas/<slug>")
@@ -212,7 +206,6 @@ def propose(slug: str):
             raise
         flash(error.message, "error")
     else:
-        ownership.notify_proposal(proposal, _proposal_link())
         flash(
             _("%(name)s er spurt. Rollen gjelder når hen bekrefter.", name=proposal.member.name),
             "success",

@@ -13,7 +13,7 @@ from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, TooMany, ValidationFailed
 from arena.expertise.models import ContactRequest
 from arena.extensions import db
-from arena.mail import mailbox, send_mail
+from arena.notifications.outbox import language_of, mailbox, queue_email
 
 CONTACTS_PER_DAY = 10
 
@@ -57,7 +57,7 @@ def send_contact_request(actor, expert, subject: str, message: str, profile_url:
     )
     db.session.add(request)
     db.session.flush()
-    with force_locale(expert.preferred_language or "nb"):
+    with force_locale(language_of(expert)):
         mail_subject = _("Arena: %(name)s vil gjerne snakke med deg", name=actor.name)
         body = render_template(
             "expertise/email/contact_request.txt",
@@ -67,7 +67,9 @@ def send_contact_request(actor, expert, subject: str, message: str, profile_url:
             message=message,
             profile_url=profile_url,
         )
-    send_mail(expert.email, mail_subject, body, reply_to=mailbox(actor.email, actor.name))
+    queue_email(
+        expert, "contact_requests", mail_subject, body, reply_to=mailbox(actor.email, actor.name)
+    )
     db.session.commit()
     return request
 

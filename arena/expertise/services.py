@@ -15,7 +15,7 @@ from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.expertise.models import LEVELS, NOTE_MAX, ExpertiseArea, MemberExpertise
 from arena.extensions import db
-from arena.mail import send_mail
+from arena.notifications.outbox import language_of, queue_email
 from arena.organisations.services import slugify
 from arena.search import services as search
 
@@ -338,7 +338,7 @@ def send_profile_reminders(link: str) -> int:
         .order_by(Member.id)
     ).all()
     for member in due:
-        with force_locale(member.preferred_language or "nb"):
+        with force_locale(language_of(member)):
             subject = _("Er profilen din i Arena fortsatt riktig?")
             body = render_template(
                 "expertise/email/profile_review.txt",
@@ -346,7 +346,7 @@ def send_profile_reminders(link: str) -> int:
                 link=link,
                 missing=missing_from_profile(member),
             )
-        send_mail(member.email, subject, body)
+        queue_email(member, "review_reminders", subject, body)
         member.profile_reminded_at = utcnow()
         db.session.commit()
     return len(due)

@@ -25,7 +25,7 @@ from arena.initiatives.models import (
     initiative_partners,
     initiative_themes,
 )
-from arena.mail import send_mail
+from arena.notifications.outbox import language_of, queue_email
 from arena.organisations.models import Organisation
 
 FOLLOW_KINDS = ("initiative", "theme", "organisation")
@@ -191,14 +191,14 @@ def send_review_reminders(link_for) -> int:
     sent = 0
     for initiative in due_review_reminders():
         contact = initiative.contact
-        with force_locale(contact.preferred_language or "nb"):
+        with force_locale(language_of(contact)):
             subject = _("Er «%(title)s» fortsatt aktuelt?", title=initiative.title)
             body = render_template(
                 "initiatives/email/review_reminder.txt",
                 initiative=initiative,
                 link=link_for(initiative),
             )
-        send_mail(contact.email, subject, body)
+        queue_email(contact, "review_reminders", subject, body)
         initiative.review_reminded_at = utcnow()
         db.session.commit()
         sent += 1

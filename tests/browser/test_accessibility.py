@@ -20,6 +20,7 @@ ANONYMOUS_PAGES = [
     "/auth/reset/ugyldig-lenke",
     "/auth/register/sent",
     "/auth/confirm/ugyldig-lenke",
+    "/unsubscribe/ugyldig-lenke",
     "/privacy",
     "/accessibility",
     "/finnes-ikke",
@@ -36,6 +37,7 @@ MEMBER_PAGES = [
     "/profile",
     "/profile/tokens",
     "/profile/delete",
+    "/profile/notifications",
     "/members/{member_id}",
     "/declaration",
     "/organisations/skien-kommune",
@@ -71,7 +73,12 @@ ADMIN_PAGES = [
     "/arenas/klimanettverket-i-grenland/edit",
     "/arenas/klimanettverket-i-grenland/meetings/new",
     "/meetings/1/edit",
+    "/admin/outbox",
+    "/admin/outbox?status=queued",
+    "/admin/outbox/1",
 ]
+#: An email as its recipient sees it: in the message's language, whatever the admin reads.
+EMAIL_PAGES = ["/admin/outbox/1/preview", "/admin/outbox/3/preview"]
 #: A newcomer whose organisation has not confirmed them yet sees these differently.
 UNVERIFIED_PAGES = ["/profile", "/members/{member_id}", "/experts?q=klimatilpasningen", "/arenas"]
 #: Pages that are not HTML for people: machine endpoints and downloads.
@@ -131,6 +138,21 @@ def test_admin_pages(admin_page, lang):
         check(admin_page, path, lang)
 
 
+def test_emails_as_their_recipients_see_them(admin_page, live_server):
+    """The HTML part of an email (the demo's review reminders: message 1 in bokmål, 3 in
+    nynorsk) passes axe and reflows; its language is the recipient's."""
+    for path in EMAIL_PAGES:
+        message_id = int(path.split("/")[3])
+        language, subject = live_server.query(
+            "SELECT language, subject FROM outbox_messages WHERE id = :id", id=message_id
+        )[0]
+        admin_page.goto(path)
+        assert admin_page.locator("html").get_attribute("lang") == language
+        assert admin_page.title() == subject
+        assert_accessible(admin_page)
+        assert_reflows(admin_page)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_forms_with_errors(page, lang):
     """The error summary and the messages next to fields are accessible too."""
@@ -183,7 +205,7 @@ def test_every_page_of_the_app_is_checked(app):
     """A new page must be added to one of the lists above."""
     adapter = app.url_map.bind("localhost")
     visited = set()
-    for path in ANONYMOUS_PAGES + MEMBER_PAGES + ADMIN_PAGES:
+    for path in ANONYMOUS_PAGES + MEMBER_PAGES + ADMIN_PAGES + EMAIL_PAGES:
         try:
             endpoint, _args = adapter.match(path.format(member_id=1).split("?")[0])
         except NotFound:

@@ -3,7 +3,14 @@ inflected query -> sends a contact request -> you receive the email (real SMTP s
 
 import pytest
 
-from .conftest import ADMIN_EMAIL, LANGUAGES, MEMBER_EMAIL, assert_accessible, click_and_load
+from .conftest import (
+    ADMIN_EMAIL,
+    LANGUAGES,
+    MEMBER_EMAIL,
+    assert_accessible,
+    click_and_load,
+    text_of,
+)
 
 
 def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail):
@@ -34,11 +41,11 @@ def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail
     click_and_load(admin_page)
     assert "Meldingen er sendt" in admin_page.locator(".ds-alert").first.inner_text()
 
-    mails = inbox.messages[before:]
+    mails = inbox.wait_for(MEMBER_EMAIL, since=before)
     assert len(mails) == 1
     mail = mails[0]
-    assert mail["To"] == MEMBER_EMAIL and ADMIN_EMAIL in mail["Reply-To"]
-    assert "Kan vi ta en prat om fyllestasjoner?" in mail.get_body().get_content()
+    assert ADMIN_EMAIL in mail["Reply-To"]
+    assert "Kan vi ta en prat om fyllestasjoner?" in text_of(mail)
 
     member_page.goto("/profile/contact-requests")
     assert member_page.get_by_role("heading", name="Hydrogen i Grenland").count() == 1

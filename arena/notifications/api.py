@@ -1,0 +1,44 @@
+"""API routes for the calling member's notification settings."""
+
+from typing import Literal
+
+from flask import g
+from pydantic import Field
+
+from arena.api.declare import Answer, Body, operation
+from arena.notifications import settings
+
+Choice = Literal["immediately", "off"]
+
+
+class NotificationSettings(Answer):
+    contact_requests: Choice = Field(description="Contact requests from colleagues.")
+    role_proposals: Choice = Field(description="Being asked to own or deputise for an arena.")
+    meeting_changes: Choice = Field(
+        description="A meeting within 48 hours of an arena you follow moved or cancelled."
+    )
+    review_reminders: Choice = Field(
+        description="Reminders to confirm that an initiative, arena or profile is current."
+    )
+
+
+class NotificationChange(Body):
+    """Only the kinds sent change. Account security emails cannot be turned off."""
+
+    contact_requests: Choice = None
+    role_proposals: Choice = None
+    meeting_changes: Choice = None
+    review_reminders: Choice = None
+
+
+@operation("GET", "/me/notifications", answer=NotificationSettings)
+def get_notifications():
+    """Which emails the calling member receives, one setting per kind."""
+    return settings.settings_of(g.api_member)
+
+
+@operation("PATCH", "/me/notifications", body=NotificationChange, answer=NotificationSettings)
+def update_notifications(body: NotificationChange):
+    """Change some of the calling member's notification settings."""
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return settings.change_settings(g.api_member, g.api_member, changes)

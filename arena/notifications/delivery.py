@@ -1,0 +1,224 @@
+"""Delivering the outbox: claim what is due, send it over one SMTP connection, record what
+happened. Temporary trouble (4xx, refused or lost connections, timeouts) is retried with a
+growing pause, from a minute up to six hours, and given up after 48 hours; a permanent refusal
+(5xx) fails at once.
+
+Delivery is at least once: a worker that dies between the server's «250 OK» and recording it
+sends that one message again, with the same Message-ID. Every other message is sent once:
+claims are taken with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite, with one writer, needs no
+such clause), and a claim lapses after OUTBOX_LEASE_SECONDS, so messages a dead worker held go
+out later instead of never.
+"""
+
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import sqlalchemy as sa
+from flask import current_app
+
+from arena.dates import utcnow
+from arena.extensions import db
+from arena.notifications.models import OPTIONAL_KINDS, OutboxMessage
+
+BATCH = 20
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_PAUSE = timedelta(hours=6)
+GIVE_UP_AFTER = timedelta(hours=48)
+SMTP_TIMEOUT = 10
+
+
+class TemporaryFailure(Exception):
+    """Try again later."""
+
+
+@dataclass
+class Round:
+    """What one round of delivery did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    jobs: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed + self.jobs
+
+
+def claim(worker: str, limit: int = BATCH) -> list[OutboxMessage]:
+    """Takes up to `limit` due messages for this worker; no other worker gets them until the
+    lease runs out."""
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    due = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "queued",
+            OutboxMessage.next_attempt_at <= now,
+            sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for message in due:
+        message.claimed_until = now + lease
+        message.claimed_by = worker
+    db.session.commit()
+    return due
+
+
+def deliver_due(worker: str = "arena", stopping=lambda: False) -> Round:
+    """One round: claims a batch and delivers it. `stopping()` true ends the round after the
+    message in hand; the rest of the batch goes back to the queue."""
+    done = Round()
+    batch = claim(worker)
+    if not batch:
+        return done
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        for message in batch:
+            _without_server(message, done)
+        return done
+    try:
+        smtp = _connect()
+    except (smtplib.SMTPException, OSError) as error:
+        for message in batch:
+            _retry_later(message, _describe(error), done)
+        return done
+    with smtp:
+        for position, message in enumerate(batch):
+            if stopping():
+                _release(batch[position:])
+                break
+            try:
+                smtp.send_message(build_email(message))
+            except smtplib.SMTPRecipientsRefused as error:
+                code, text = next(iter(error.recipients.values()))
+                _refused(message, code, text, done)
+            except smtplib.SMTPResponseException as error:
+                _refused(message, error.smtp_code, error.smtp_error, done)
+            except (smtplib.SMTPException, OSError) as error:
+                # The connection is gone: this message waits, the others go in the next round.
+                _retry_later(message, _describe(error), done)
+                _release(batch[position + 1 :])
+                break
+            else:
+                _sent(message, done)
+    return done
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    smtp = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT)
+    try:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The email as it goes out: text and HTML, stable Message-ID, headers for mail programs."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = Address(display_name=message.to_name, addr_spec=message.to_address)
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = message.message_id
+    if message.reply_to_address:
+        email["Reply-To"] = Address(
+            display_name=message.reply_to_name, addr_spec=message.reply_to_address
+        )
+    if message.kind != "contact_requests":
+        # A colleague's own words (answered by Reply-To) are not an automatic message.
+        email["Auto-Submitted"] = "auto-generated"
+    if message.kind in OPTIONAL_KINDS:
+        email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(message.text_body)
+    email.add_alternative(message.html_body, subtype="html")
+    email["Content-Language"] = message.language  # after the body, which resets Content-*
+    return email
+
+
+def _sent(message: OutboxMessage, done: Round) -> None:
+    message.status = "sent"
+    message.attempts += 1
+    message.sent_at = utcnow()
+    message.claimed_until = None
+    message.last_error = ""
+    db.session.commit()
+    done.sent += 1
+
+
+def _refused(message: OutboxMessage, code: int, text, done: Round) -> None:
+    reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+    if 500 <= code < 600:
+        _fail(message, reason, done)
+    else:
+        _retry_later(message, reason, done)
+
+
+def _fail(message: OutboxMessage, reason: str, done: Round) -> None:
+    message.status = "failed"
+    message.attempts += 1
+    message.failed_at = utcnow()
+    message.claimed_until = None
+    message.last_error = reason[:500]
+    db.session.commit()
+    done.failed += 1
+
+
+def _retry_later(message: OutboxMessage, reason: str, done: Round) -> None:
+    """Another attempt after a pause that doubles each time, or failed after 48 hours."""
+    now = utcnow()
+    if now - message.queued_at >= GIVE_UP_AFTER:
+        _fail(message, f"gave up after 48 hours: {reason}", done)
+        return
+    message.attempts += 1
+    message.next_attempt_at = now + retry_pause(message.attempts)
+    message.claimed_until = None
+    message.last_error = reason[:500]
+    db.session.commit()
+    done.retried += 1
+
+
+def retry_pause(attempts: int) -> timedelta:
+    """1, 2, 4, … minutes after each failed attempt, never more than six hours."""
+    return min(FIRST_RETRY * 2 ** min(attempts - 1, 16), LONGEST_PAUSE)
+
+
+def _release(messages: list[OutboxMessage]) -> None:
+    for message in messages:
+        message.claimed_until = None
+        message.claimed_by = ""
+    db.session.commit()
+
+
+def _without_server(message: OutboxMessage, done: Round) -> None:
+    """No MAIL_SERVER: development writes the message to the log; production keeps it queued
+    (its body may hold a password link, never for a log) until a server is configured."""
+    if current_app.config["ARENA_ENV"] == "production":
+        _retry_later(message, "MAIL_SERVER is not set", done)
+        return
+    current_app.logger.info(
+        "Email not sent (no MAIL_SERVER set)\nTo: %s\nSubject: %s\n\n%s",
+        message.to_address,
+        message.subject,
+        message.text_body,
+    )
+    _sent(message, done)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]

@@ -1,0 +1,82 @@
+"""Jobs: database work queued with a change and done by the worker, each in one transaction
+with the messages it queues. A job is claimed with FOR UPDATE SKIP LOCKED on PostgreSQL and
+holds that lock while it runs (it only writes rows, no network), so two workers never run the
+same job and a worker that dies leaves it for the next."""
+
+import traceback
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import current_app
+
+from arena.dates import utcnow
+from arena.extensions import db
+from arena.links import base_url
+from arena.notifications.delivery import retry_pause
+from arena.notifications.models import OutboxJob
+
+HANDLERS: dict[str, Callable[..., None]] = {}
+GIVE_UP_AFTER_ATTEMPTS = 10
+
+
+def handler(name: str):
+    """Registers the function that does jobs of this name (it takes the payload as keywords)."""
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        HANDLERS[name] = function
+        return function
+
+    return register
+
+
+def queue_job(name: str, **payload) -> OutboxJob:
+    """Stores the job in the current transaction; the caller's commit makes it due."""
+    if name not in HANDLERS:
+        raise ValueError(f"no handler for job {name}")
+    job = OutboxJob(name=name, payload=payload, next_attempt_at=utcnow(), created_at=utcnow())
+    db.session.add(job)
+    return job
+
+
+def run_next_job() -> bool:
+    """Runs one due job; False when none is due."""
+    job = db.session.scalars(
+        sa.select(OutboxJob)
+        .where(OutboxJob.status == "queued", OutboxJob.next_attempt_at <= utcnow())
+        .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if job is None:
+        db.session.rollback()
+        return False
+    job_id, name, payload = job.id, job.name, dict(job.payload)
+    try:
+        with current_app.test_request_context(base_url=base_url()):  # templates need one
+            HANDLERS[name](**payload)
+        job.status, job.done_at, job.attempts = "done", utcnow(), job.attempts + 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("Job %s (%s) failed", job_id, name)
+        _failed(job_id, traceback.format_exc(limit=1).strip().splitlines()[-1])
+    return True
+
+
+def _failed(job_id: int, reason: str) -> None:
+    job = db.session.get(OutboxJob, job_id)
+    job.attempts += 1
+    job.last_error = reason[:500]
+    if job.attempts >= GIVE_UP_AFTER_ATTEMPTS:
+        job.status = "failed"
+    else:
+        job.next_attempt_at = utcnow() + retry_pause(job.attempts)
+    db.session.commit()
+
+
+def forget_done_jobs(before) -> int:
+    result = db.session.execute(
+        sa.delete(OutboxJob).where(OutboxJob.status == "done", OutboxJob.done_at < before)
+    )
+    db.session.commit()
+    return result.rowcount

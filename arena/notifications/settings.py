@@ -1,0 +1,120 @@
+"""What each member wants to receive, changed on the profile, in the API or by the one-click
+unsubscribe link in an email (RFC 8058)."""
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from arena.access import require_self
+from arena.accounts.models import Member
+from arena.errors import ValidationFailed
+from arena.extensions import db
+from arena.notifications.models import CHOICES, OPTIONAL_KINDS, NotificationSetting
+
+DEFAULT = "immediately"
+
+
+def settings_of(member: Member) -> dict[str, str]:
+    """Every optional kind with the member's choice, in a fixed order."""
+    chosen = dict(
+        db.session.execute(
+            sa.select(NotificationSetting.kind, NotificationSetting.value).where(
+                NotificationSetting.member_id == member.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, DEFAULT) for kind in OPTIONAL_KINDS}
+
+
+def wants(member: Member, kind: str) -> bool:
+    """Whether an email of this kind goes to the member (essential kinds always do)."""
+    if kind not in OPTIONAL_KINDS:
+        return True
+    return settings_of(member)[kind] != "off"
+
+
+def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str, str]:
+    """Sets the given kinds; an unknown kind or value is refused by name and nothing changes."""
+    require_self(actor, member)
+    errors = {}
+    for kind, value in changes.items():
+        if kind not in OPTIONAL_KINDS:
+            errors[kind] = _("Ukjent type varsel.")
+        elif value not in CHOICES:
+            errors[kind] = _("Velg «straks» eller «av».")
+    if errors:
+        raise ValidationFailed(_("Skjemaet har feil."), errors)
+    _store(member, changes)
+    db.session.commit()
+    return settings_of(member)
+
+
+def _store(member: Member, changes: dict[str, str]) -> None:
+    for kind, value in changes.items():
+        row = db.session.get(NotificationSetting, (member.id, kind))
+        if row is None:
+            db.session.add(NotificationSetting(member_id=member.id, kind=kind, value=value))
+        else:
+            row.value = value
+    db.session.flush()
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+def unsubscribe_token(member: Member, kind: str) -> str:
+    """A signed token for one member and one kind. It does not expire: an old email's link still
+    works, and all it can do is turn that kind off."""
+    return _serializer().dumps({"m": member.id, "k": kind})
+
+
+def read_unsubscribe_token(token: str) -> tuple[Member, str] | None:
+    """The active member and optional kind a valid token names; None otherwise."""
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("k") not in OPTIONAL_KINDS:
+        return None
+    member_id = data.get("m")
+    member = db.session.get(Member, member_id) if isinstance(member_id, int) else None
+    if member is None or not member.active:
+        return None
+    return member, data["k"]
+
+
+def unsubscribe(member: Member, kind: str) -> None:
+    """Turns one kind off for the member a valid unsubscribe link was made for."""
+    _store(member, {kind: "off"})
+    db.session.commit()
+
+
+def kind_labels() -> dict[str, tuple[str, str]]:
+    """Each kind's name and what it is about, in the current language (pages and emails)."""
+    return {
+        "contact_requests": (
+            _("Forespørsler fra kollegaer"),
+            _("Når noen i en annen organisasjon vil snakke med deg om det du kan."),
+        ),
+        "role_proposals": (
+            _("Forslag om ansvar for en arena"),
+            _("Når noen foreslår deg som ansvarlig eller stedfortreder."),
+        ),
+        "meeting_changes": (
+            _("Endringer i møter snart"),
+            _(
+                "Når et møte i en arena du følger, blir avlyst eller flyttet mindre enn 48 timer "
+                "før det skulle vært."
+            ),
+        ),
+        "review_reminders": (
+            _("Påminnelser om å se over"),
+            _("Når et initiativ, en arena eller profilen din bør bekreftes som oppdatert."),
+        ),
+    }
+
+
+def choice_labels() -> dict[str, str]:
+    return {"immediately": _("Straks"), "off": _("Av")}
