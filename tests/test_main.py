@@ -114,9 +114,26 @@ def test_make_run_serves_on_the_port_asked_for(tmp_path):
                 assert server.poll() is None, "make run stopped"
                 assert time.monotonic() < deadline, "make run did not serve on PORT"
                 time.sleep(0.5)
+        last_words = {command[-1] for command in _commands_in_group(server.pid) if command}
+        assert "worker" in last_words, "make run started no worker"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def _commands_in_group(group: int) -> list[list[str]]:
+    """The command lines of the processes in a process group (Linux /proc)."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if entry.name.isdigit() and int(fields[2]) == group:
+                found.append((entry / "cmdline").read_text().split("\0")[:-1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def test_every_page_has_a_description_an_icon_and_no_duplicate_ids(client, make_member, login_as):

@@ -289,3 +289,41 @@ def test_editing_a_meeting_soon_to_another_time_tells_followers_and_a_new_title_
     (mail,) = smtp_server
     assert mail["Subject"] == "«Nytt navn» tirsdag 2. mars 2027 kl. 09.00 er flyttet"
     assert "er flyttet til tirsdag 2. mars 2027 kl. 13.00" in body_of(mail)
+
+
+def test_what_members_wrote_is_escaped_in_the_html_part(smtp_server, make_member, clock):
+    from arena.arenas import meetings
+    from arena.arenas.meetings import MeetingInput
+
+    clock.now = datetime(2027, 3, 1, 7, tzinfo=UTC)
+    owner = make_member(email="eier@example.no")
+    arena, _ = arenas.create_arena(owner, ArenaInput(name='Forum <img src=x onerror="alert(1)">'))
+    arenas.follow_arena(make_member(email="folger@example.no"), arena)
+    meeting = meetings.create_meeting(
+        owner,
+        arena,
+        MeetingInput(title="<script>alert(1)</script>", starts_at=datetime(2027, 3, 2, 9)),
+    )
+    meetings.cancel_meeting(owner, meeting)
+    (mail,) = smtp_server
+    html = html_of(mail)
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" in body_of(mail)  # plain text stays as written
+
+
+def test_a_message_no_server_could_take_fails_at_once_and_the_rest_go_out(smtp_server, make_member):
+    good = make_member(email="kari@example.no")
+    broken = make_member(email="ola@example.no")
+    queue_email(broken, "account", "Til Ola", "Innhold")
+    queue_email(good, "account", "Til Kari", "Innhold")
+    db.session.commit()
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.subject == "Til Ola")
+        .values(to_address="ola@@example.no")
+    )
+    db.session.commit()
+    assert [m["Subject"] for m in smtp_server] == ["Til Kari"]
+    failed = db.session.scalar(sa.select(OutboxMessage).filter_by(status="failed"))
+    assert failed.subject == "Til Ola" and failed.attempts == 1

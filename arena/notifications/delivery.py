@@ -13,6 +13,7 @@ out later instead of never.
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -96,12 +97,19 @@ def deliver_due(worker: str = "arena", stopping=lambda: False) -> Round:
                 _release(batch[position:])
                 break
             try:
-                smtp.send_message(build_email(message))
+                email = build_email(message)
+            except (ValueError, TypeError, MessageError) as error:  # no server would take it
+                _fail(message, _describe(error), done)
+                continue
+            try:
+                smtp.send_message(email)
             except smtplib.SMTPRecipientsRefused as error:
                 code, text = next(iter(error.recipients.values()))
                 _refused(message, code, text, done)
             except smtplib.SMTPResponseException as error:
                 _refused(message, error.smtp_code, error.smtp_error, done)
+            except smtplib.SMTPNotSupportedError as error:  # e.g. an address needing SMTPUTF8
+                _fail(message, _describe(error), done)
             except (smtplib.SMTPException, OSError) as error:
                 # The connection is gone: this message waits, the others go in the next round.
                 _retry_later(message, _describe(error), done)
