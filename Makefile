@@ -11,9 +11,8 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "The worker writes emails to this log (no MAIL_SERVER); sign-in throttling counts in this one process (memory://)."
-	@# The worker delivers email and runs the schedules beside the web server; both stop together.
-	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-	  $(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+	@# The web server with the worker beside it (and, with SSO_DEMO=1, a demo OpenID provider).
+	scripts/run.sh
 
 setup: $(STAMP) static translations
 

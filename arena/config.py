@@ -1,6 +1,8 @@
 """Configuration from environment variables, with safe development defaults."""
 
+import json
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +18,42 @@ def _bool(name: str, default: bool = False) -> bool:
 
 class ConfigError(RuntimeError):
     """The environment does not allow the app to start safely."""
+
+
+def sso_providers(text: str) -> list[dict]:
+    """SSO_PROVIDERS: a JSON list of OpenID Connect providers, each with name, label, issuer,
+    client_id, client_secret (or SSO_<NAME>_CLIENT_SECRET) and scopes."""
+    if not text.strip():
+        return []
+    try:
+        entries = json.loads(text)
+    except ValueError as error:
+        raise ConfigError(f"SSO_PROVIDERS is not JSON: {error}") from None
+    if not isinstance(entries, list):
+        raise ConfigError("SSO_PROVIDERS must be a JSON list")
+    providers = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ConfigError("each SSO_PROVIDERS entry must be an object")
+        name = str(entry.get("name", ""))
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", name):
+            raise ConfigError(f"SSO provider name {name!r}: use a-z, 0-9 and -")
+        secret_variable = f"SSO_{name.upper().replace('-', '_')}_CLIENT_SECRET"
+        provider = {
+            "name": name,
+            "label": str(entry.get("label") or name),
+            "issuer": str(entry.get("issuer", "")).rstrip("/"),
+            "client_id": str(entry.get("client_id", "")),
+            "client_secret": os.environ.get(secret_variable) or str(entry.get("client_secret", "")),
+            "scopes": str(entry.get("scopes") or "openid email profile"),
+        }
+        missing = [k for k in ("issuer", "client_id", "client_secret") if not provider[k]]
+        if missing:
+            raise ConfigError(f"SSO provider {name}: missing {', '.join(missing)}")
+        if "openid" not in provider["scopes"].split():
+            raise ConfigError(f"SSO provider {name}: scopes must include openid")
+        providers.append(provider)
+    return providers
 
 
 class Config:
@@ -62,6 +100,10 @@ class Config:
         self.MAIL_DEFAULT_SENDER = os.environ.get(
             "MAIL_DEFAULT_SENDER", "Arena <ikke-svar@arena.localhost>"
         )
+        #: OpenID Connect sign-in (README, «Single sign-on»).
+        self.SSO_PROVIDERS = sso_providers(os.environ.get("SSO_PROVIDERS", ""))
+        #: How far the provider's clock may be from ours when checking an ID token's times.
+        self.SSO_CLOCK_SKEW_SECONDS = int(os.environ.get("SSO_CLOCK_SKEW_SECONDS", "60"))
         #: How long a worker holds the messages it claimed; after that (it died) another takes
         #: them. Longer than a batch can take: 20 messages with a 10-second SMTP timeout.
         self.OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))

@@ -235,6 +235,17 @@ def to_of(message) -> str:
     return address.addr_spec
 
 
+def _identity(member) -> int:
+    from arena.accounts.models import MemberIdentity
+
+    identity = MemberIdentity(
+        member_id=member.id, provider="entra", issuer="https://idp.example", subject="eier"
+    )
+    db.session.add(identity)
+    db.session.commit()
+    return identity.id
+
+
 def body_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
@@ -287,6 +298,8 @@ def world(make_member, make_organisation):
         "initiative": initiative.id,
         "owner_org": owner.organisation_id,
         "other": make_member(email="annen@example.no"),
+        # The owner's sign-in with an organisation's provider.
+        "identity": _identity(owner),
         # The proposal's email to the candidate, waiting in the outbox.
         "outbox_message": db.session.scalar(sa.select(OutboxMessage.id)),
         # Claims the owner's organisation with a private address; not verified.
@@ -357,3 +370,30 @@ def api_path(world, rule: str) -> str:
         .replace("<int:proposal_id>", str(world["proposal"]))
         .replace("<int:meeting_id>", str(world["meeting"]))
     )
+
+
+# --- a real OpenID Connect provider (tests/oidc_provider.py) -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_server(tmp_path_factory):
+    """oidc-provider on loopback for the whole run; its clients send people back to the test
+    app's BASE_URL."""
+    from oidc_provider import NODE_MODULE, Provider
+
+    if not NODE_MODULE.exists():
+        pytest.fail("oidc-provider is missing: run `make static` (npm ci)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    provider = Provider(port, tmp_path_factory.mktemp("oidc"), "http://localhost")
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def provider(app, oidc_server, monkeypatch):
+    """Arena configured with the provider's clients (entra, feide, kort), as SSO_PROVIDERS."""
+    monkeypatch.setitem(app.config, "SSO_PROVIDERS", oidc_server.arena_config())
+    oidc_server.reset()
+    return oidc_server

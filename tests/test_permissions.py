@@ -240,6 +240,17 @@ MATRIX = {
         },
         ("login", 302, 302, 302, 302),
     ),
+    # Without a sign-in waiting to be finished, everyone is sent to the sign-in page.
+    "/auth/sso/finish": (
+        lambda w: "/auth/sso/finish",
+        {"name": "Ny", "organisation_id": "1"},
+        (302, 302, 302, 302, 302),
+    ),
+    "/profile/sign-ins/<int:identity_id>/remove": (
+        lambda w: f"/profile/sign-ins/{w['identity']}/remove",
+        {},
+        ("login", 403, 403, 302, 403),
+    ),
     # Only failed messages are sent again: the admin is told so for the queued one (302).
     "/admin/outbox/<int:message_id>/resend": (
         lambda w: f"/admin/outbox/{w['outbox_message']}/resend",

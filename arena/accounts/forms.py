@@ -128,3 +128,16 @@ class TokenForm(Form):
         description=_l("For eksempel «Power BI» eller «intranettet vårt»."),
         validators=[required(), max_length(100)],
     )
+
+
+class SsoFinishForm(Form):
+    """A newcomer who signed in with an organisation's account chooses their organisation."""
+
+    name = StringField(_l("Fullt navn"), validators=[required(), max_length(120)])
+    title = StringField(_l("Stilling"), validators=[optional(), max_length(150)])
+    organisation_id = Select(_l("Organisasjon"), validators=[required()])
+
+    def fill_choices(self, organisations) -> None:
+        self.organisation_id.choices = choices(
+            [("", _l("Velg organisasjon"))] + [(o.id, o.name) for o in organisations]
+        )

@@ -32,7 +32,7 @@ from arena.organisations.models import Organisation
 UNCONFIRMED_KEPT = timedelta(days=7)
 
 
-def _unusable_password() -> str:
+def unusable_password() -> str:
     # Not a hash any password matches: the account signs in only after its owner has chosen a
     # password from the emailed link.
     return "!" + secrets.token_hex(16)
@@ -86,7 +86,7 @@ def register(
         email=email,
         name=name.strip(),
         title=(title or "").strip(),
-        password_hash=_unusable_password(),
+        password_hash=unusable_password(),
         organisation=organisation,
     )
     db.session.add(member)
@@ -137,7 +137,7 @@ def address_confirmed(member: Member) -> bool:
     if member.is_verified:
         return False
     if _in_organisations_domains(member):
-        _verify(member, "domain")
+        verify(member, "domain")
         return False
     return first_time and member.join_refused_at is None
 
@@ -177,7 +177,7 @@ def _mark_verified(member: Member, via: str, by: Member | None = None) -> None:
     member.join_refused_at = None
 
 
-def _verify(member: Member, via: str, by: Member | None = None) -> None:
+def verify(member: Member, via: str, by: Member | None = None) -> None:
     _mark_verified(member, via, by)
     accounts.profile_changed(member)  # the finder and the directory show verified members
 
@@ -262,7 +262,7 @@ def decide_request(actor, member_id: int, approve: bool) -> Member:
         raise Conflict(_("Forespørselen er allerede besvart."))
     organisation = member.organisation.name
     if approve:
-        _verify(member, "approval", by=actor)
+        verify(member, "approval", by=actor)
     else:
         member.join_refused_at = utcnow()
     _email(
@@ -296,7 +296,7 @@ def request_membership(actor, organisation_id: int) -> Organisation:
     actor.join_refused_at = None
     accounts.profile_changed(actor)
     if _in_organisations_domains(actor):
-        _verify(actor, "domain")
+        verify(actor, "domain")
     if not actor.is_verified:
         ask_to_join(actor)
     db.session.commit()
@@ -323,7 +323,7 @@ def verify_by_domain(organisation: Organisation) -> None:
     ).all()
     for member in waiting:
         if _in_organisations_domains(member):
-            _verify(member, "domain")
+            verify(member, "domain")
 
 
 def set_organisation_contact(actor, member: Member, is_contact: bool) -> Member:

@@ -44,7 +44,8 @@ class Member(UserMixin, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: How: "domain" (their address is in one of the organisation's domains), "approval" (an
     #: organisation contact or an admin said yes), "admin" (an admin created or imported them),
-    #: "migration" (the upgrade that introduced verification found their domain).
+    #: "migration" (the upgrade that introduced verification found their domain), "tenant" (they
+    #: signed in with the organisation's Entra ID tenant).
     verified_via: Mapped[str | None] = mapped_column(sa.String(20))
     #: The contact or admin who approved the request to join.
     verified_by_id: Mapped[int | None] = mapped_column(
@@ -142,3 +143,26 @@ class MemberSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<MemberSession {self.id} of member {self.member_id}>"
+
+
+class MemberIdentity(db.Model):
+    """A sign-in with an organisation's identity provider (OpenID Connect) linked to a member:
+    the provider's issuer and subject only, never its tokens."""
+
+    __tablename__ = "member_identities"
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    #: The configured provider's name (SSO_PROVIDERS), for the label on the profile.
+    provider: Mapped[str] = mapped_column(sa.String(40))
+    issuer: Mapped[str] = mapped_column(sa.String(300))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    #: The address the provider gave when the identity was linked or last used.
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()

@@ -206,12 +206,19 @@ def request_password_reset(email: str) -> None:
     member = find_member_by_email(email)
     if member is None or not member.active:
         return
-    link = absolute_url("accounts.reset_password", token=password_reset_token(member))
     from arena.notifications.outbox import language_of, queue_email  # builds on accounts
 
     with force_locale(language_of(member)):
         subject = _("Nytt passord i Arena")
-        body = render_template("accounts/email/password_reset.txt", member=member, link=link)
+        if member.organisation.sso_required:  # no password to reset: say which button to use
+            body = render_template(
+                "accounts/email/sso_required.txt",
+                member=member,
+                link=absolute_url("accounts.login"),
+            )
+        else:
+            link = absolute_url("accounts.reset_password", token=password_reset_token(member))
+            body = render_template("accounts/email/password_reset.txt", member=member, link=link)
     queue_email(member, "account", subject, body)
     db.session.commit()
 
@@ -224,6 +231,14 @@ def set_password_from_link(token: str, purpose: str, new_password: str) -> Membe
     member = member_for_link(token, purpose)
     if member is None:
         raise ValidationFailed(_("Lenken er ugyldig, allerede brukt eller utløpt. Be om en ny."))
+    if member.organisation.sso_required:
+        raise ValidationFailed(
+            _(
+                "%(organisation)s logger inn med sin egen innlogging. Bruk knappen på "
+                "innloggingssiden.",
+                organisation=member.organisation.name,
+            )
+        )
     if problem := password_problem(new_password):
         raise ValidationFailed(problem, {"password": problem})
     member.password_hash = generate_password_hash(new_password, method="scrypt")

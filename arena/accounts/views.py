@@ -32,6 +32,7 @@ from arena.accounts.forms import (
 from arena.errors import ValidationFailed
 from arena.extensions import SECRETS_LIMIT, limiter, submitted_email
 from arena.forms import show_service_errors
+from arena.links import absolute_url
 from arena.organisations import services as organisations
 from arena.web import safe_next
 
@@ -45,14 +46,34 @@ LOGIN_LIMIT = SECRETS_LIMIT
 @limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=submitted_email)
 def login():
     """Sign in with email and password."""
+    from arena.accounts import sso
+
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         member = services.authenticate(form.email.data, form.password.data)
-        if member is not None:
+        if member is not None and member.organisation.sso_required:
+            form.form_errors.append(
+                _(
+                    "%(organisation)s logger inn med sin egen innlogging. Bruk knappen under.",
+                    organisation=member.organisation.name,
+                )
+            )
+        elif member is not None:
+            pending = sso.SignIn.from_pending(session.pop("sso_pending", None))
+            if pending is not None and pending.email == member.email:
+                sso.link(member, pending)  # the password proved the account is theirs
+                flash(
+                    _(
+                        "Innloggingen med %(provider)s er koblet til kontoen din.",
+                        provider=sso.label(pending.provider),
+                    ),
+                    "success",
+                )
             sign_in(member)
             return redirect(safe_next(form.next.data, url_for("main.index")))
-        form.form_errors.append(_("Feil e-post eller passord."))
-    return render_template("accounts/login.html", form=form)
+        else:
+            form.form_errors.append(_("Feil e-post eller passord."))
+    return render_template("accounts/login.html", form=form, providers=sso.providers())
 
 
 def sign_in(member) -> None:
@@ -70,9 +91,17 @@ def sign_out() -> None:
 
 @bp.post("/auth/logout")
 def logout():
-    """Sign out."""
+    """Sign out of Arena and, after a single sign-on whose provider offers it, of the provider
+    too."""
+    from arena.accounts import sso
+
+    provider = session.pop("sso_provider", None)
     sign_out()
     flash(_("Du er logget ut."), "success")
+    if provider is not None:
+        end_session = sso.end_session_url(provider, absolute_url("main.index"))
+        if end_session:
+            return redirect(end_session)
     return redirect(url_for("main.index"))
 
 
@@ -127,7 +156,9 @@ def register():
             # The same answer whether or not the address was known (registration_sent).
             session["registered_email"] = email
             return redirect(url_for("accounts.registration_sent"))
-    return render_template("accounts/register.html", form=form)
+    from arena.accounts import sso
+
+    return render_template("accounts/register.html", form=form, providers=sso.providers())
 
 
 @bp.get("/auth/register/sent")
@@ -249,6 +280,7 @@ def render_profile(
     membership_form=None,
 ):
     """The profile page with whichever of its forms carries errors."""
+    from arena.accounts import sso
     from arena.calendar import services as calendar  # these areas build on accounts
     from arena.expertise import services as expertise
     from arena.expertise.forms import AddExpertiseForm, EditExpertiseForm, level_labels
@@ -282,6 +314,9 @@ def render_profile(
         feed_url=calendar.personal_feed_url(member),
         membership_form=membership_form,
         answers_requests=member.is_admin or member.is_organisation_contact,
+        identities=sso.identities_of(member),
+        providers=sso.providers(),
+        provider_label=sso.label,
     )
 
 
@@ -389,6 +424,7 @@ def admin_members():
         "approval": _("Bekreftet (godkjent)"),
         "admin": _("Bekreftet (lagt inn av administrator)"),
         "migration": _("Bekreftet (e-postdomene, ved oppgraderingen)"),
+        "tenant": _("Bekreftet (organisasjonens innlogging)"),
     }
     return render_template(
         "admin/members.html",
@@ -426,3 +462,4 @@ def admin_set_active(member_id: int):
 
 
 from arena.accounts import membership_views as _membership_views  # noqa: E402, F401
+from arena.accounts import sso_views as _sso_views  # noqa: E402, F401

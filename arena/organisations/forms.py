@@ -2,7 +2,7 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, TextAreaField, URLField, ValidationError
+from wtforms import BooleanField, StringField, TextAreaField, URLField, ValidationError
 from wtforms.widgets import TextArea
 
 from arena.forms import Form, MultiSelect, Select, choices, max_length, optional, required
@@ -49,6 +49,16 @@ class OrganisationForm(Form):
         validators=[optional(), max_length(5000)],
     )
 
+    sso_tenant_id = StringField(
+        _l("Tenant-ID i Microsoft Entra ID"),
+        description=_l(
+            "Den som logger inn med en konto fra denne tenanten, blir bekreftet medlem av "
+            "organisasjonen."
+        ),
+        validators=[optional(), max_length(64)],
+    )
+    sso_required = BooleanField(_l("Medlemmene må logge inn med organisasjonens innlogging"))
+
     def fill_choices(self, municipalities) -> None:
         self.kind.choices = choices([("", _l("Velg type")), *kind_choices()])
         self.municipality_id.choices = choices(
@@ -63,6 +73,8 @@ class OrganisationForm(Form):
             org_number=self.org_number.data or "",
             website=self.website.data or "",
             domains=(self.domains.data or "").splitlines(),
+            sso_tenant_id=self.sso_tenant_id.data or "",
+            sso_required=bool(self.sso_required.data),
         )
 
 

@@ -56,6 +56,10 @@ class Organisation(db.Model):
     website: Mapped[str | None] = mapped_column(sa.String(300))
     #: False while proposed by a member and not yet approved by an admin.
     approved: Mapped[bool] = mapped_column(default=False)
+    #: The organisation's Microsoft Entra ID tenant: a sign-in from it is a verified member.
+    sso_tenant_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: Members sign in only with their organisation's account, never with a password.
+    sso_required: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -145,6 +145,9 @@ class OrganisationInput:
     org_number: str = ""
     website: str = ""
     domains: list[str] | None = None
+    #: The Entra ID tenant ("" none); None leaves it as it is, as does sso_required None.
+    sso_tenant_id: str | None = None
+    sso_required: bool | None = None
 
 
 def _clean(data: OrganisationInput, current: Organisation | None = None) -> dict:
@@ -183,6 +186,11 @@ def _clean(data: OrganisationInput, current: Organisation | None = None) -> dict
     ):
         errors["website"] = _("Nettstedet må være en adresse som begynner med https://.")
     domains = None if data.domains is None else _clean_domains(data.domains, current, errors)
+    sign_in = {}
+    if data.sso_tenant_id is not None:
+        sign_in["sso_tenant_id"] = _clean_tenant(data.sso_tenant_id, current, errors)
+    if data.sso_required is not None:
+        sign_in["sso_required"] = bool(data.sso_required)
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     return {
@@ -192,7 +200,25 @@ def _clean(data: OrganisationInput, current: Organisation | None = None) -> dict
         "org_number": org_number,
         "website": website,
         "domains": domains,
-    }
+    } | sign_in
+
+
+def _clean_tenant(typed: str, current: Organisation | None, errors: dict) -> str | None:
+    """An Entra ID tenant id (a GUID, or another provider's tenant name): one organisation's."""
+    tenant = typed.strip().lower() or None
+    if tenant is None:
+        return None
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,63}", tenant):
+        errors["sso_tenant_id"] = _(
+            "Tenant-ID-en kan bare ha bokstaver, tall, punktum og bindestrek."
+        )
+        return None
+    owner = db.session.scalar(sa.select(Organisation).filter_by(sso_tenant_id=tenant))
+    if owner is not None and owner is not current:
+        errors["sso_tenant_id"] = _(
+            "Tenant-ID-en hører allerede til %(organisation)s.", organisation=owner.name
+        )
+    return tenant
 
 
 # --- email domains ------------------------------------------------------------------------------
@@ -323,6 +349,12 @@ def merge_organisations(actor, source: Organisation, target: Organisation) -> Or
         number, source.org_number = source.org_number, None
         db.session.flush()
         target.org_number = number
+    # The duplicate's sign-in settings are the same organisation's: keep them.
+    if target.sso_tenant_id is None and source.sso_tenant_id is not None:
+        tenant, source.sso_tenant_id = source.sso_tenant_id, None
+        db.session.flush()
+        target.sso_tenant_id = tenant
+    target.sso_required = target.sso_required or source.sso_required
     db.session.delete(source)
     db.session.commit()
     return target

@@ -90,8 +90,12 @@ def live_server(tmp_path_factory, live_mail):
     if not AXE_SOURCE.exists():
         pytest.fail("axe-core is missing: run `make static` (npm ci)")
     port = free_port()
+    from oidc_provider import Provider
+
+    provider = Provider(free_port(), tmp_path_factory.mktemp("oidc"), f"http://127.0.0.1:{port}")
     env = {
         **os.environ,
+        "SSO_PROVIDERS": json.dumps(provider.arena_config("feide")),
         "DATABASE_URL": server_database(tmp_path_factory, "browser"),
         "SECRET_KEY": "browser-tests",
         "BASE_URL": f"http://127.0.0.1:{port}",
@@ -114,6 +118,7 @@ def live_server(tmp_path_factory, live_mail):
     yield LiveServer(url, env["DATABASE_URL"])
     stop(worker)
     stop(server)
+    provider.stop()
 
 
 class HtmlChecker:

@@ -94,6 +94,11 @@ NOT_PAGES = {
     "calendar.all_feed",
     "calendar.meeting_feed",
     "calendar.personal_feed",
+    # Single sign-on: redirects to and from the provider; the page between them (a newcomer
+    # choosing the organisation) is checked by tests/browser/test_sso_journey.py
+    "accounts.sso_start",
+    "accounts.sso_callback",
+    "accounts.sso_finish",
 }
 
 
