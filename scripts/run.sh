@@ -7,7 +7,9 @@ flask=(.venv/bin/flask --app arena)
 port=${PORT:-5000}
 export BASE_URL=${BASE_URL:-http://127.0.0.1:$port}
 children=()
-trap 'kill "${children[@]}" 2>/dev/null || true; wait' EXIT
+stop_children() { kill "${children[@]}" 2>/dev/null || true; wait; }
+trap stop_children EXIT
+trap 'exit 143' TERM INT  # exiting runs the EXIT trap, so no child outlives the script
 
 if [ "${SSO_DEMO:-}" = 1 ]; then
   demo_port=${SSO_DEMO_PORT:-5556}
@@ -25,4 +27,7 @@ fi
 
 "${flask[@]}" worker &
 children+=($!)
-"${flask[@]}" run --host 127.0.0.1 --port "$port"
+# In the background too: bash runs a trap only between commands, and `wait` is one.
+"${flask[@]}" run --host 127.0.0.1 --port "$port" &
+children+=($!)
+wait -n
