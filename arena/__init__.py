@@ -106,6 +106,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     import arena.expertise.lifecycle
     import arena.initiatives.lifecycle
     import arena.notifications.lifecycle
+    import arena.notifications.news
     import arena.organisations.lifecycle  # noqa: F401
     from arena.cli import register_commands
 

@@ -91,6 +91,17 @@ def send_reminders_command() -> None:
     )
 
 
+@click.command("send-digests")
+def send_digests_command() -> None:
+    """Queue the weekly digests due now (the worker does this on Monday at 07:00 in Oslo; a
+    second run in the same week sends nothing more)."""
+    from arena.notifications import digest
+
+    cutoff = digest.latest_cutoff()
+    sent = digest.send_digests(cutoff)
+    click.echo(f"Queued {sent} digest(s) covering up to {cutoff.isoformat()}.")
+
+
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Deliver what is due and run due schedules, then stop.")
 def worker_command(once: bool) -> None:
@@ -189,6 +200,7 @@ def register_commands(app) -> None:
         create_token_command,
         send_reminders_command,
         worker_command,
+        send_digests_command,
         reindex_command,
         import_members_command,
         backup_command,

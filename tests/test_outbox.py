@@ -77,10 +77,13 @@ def test_a_kind_turned_off_is_not_queued_and_other_kinds_still_are(
 ):
     member = login_as(make_member(email="kari@example.no"))
     page = client.get("/profile/notifications").get_data(as_text=True)
-    assert page.count('type="radio"') == 8 and page.count("checked") == 4
+    assert page.count('type="radio"') == 16 and page.count("checked") == 7
     saved = post_form(
         "/profile/notifications",
         {
+            "digest": "weekly",
+            "initiative_updates": "digest",
+            "competence_wanted": "digest",
             "contact_requests": "immediately",
             "role_proposals": "off",
             "meeting_changes": "immediately",
@@ -128,6 +131,9 @@ def test_the_api_reads_and_changes_settings_and_names_unknown_kinds(client, make
     read = client.get("/api/v1/me/notifications", headers=bearer(token))
     assert read.status_code == 200
     assert read.get_json() == {
+        "digest": "weekly",
+        "initiative_updates": "digest",
+        "competence_wanted": "digest",
         "contact_requests": "immediately",
         "role_proposals": "immediately",
         "meeting_changes": "immediately",
@@ -218,7 +224,7 @@ def test_development_without_a_mail_server_writes_the_message_to_the_log(make_me
 
 
 def test_the_timetable_runs_each_slot_once_at_oslo_wall_clock_times(clock):
-    daily, weekly = schedule.SLOTS
+    daily, weekly, digest_slot = schedule.SLOTS
     # Summer time: 07:00 in Oslo is 05:00 UTC; winter time: 06:00 UTC.
     summer = schedule.latest_slot(daily, datetime(2027, 6, 10, 5, 30, tzinfo=UTC))
     winter = schedule.latest_slot(daily, datetime(2027, 1, 10, 5, 30, tzinfo=UTC))
@@ -228,14 +234,16 @@ def test_the_timetable_runs_each_slot_once_at_oslo_wall_clock_times(clock):
     assert monday == datetime(2027, 1, 11, 7, 0, tzinfo=UTC)  # Monday 08:00 in Oslo
 
     clock.now = datetime(2027, 1, 13, 12, tzinfo=UTC)
-    assert schedule.run_due() == [daily.name, weekly.name]
+    assert schedule.run_due() == [daily.name, weekly.name, digest_slot.name]
     assert schedule.run_due() == []  # a second worker, or the same one a second later
     clock.now = datetime(2027, 1, 14, 5, 59, tzinfo=UTC)
     assert schedule.run_due() == []
     clock.now = datetime(2027, 1, 14, 6, 0, tzinfo=UTC)
     assert schedule.run_due() == [daily.name]
+    clock.now = datetime(2027, 1, 18, 6, 30, tzinfo=UTC)  # Monday 07:30 in Oslo
+    assert schedule.run_due() == [daily.name, digest_slot.name]
     clock.now = datetime(2027, 1, 18, 7, 0, tzinfo=UTC)
-    assert schedule.run_due() == [daily.name, weekly.name]
+    assert schedule.run_due() == [weekly.name]
 
 
 def test_export_and_deletion_cover_settings_and_emails(
@@ -247,6 +255,9 @@ def test_export_and_deletion_cover_settings_and_emails(
     post_form(
         "/profile/notifications",
         {
+            "digest": "weekly",
+            "initiative_updates": "digest",
+            "competence_wanted": "digest",
             "contact_requests": "off",
             "role_proposals": "off",
             "meeting_changes": "immediately",

@@ -233,6 +233,9 @@ MATRIX = {
     "/profile/notifications": (
         lambda w: "/profile/notifications",
         {
+            "digest": "weekly",
+            "initiative_updates": "digest",
+            "competence_wanted": "digest",
             "contact_requests": "off",
             "role_proposals": "off",
             "meeting_changes": "immediately",

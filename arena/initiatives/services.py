@@ -29,6 +29,7 @@ from arena.initiatives.models import (
     InitiativeLink,
     InitiativeUpdate,
 )
+from arena.notifications import jobs
 from arena.organisations.models import Municipality, Organisation
 from arena.search import services as search
 
@@ -182,8 +183,17 @@ def create_initiative(actor, data: InitiativeInput) -> Initiative:
     db.session.add(initiative)
     db.session.flush()
     index_initiative(initiative)
+    _ask_for_competence(initiative, set())
     db.session.commit()
     return initiative
+
+
+def _ask_for_competence(initiative: Initiative, wanted_before: set[int]) -> None:
+    """Fields of expertise the initiative now wants and did not: their holders in other
+    organisations hear of it (a job: the request stays as fast whoever holds them)."""
+    added = {a.id for a in initiative.wanted_competence} - wanted_before
+    if added:
+        jobs.queue_job("competence_wanted", initiative_id=initiative.id, area_ids=sorted(added))
 
 
 def update_initiative(actor, initiative: Initiative, data: InitiativeInput, version: int) -> None:
@@ -192,6 +202,7 @@ def update_initiative(actor, initiative: Initiative, data: InitiativeInput, vers
     if version != initiative.version:
         raise _conflict()
     cleaned = _clean(actor, data)
+    wanted_before = {a.id for a in initiative.wanted_competence}
     _apply(actor, initiative, data, cleaned)
     initiative.updated_at = initiative.reviewed_at = utcnow()
     try:
@@ -200,6 +211,7 @@ def update_initiative(actor, initiative: Initiative, data: InitiativeInput, vers
         db.session.rollback()
         raise _conflict() from None
     index_initiative(initiative)
+    _ask_for_competence(initiative, wanted_before)
     db.session.commit()
 
 
@@ -237,6 +249,8 @@ def post_update(actor, initiative: Initiative, body: str) -> InitiativeUpdate:
     update = InitiativeUpdate(initiative=initiative, author_id=actor.id, body=body, created_at=now)
     initiative.updated_at = initiative.reviewed_at = now
     db.session.add(update)
+    db.session.flush()
+    jobs.queue_job("initiative_update", update_id=update.id)  # its followers hear of it
     db.session.commit()
     return update
 

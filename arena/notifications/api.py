@@ -9,9 +9,18 @@ from arena.api.declare import Answer, Body, operation
 from arena.notifications import settings
 
 Choice = Literal["immediately", "off"]
+Weekly = Literal["weekly", "off"]
+Gathered = Literal["immediately", "digest", "off"]
 
 
 class NotificationSettings(Answer):
+    digest: Weekly = Field(description="The weekly digest on Monday mornings.")
+    initiative_updates: Gathered = Field(
+        description="Updates posted on initiatives you follow: at once, in the digest, or not."
+    )
+    competence_wanted: Gathered = Field(
+        description="Initiatives in other organisations that want a field you hold at level 2-3."
+    )
     contact_requests: Choice = Field(description="Contact requests from colleagues.")
     role_proposals: Choice = Field(description="Being asked to own or deputise for an arena.")
     meeting_changes: Choice = Field(
@@ -25,6 +34,9 @@ class NotificationSettings(Answer):
 class NotificationChange(Body):
     """Only the kinds sent change. Account security emails cannot be turned off."""
 
+    digest: Weekly = None
+    initiative_updates: Gathered = None
+    competence_wanted: Gathered = None
     contact_requests: Choice = None
     role_proposals: Choice = None
     meeting_changes: Choice = None

@@ -5,8 +5,9 @@ import sqlalchemy as sa
 
 from arena import lifecycle
 from arena.extensions import db
+from arena.initiatives.models import Initiative
 from arena.notifications import settings
-from arena.notifications.models import OutboxMessage
+from arena.notifications.models import CompetenceNotice, DigestMark, OutboxMessage
 
 lifecycle.declare(
     "member",
@@ -21,8 +22,38 @@ lifecycle.declare(
     "deleted",
     "outbox_messages",
     "notification_settings",
+    "digest_marks",
+    "competence_notices",
     because=lifecycle.ON_DELETE,
 )
+lifecycle.declare(
+    "member",
+    "changed",
+    "digest_marks",
+    "competence_notices",
+    because="they keep the member's id and dates only",
+)
+
+
+@lifecycle.on("member", "exported", "digest_marks", "competence_notices", section="digest")
+def export_digest(member) -> dict:
+    """How far the weekly digests have covered, and the initiatives the member was told
+    want their competence."""
+    mark = db.session.get(DigestMark, member.id)
+    notices = db.session.execute(
+        sa.select(Initiative.title, CompetenceNotice.created_at, CompetenceNotice.told_by)
+        .join(Initiative, Initiative.id == CompetenceNotice.initiative_id)
+        .where(CompetenceNotice.member_id == member.id)
+        .order_by(CompetenceNotice.created_at)
+    ).all()
+    return {
+        "covered_until": mark.covered_until.isoformat() if mark else None,
+        "last_sent_at": mark.sent_at.isoformat() if mark and mark.sent_at else None,
+        "competence_wanted": [
+            {"initiative": title, "at": at.isoformat(), "told_by": told_by}
+            for title, at, told_by in notices
+        ],
+    }
 
 
 @lifecycle.on("member", "exported", "notification_settings", section="notification_settings")

@@ -10,11 +10,33 @@ from arena.dates import UTCDateTime, utcnow
 from arena.extensions import db
 
 #: Kinds a member may turn off, in the order the settings page shows them.
-OPTIONAL_KINDS = ("contact_requests", "role_proposals", "meeting_changes", "review_reminders")
+OPTIONAL_KINDS = (
+    "digest",
+    "initiative_updates",
+    "competence_wanted",
+    "contact_requests",
+    "role_proposals",
+    "meeting_changes",
+    "review_reminders",
+)
 #: Kinds that always go out: account security, membership of an organisation, admins' duties.
 ESSENTIAL_KINDS = ("account", "membership", "admin")
-#: What a member may choose for an optional kind (later issues add a digest).
-CHOICES = ("immediately", "off")
+#: What a member may choose for each optional kind: now, in the weekly digest, or not at all.
+CHOICES = {
+    "digest": ("weekly", "off"),
+    "initiative_updates": ("immediately", "digest", "off"),
+    "competence_wanted": ("immediately", "digest", "off"),
+    "contact_requests": ("immediately", "off"),
+    "role_proposals": ("immediately", "off"),
+    "meeting_changes": ("immediately", "off"),
+    "review_reminders": ("immediately", "off"),
+}
+#: What a member who never chose gets: the digest weekly, news of initiatives in it.
+DEFAULTS = {
+    "digest": "weekly",
+    "initiative_updates": "digest",
+    "competence_wanted": "digest",
+} | {kind: "immediately" for kind in OPTIONAL_KINDS[3:]}
 STATUSES = ("queued", "sent", "failed")
 
 
@@ -86,3 +108,33 @@ class OutboxJob(db.Model):
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestMark(db.Model):
+    """How far a member's weekly digests have covered: the next one holds what is newer."""
+
+    __tablename__ = "digest_marks"
+
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    covered_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the last digest with something in it was queued.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CompetenceNotice(db.Model):
+    """A member was (or will be, in the digest) told that an initiative wants a field they
+    hold: once per initiative and member."""
+
+    __tablename__ = "competence_notices"
+
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: "email" (told at once), "digest" (in a digest), or None while it waits for the digest.
+    told_by: Mapped[str | None] = mapped_column(sa.String(10))

@@ -26,7 +26,8 @@ from arena.paging import Page
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _URL = re.compile(r"(https?://[^\s<>«»\"]+[^\s<>«»\".,;:!?)])")
-_LABELLED = re.compile(r"(?P<label>[^:]{1,80}):\s+(?P<url>https?://\S+)")
+_LABELLED = re.compile(r"(?P<label>.{1,300}?):\s+(?P<url>https?://\S+)")
+_UNDERLINE = re.compile(r"[-=]{3,}")
 
 
 def one_line(value: str) -> str:
@@ -46,13 +47,19 @@ def language_of(member: Member) -> str:
 
 
 def queue_email(
-    member: Member, kind: str, subject: str, text: str, reply_to: Address | None = None
+    member: Member,
+    kind: str,
+    subject: str,
+    text: str,
+    reply_to: Address | None = None,
+    chosen: bool = False,
 ) -> OutboxMessage | None:
     """Queues one email to the member (None when they turned this kind off). The caller wrote
-    subject and text in the member's language; the caller's commit makes it go out."""
+    subject and text in the member's language; the caller's commit makes it go out. `chosen`:
+    the caller already picked only members who want this kind now (one query for many)."""
     if kind not in OPTIONAL_KINDS + ESSENTIAL_KINDS:
         raise ValueError(f"unknown kind of email: {kind}")
-    if not settings.wants(member, kind):
+    if not chosen and not settings.wants(member, kind):
         return None
     language = language_of(member)
     unsubscribe_url = ""
@@ -103,6 +110,9 @@ def _blocks(text: str) -> list[tuple[str, list[list[tuple[str, str | None]]]]]:
     blocks = []
     for chunk in re.split(r"\n\s*\n", text.strip()):
         lines = [line.rstrip() for line in chunk.splitlines() if line.strip()]
+        if len(lines) >= 2 and _UNDERLINE.fullmatch(lines[1].strip()):  # a heading
+            blocks.append(("h2", [[(lines[0], None)]]))
+            lines = lines[2:]
         if not lines:
             continue
         if all(line.lstrip().startswith("- ") for line in lines):

@@ -26,6 +26,7 @@ class Slot:
 SLOTS = (
     Slot("schedule:daily-reminders", time(7, 0)),
     Slot("schedule:weekly-orphan-list", time(8, 0), weekday=0),
+    Slot("schedule:weekly-digest", time(7, 0), weekday=0),
 )
 
 
@@ -105,7 +106,14 @@ def weekly_orphan_list() -> int:
         return reminders.send_orphan_list()
 
 
+def weekly_digests() -> int:
+    from arena.notifications import digest
+
+    return digest.send_digests()
+
+
 JOBS = {
     "schedule:daily-reminders": daily_reminders,
     "schedule:weekly-orphan-list": weekly_orphan_list,
+    "schedule:weekly-digest": weekly_digests,
 }

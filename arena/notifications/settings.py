@@ -10,9 +10,7 @@ from arena.access import require_self
 from arena.accounts.models import Member
 from arena.errors import ValidationFailed
 from arena.extensions import db
-from arena.notifications.models import CHOICES, OPTIONAL_KINDS, NotificationSetting
-
-DEFAULT = "immediately"
+from arena.notifications.models import CHOICES, DEFAULTS, OPTIONAL_KINDS, NotificationSetting
 
 
 def settings_of(member: Member) -> dict[str, str]:
@@ -24,14 +22,32 @@ def settings_of(member: Member) -> dict[str, str]:
             )
         ).all()
     )
-    return {kind: chosen.get(kind, DEFAULT) for kind in OPTIONAL_KINDS}
+    return {kind: chosen.get(kind, DEFAULTS[kind]) for kind in OPTIONAL_KINDS}
+
+
+def choice_of(member: Member, kind: str) -> str:
+    return settings_of(member)[kind]
 
 
 def wants(member: Member, kind: str) -> bool:
-    """Whether an email of this kind goes to the member (essential kinds always do)."""
+    """Whether an email of this kind goes to the member now (essential kinds always do; a
+    kind set to «in the digest» waits for the digest)."""
     if kind not in OPTIONAL_KINDS:
         return True
-    return settings_of(member)[kind] != "off"
+    return choice_of(member, kind) in ("immediately", "weekly")
+
+
+def members_choosing(member_ids, kind: str, value: str) -> set[int]:
+    """Which of the members chose `value` for the kind (one query for any number)."""
+    member_ids = list(member_ids)
+    chosen = dict(
+        db.session.execute(
+            sa.select(NotificationSetting.member_id, NotificationSetting.value).where(
+                NotificationSetting.kind == kind, NotificationSetting.member_id.in_(member_ids)
+            )
+        ).all()
+    )
+    return {m for m in member_ids if chosen.get(m, DEFAULTS[kind]) == value}
 
 
 def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str, str]:
@@ -41,8 +57,8 @@ def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str,
     for kind, value in changes.items():
         if kind not in OPTIONAL_KINDS:
             errors[kind] = _("Ukjent type varsel.")
-        elif value not in CHOICES:
-            errors[kind] = _("Velg «straks» eller «av».")
+        elif value not in CHOICES[kind]:
+            errors[kind] = _("Velg et av alternativene.")
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     _store(member, changes)
@@ -94,6 +110,24 @@ def unsubscribe(member: Member, kind: str) -> None:
 def kind_labels() -> dict[str, tuple[str, str]]:
     """Each kind's name and what it is about, in the current language (pages and emails)."""
     return {
+        "digest": (
+            _("Ukentlig oppsummering"),
+            _(
+                "Mandag morgen: nye initiativ i det du følger og kan, møter de neste to ukene og "
+                "det som venter på deg. Kommer bare når det er noe nytt."
+            ),
+        ),
+        "initiative_updates": (
+            _("Oppdateringer på initiativ du følger"),
+            _("Når noen skriver hvordan det går med et initiativ du følger."),
+        ),
+        "competence_wanted": (
+            _("Noen trenger kompetansen din"),
+            _(
+                "Når et initiativ i en annen organisasjon ønsker et fagområde du kan godt "
+                "(nivå 2 eller 3). Høyst tre slike e-poster i uka."
+            ),
+        ),
         "contact_requests": (
             _("Forespørsler fra kollegaer"),
             _("Når noen i en annen organisasjon vil snakke med deg om det du kan."),
@@ -117,4 +151,9 @@ def kind_labels() -> dict[str, tuple[str, str]]:
 
 
 def choice_labels() -> dict[str, str]:
-    return {"immediately": _("Straks"), "off": _("Av")}
+    return {
+        "immediately": _("Straks"),
+        "digest": _("I oppsummeringen"),
+        "weekly": _("Ukentlig"),
+        "off": _("Av"),
+    }

@@ -16,8 +16,9 @@ from flask_login import current_user, login_required
 
 from arena.errors import Conflict, ValidationFailed
 from arena.extensions import csrf
-from arena.notifications import outbox, settings
+from arena.notifications import digest, outbox, settings
 from arena.notifications.models import CHOICES, OPTIONAL_KINDS, STATUSES
+from arena.notifications.outbox import language_of
 from arena.paging import page_number
 
 bp = Blueprint("notifications", __name__)
@@ -38,7 +39,7 @@ def settings_page():
             settings.change_settings(current_user, current_user, changes)
         except ValidationFailed as failure:
             errors = failure.fields
-            chosen.update({k: v for k, v in changes.items() if v in CHOICES})
+            chosen.update({k: v for k, v in changes.items() if v in CHOICES[k]})
         else:
             flash(_("Varslingsinnstillingene er lagret."), "success")
             return redirect(url_for("notifications.settings_page"))
@@ -47,7 +48,10 @@ def settings_page():
         chosen=chosen,
         errors=errors,
         kinds=settings.kind_labels(),
-        choices=settings.choice_labels(),
+        choices=CHOICES,
+        choice_labels=settings.choice_labels(),
+        preview=digest.preview(current_user),
+        language=language_of(current_user),
     ), (422 if errors else 200)
 
 

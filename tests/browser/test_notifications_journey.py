@@ -25,6 +25,9 @@ def test_the_settings_page_says_what_each_choice_means_and_keeps_it(member_page,
     assert member_page.locator("h1").inner_text() == _("Varslinger på e-post")
     legends = member_page.locator("main fieldset legend").all_inner_texts()
     assert legends == [
+        _("Ukentlig oppsummering"),
+        _("Oppdateringer på initiativ du følger"),
+        _("Noen trenger kompetansen din"),
         _("Forespørsler fra kollegaer"),
         _("Forslag om ansvar for en arena"),
         _("Endringer i møter snart"),
@@ -33,6 +36,15 @@ def test_the_settings_page_says_what_each_choice_means_and_keeps_it(member_page,
     for kind in KINDS:
         labels = member_page.locator(f"fieldset:has(#{kind}-off) label").all_inner_texts()
         assert labels == [_("Straks"), _("Av")]
+    for kind in ("initiative_updates", "competence_wanted"):
+        labels = member_page.locator(f"fieldset:has(#{kind}-off) label").all_inner_texts()
+        assert labels == [_("Straks"), _("I oppsummeringen"), _("Av")]
+    labels = member_page.locator("fieldset:has(#digest-off) label").all_inner_texts()
+    assert labels == [_("Ukentlig"), _("Av")]
+    # The preview says, in the page's language, what the digest would hold now.
+    assert member_page.locator("#preview-heading").inner_text() == _(
+        "Slik ser oppsummeringen din ut nå"
+    )
     assert_accessible(member_page)
     assert_reflows(member_page)
 
