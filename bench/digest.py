@@ -15,6 +15,7 @@ import argparse
 import random
 import re
 import resource
+import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -164,9 +165,11 @@ def measure_competence(app) -> None:
                 "status": "idea",
                 "lead_organisation_id": str(org),
                 "wanted_ids": str(area_id),
+                "seen_similar": "1",  # the similar initiatives were shown: save
             },
         )
-        assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+        errors = re.findall(r"ds-validation-message[^>]*>([^<]+)<", answer.get_data(as_text=True))
+        assert answer.status_code == 302, errors
 
     nobody = timed(lambda: register(empty_id))
     many = timed(lambda: register(held_id))
@@ -181,14 +184,23 @@ def measure_competence(app) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", help="default: instance/bench-digest.sqlite3")
+    parser.add_argument("--digests-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--scale", default="nordic", choices=["region", "nordic"])
     args = parser.parse_args()
+    if args.digests_only:  # a fresh process, as the worker is: its RSS is the digest's own
+        from arena import create_app
+
+        measure_digests(create_app({"SQLALCHEMY_DATABASE_URI": args.database_url}))
+        return
     started = time.perf_counter()
-    app = prepare(fresh_database("digest", args.database_url))
+    url = fresh_database("digest", args.database_url)
+    app = prepare(url)
     with app.app_context():
-        totals = generate("nordic")
+        totals = generate(args.scale)
         add_follows()
+        app.extensions["sqlalchemy"].engine.dispose()
     print(f"generated {totals} in {time.perf_counter() - started:.0f} s", flush=True)
-    measure_digests(app)
+    subprocess.run([sys.executable, __file__, "--digests-only", "--database-url", url], check=True)
     measure_competence(app)
 
 

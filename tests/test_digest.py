@@ -147,6 +147,9 @@ def test_the_digest_in_nynorsk_with_meetings_orphans_and_what_waits(
         ),
     )
     meetings.change_occurrence(owner, series, datetime(2027, 1, 12, 9), "cancel")
+    meetings.change_occurrence(
+        owner, series, datetime(2027, 1, 5, 9), "move", new_starts_at=datetime(2027, 1, 6, 13)
+    )
     orphan, _ = arenas.create_arena(
         owner,
         ArenaInput(
@@ -172,12 +175,13 @@ def test_the_digest_in_nynorsk_with_meetings_orphans_and_what_waits(
     text = body_of(mail)
     assert mail["Subject"].startswith("Arena: nytt i nettverket sidan")
     assert "Møte dei neste to vekene" in text
-    assert "tysdag 5. januar 2027 kl. 09.00: Klimamøte, Klimaforum" in text
+    assert "onsdag 6. januar 2027 kl. 13.00: Klimamøte, Klimaforum (flytta)" in text
+    assert "5. januar" not in text
     assert "tysdag 12. januar 2027 kl. 09.00: Klimamøte, Klimaforum (avlyst)" in text
     assert "1 førespurnad frå kollegaer er ikkje svart på" in text
     html = html_of(mail)
     assert '<html lang="nn">' in html and "<h2" in html
-    assert re.search(r'<a href="[^"]+/arenas/klimaforum"[^>]*>tysdag 5\. januar', html)
+    assert re.search(r'<a href="[^"]+/arenas/klimaforum"[^>]*>onsdag 6\. januar', html)
     assert len(mail.as_bytes()) < 100_000
     assert mail["List-Unsubscribe"] and mail["List-Unsubscribe-Post"]
     assert (

@@ -169,30 +169,45 @@ def preview(member: Member) -> Digest:
 # --- composing ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """A meeting in the coming two weeks, as the digest writes it (plain values, so a run
+    holds no database objects from one batch to the next)."""
+
+    starts_at: datetime
+    title: str
+    cancelled: bool
+    moved: bool
+
+
 class Context:
-    """What one run shares across batches: occurrences per arena, orphans per organisation."""
+    """What one run shares across batches: upcoming meetings per arena, orphaned arenas (name
+    and slug) per organisation."""
 
     def __init__(self, cutoff: datetime):
         self.cutoff = cutoff
-        self._occurrences: dict[int, list] = {}
-        self._orphans: dict[int, list[Arena]] | None = None
+        self._upcoming: dict[int, list[Upcoming]] = {}
+        self._orphans: dict[int, list[tuple[str, str]]] | None = None
 
-    def occurrences(self, arena: Arena) -> list:
+    def upcoming(self, arena: Arena) -> list[Upcoming]:
         from arena.arenas.meetings import occurrences
 
-        if arena.id not in self._occurrences:
+        if arena.id not in self._upcoming:
             start = to_local(self.cutoff).replace(tzinfo=None)
-            self._occurrences[arena.id] = occurrences(arena.meetings, start, start + MEETINGS_AHEAD)
-        return self._occurrences[arena.id]
+            self._upcoming[arena.id] = [
+                Upcoming(o.starts_at, o.meeting.title, o.cancelled, o.moved)
+                for o in occurrences(arena.meetings, start, start + MEETINGS_AHEAD)
+            ]
+        return self._upcoming[arena.id]
 
-    def orphans_of(self, organisation_id: int) -> list[Arena]:
+    def orphans_of(self, organisation_id: int) -> list[tuple[str, str]]:
         if self._orphans is None:
             from arena.arenas.ownership import orphaned_arenas
 
             self._orphans = defaultdict(list)
             for arena in orphaned_arenas():
                 for organisation in arena.organisations:
-                    self._orphans[organisation.id].append(arena)
+                    self._orphans[organisation.id].append((arena.name, arena.slug))
         return self._orphans.get(organisation_id, [])
 
 
@@ -454,7 +469,7 @@ def _meetings_section(digest, arenas, context) -> None:
         if arena.id in seen:
             continue
         seen.add(arena.id)
-        for occurrence in context.occurrences(arena):
+        for occurrence in context.upcoming(arena):
             found.append((occurrence.starts_at, arena, occurrence))
     for starts, arena, occurrence in sorted(found, key=lambda f: (f[0], f[1].name)):
         when = format_datetime(wall_clock_in_oslo(starts), locale)
@@ -464,7 +479,7 @@ def _meetings_section(digest, arenas, context) -> None:
         elif occurrence.moved:
             note = " (" + _("flyttet") + ")"
         lines.append(
-            f"- {when}: {occurrence.meeting.title}, {arena.name}{note}: "
+            f"- {when}: {occurrence.title}, {arena.name}{note}: "
             + absolute_url("arenas.show", slug=arena.slug)
         )
     _add(
@@ -478,10 +493,10 @@ def _orphans_section(digest, context) -> None:
     orphans = context.orphans_of(member.organisation_id) if member.is_verified else []
     lines = [
         "- "
-        + _("%(arena)s – ta ansvar", arena=a.name)
+        + _("%(arena)s – ta ansvar", arena=name)
         + ": "
-        + absolute_url("arenas.show", slug=a.slug)
-        for a in orphans
+        + absolute_url("arenas.show", slug=slug)
+        for name, slug in orphans
     ]
     _add(
         digest,
