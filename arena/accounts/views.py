@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from arena.access import require_admin
 from arena.accounts import member_data, membership, services, sessions
 from arena.accounts.forms import (
     NEW_ORGANISATION,
@@ -412,53 +411,6 @@ def member(member_id: int):
         entries=expertise.expertise_of(member),
         levels=level_labels(),
     )
-
-
-@bp.get("/admin/members")
-@login_required
-def admin_members():
-    """Admins see every member, with role and status."""
-    require_admin(current_user)
-    verified_via = {
-        "domain": _("Bekreftet (e-postdomene)"),
-        "approval": _("Bekreftet (godkjent)"),
-        "admin": _("Bekreftet (lagt inn av administrator)"),
-        "migration": _("Bekreftet (e-postdomene, ved oppgraderingen)"),
-        "tenant": _("Bekreftet (organisasjonens innlogging)"),
-    }
-    return render_template(
-        "admin/members.html",
-        members=services.list_members(),
-        verified_via=verified_via,
-    )
-
-
-@bp.post("/admin/members/<int:member_id>/admin")
-@login_required
-def admin_set_admin(member_id: int):
-    """An admin makes a member an admin, or takes the role away."""
-    member = services.get_member(member_id)
-    try:
-        services.set_admin(current_user, member, request.form.get("value") == "1")
-    except ValidationFailed as failure:
-        flash(failure.message, "error")
-    else:
-        flash(_("Rollen til %(name)s er endret.", name=member.name), "success")
-    return redirect(url_for("accounts.admin_members"))
-
-
-@bp.post("/admin/members/<int:member_id>/active")
-@login_required
-def admin_set_active(member_id: int):
-    """An admin deactivates or reactivates a member."""
-    member = services.get_member(member_id)
-    try:
-        services.set_active(current_user, member, request.form.get("value") == "1")
-    except ValidationFailed as failure:
-        flash(failure.message, "error")
-    else:
-        flash(_("Kontoen til %(name)s er endret.", name=member.name), "success")
-    return redirect(url_for("accounts.admin_members"))
 
 
 from arena.accounts import membership_views as _membership_views  # noqa: E402, F401
