@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 
 run: setup
 	$(FLASK) db upgrade
+	$(FLASK) load-vocabulary
 	$(FLASK) seed-demo --if-empty
 	@echo "The worker writes emails to this log (no MAIL_SERVER); sign-in throttling counts in this one process (memory://)."
 	@# The web server with the worker beside it (and, with SSO_DEMO=1, a demo OpenID provider).
@@ -54,16 +55,16 @@ calendar-consumers:
 	  && test -d $${ICAL_CHECK_HOME:-$$HOME/.cache/ical-check}/node_modules/ical.js \
 	  || bash $(ICAL_CHECK)/install.sh
 
-# Both databases at once: each pass waits on its browser and servers part of the time, so two
-# cores finish both in little more than the time of one.
+# Both databases at once, a pass a core. Every database-bound test runs in both passes; the
+# browser tests run once, shared out between the passes (tests/conftest.py, --browser-share).
 test: setup browser calendar-consumers
 	$(MAKE) --jobs=2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --browser-share=sqlite
 
 test-postgres:
-	scripts/with-postgres.sh $(VENV)/bin/pytest -q
+	scripts/with-postgres.sh $(VENV)/bin/pytest -q --browser-share=postgresql
 
 # Load benchmarks with wrk at region and nordic scale, SQLite and PostgreSQL -> bench/results.md.
 bench: setup

@@ -116,17 +116,30 @@ def worker_command(once: bool) -> None:
 @click.command("reindex")
 def reindex_command() -> None:
     """Rebuild the search index (after changing synonyms or the text pipeline)."""
-    from arena.arenas import services as arenas
-    from arena.expertise import services as expertise
-    from arena.initiatives import services as initiatives
+    from arena.expertise import concepts
+    from arena.extensions import db
 
-    areas = expertise.reindex_all()
-    count = initiatives.reindex_all()
-    members = expertise.reindex_members()
-    arena_count = arenas.reindex_all()
+    counts = concepts.reindex_search()
+    db.session.commit()
     click.echo(
-        f"Reindexed {areas} expertise areas, {count} initiatives, {members} members and "
-        f"{arena_count} arenas."
+        f"Reindexed {counts['areas']} expertise areas, {counts['initiatives']} initiatives, "
+        f"{counts['members']} members and {counts['arenas']} arenas."
+    )
+
+
+@click.command("load-vocabulary")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+def load_vocabulary_command(file: str | None) -> None:
+    """Add the fields of expertise Arena ships (arena/data/vocabulary.csv, or FILE in its form):
+    new concepts, missing labels and links; what admins curated is kept."""
+    from pathlib import Path
+
+    from arena.expertise import concepts
+
+    report = concepts.load_vocabulary(Path(file).read_text("utf-8") if file else None)
+    click.echo(
+        f"Vocabulary loaded: {len(report.created)} new and {len(report.updated)} updated "
+        f"concept(s), {report.links} new link(s)."
     )
 
 
@@ -202,6 +215,7 @@ def register_commands(app) -> None:
         worker_command,
         send_digests_command,
         reindex_command,
+        load_vocabulary_command,
         import_members_command,
         backup_command,
         restore_command,

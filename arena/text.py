@@ -2,7 +2,10 @@
 
 NFC -> casefold -> words -> stop words -> nynorsk spelling to bokmål -> Snowball Norwegian stem ->
 fold æ/ø/å (also typed as ae/oe/aa or a/o). Synonym groups (shipped data) become a shared group
-term on both sides, so «KI» meets «kunstig intelligens» and «innkjøp» meets «anskaffelser».
+term on both sides, so «KI» meets «kunstig intelligens» and «innkjøp» meets «anskaffelser». So do
+the labels of the fields of expertise (concepts, in the database): every label of a concept, in
+any language, becomes its concept term («@12»), and a query for a concept also asks, less
+strongly, for its narrower and related concepts.
 Compound parts are matched when searching (see arena.search): «planlegging» finds
 «arealplanlegging» because «areal» is itself a known word.
 """
@@ -25,6 +28,9 @@ NYNORSK_SPELLING = [
 _FOLD_LETTERS = str.maketrans({"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "é": "e"})
 _stemmer = snowballstemmer.stemmer("norwegian")
 MAX_QUERY_WORDS = 12
+#: How much a term counts as the thing asked for, in tenths: the same word, a synonym or a label
+#: of the same concept. A concept's narrower and related concepts count less (their phrases say).
+SAME = 10
 
 
 def _data(name: str) -> str:
@@ -61,20 +67,14 @@ def terms(text: str) -> list[str]:
     return [term_of(w) for w in words(text) if w not in stop_words()]
 
 
-@dataclass(frozen=True)
-class SynonymGroups:
-    """Synonym phrases as term sequences, each mapped to its group's shared term."""
-
-    phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
-
-    @property
-    def longest(self) -> int:
-        return max((len(p) for p in self.phrases), default=1)
+#: A phrase (its term sequence) -> the group terms it stands for, each with how much it counts.
+Phrases = dict[tuple[str, ...], dict[str, int]]
 
 
 @cache
-def synonym_groups() -> SynonymGroups:
-    phrases: dict[tuple[str, ...], str] = {}
+def synonym_groups() -> Phrases:
+    """The shipped synonym groups: each alternative of a line stands for the line's term."""
+    phrases: Phrases = {}
     for number, line in enumerate(_data("synonyms.txt").splitlines()):
         if not line.strip() or line.startswith("#"):
             continue
@@ -82,19 +82,60 @@ def synonym_groups() -> SynonymGroups:
         for alternative in line.split("="):
             phrase = tuple(terms(alternative))
             if phrase:
-                phrases[phrase] = group
-    return SynonymGroups(phrases)
+                phrases.setdefault(phrase, {})[group] = SAME
+    return phrases
 
 
-def group_terms(sequence: list[str]) -> list[tuple[int, int, str]]:
-    """Where synonym phrases occur in a term sequence: (start, end, group term)."""
-    groups = synonym_groups()
+@cache
+def _longest_synonym() -> int:
+    return max(map(len, synonym_groups()), default=1)
+
+
+@dataclass
+class _Concepts:
+    version: object = None
+    phrases: Phrases = field(default_factory=dict)
+    longest: int = 1
+
+
+_concepts = _Concepts()
+
+
+def use_concepts(version: object, phrases: Phrases) -> None:
+    """Makes the concepts' label phrases part of the pipeline (a new version clears the cache)."""
+    if version == _concepts.version:
+        return
+    _concepts.version, _concepts.phrases = version, phrases
+    _concepts.longest = max(map(len, phrases), default=1)
+    index_terms.cache_clear()
+
+
+def concepts_version() -> object:
+    return _concepts.version
+
+
+def concept_phrases() -> Phrases:
+    return _concepts.phrases
+
+
+def _phrase(candidate: tuple[str, ...]) -> dict[str, int]:
+    groups = synonym_groups().get(candidate)
+    concepts = _concepts.phrases.get(candidate)
+    if groups and concepts:
+        return {**groups, **concepts}
+    return groups or concepts or {}
+
+
+def group_terms(sequence: list[str]) -> list[tuple[int, int, dict[str, int]]]:
+    """Where synonym and concept phrases occur in a term sequence: (start, end, group terms),
+    the longest phrase at each start."""
+    longest = max(_longest_synonym(), _concepts.longest)
     found = []
     for start in range(len(sequence)):
-        for length in range(min(groups.longest, len(sequence) - start), 0, -1):
-            group = groups.phrases.get(tuple(sequence[start : start + length]))
-            if group:
-                found.append((start, start + length, group))
+        for length in range(min(longest, len(sequence) - start), 0, -1):
+            groups = _phrase(tuple(sequence[start : start + length]))
+            if groups:
+                found.append((start, start + length, groups))
                 break
     return found
 
@@ -103,16 +144,61 @@ def group_terms(sequence: list[str]) -> list[tuple[int, int, str]]:
 def index_terms(text: str) -> frozenset[str]:
     """All terms a document text is found by: its own terms plus its synonym groups."""
     sequence = terms(text)
-    return frozenset(sequence) | {group for _start, _end, group in group_terms(sequence)}
+    groups = {
+        term
+        for *_span, found in group_terms(sequence)
+        for term, weight in found.items()
+        if weight == SAME
+    }
+    return frozenset(sequence) | groups
+
+
+def phrase_groups(phrase: tuple[str, ...]) -> dict[str, int]:
+    """The synonym and concept terms a phrase stands for, with how much each counts."""
+    return _phrase(phrase)
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Letters inserted, deleted, changed or swapped with a neighbour to make a into b (optimal
+    string alignment); anything above limit is reported as limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, previous = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def terms_and_synonyms(text: str) -> frozenset[str]:
+    """A text's terms and its shipped synonym groups, without the concepts its phrases name."""
+    sequence = terms(text)
+    groups = synonym_groups()
+    found = set(sequence)
+    for start in range(len(sequence)):
+        for length in range(min(_longest_synonym(), len(sequence) - start), 0, -1):
+            if group := groups.get(tuple(sequence[start : start + length])):
+                found |= set(group)
+                break
+    return frozenset(found)
 
 
 @dataclass
 class QueryWord:
-    """One thing the searcher asked for: the term as typed and the terms that count as it."""
+    """One thing the searcher asked for: the term as typed and the terms that count as it, with
+    how much each counts (SAME for the term itself, its synonyms and its concepts)."""
 
     text: str
     term: str
-    alternatives: set[str]
+    alternatives: dict[str, int]
 
 
 def parse_query(query: str) -> list[QueryWord]:
@@ -121,18 +207,18 @@ def parse_query(query: str) -> list[QueryWord]:
     sequence = [term_of(w) for w in normalised]
     result: list[QueryWord] = []
     position = 0
-    phrases = {start: (end, group) for start, end, group in group_terms(sequence)}
+    phrases = {start: (end, groups) for start, end, groups in group_terms(sequence)}
     while position < len(sequence):
         if position in phrases and phrases[position][0] - position > 1:
-            end, group = phrases[position]
+            end, groups = phrases[position]
             text = " ".join(normalised[position:end])
-            result.append(QueryWord(text, group, {group}))
+            term = min(t for t, weight in groups.items() if weight == SAME)
+            result.append(QueryWord(text, term, dict(groups)))
             position = end
             continue
         term = sequence[position]
-        alternatives = {term}
-        if position in phrases:
-            alternatives.add(phrases[position][1])
+        alternatives = dict(phrases[position][1]) if position in phrases else {}
+        alternatives[term] = SAME
         result.append(QueryWord(normalised[position], term, alternatives))
         position += 1
     return result

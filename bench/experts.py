@@ -28,6 +28,9 @@ QUERIES = [
     "hydrogen tungtransport",
     "folkehelse",
     "reguleringsplaner",
+    "spatial planning",
+    "beredsksp",  # a typo: the nearest known words
+    "solceller på taket av skolen",
 ]
 RUNS = 20  # per query, after one warm-up round
 
@@ -71,6 +74,7 @@ def measure_experts(database_url: str, members: int, organisations: int) -> dict
         with app.app_context():
             started = time.perf_counter()
             count = reindex_members()
+            db.session.commit()
             result["reindex_s"] = time.perf_counter() - started
             result["reindexed"] = count
             db.engine.dispose()

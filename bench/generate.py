@@ -73,12 +73,13 @@ def generate_initiatives(count: int, seed: int = 7) -> None:
     """Adds `count` initiatives with partners, themes, places and search entries."""
     from arena.accounts.models import Member
     from arena.dates import utcnow
+    from arena.expertise.concepts import concept_term
     from arena.expertise.models import ExpertiseArea
     from arena.extensions import db
     from arena.initiatives import models
     from arena.organisations.models import Municipality, Organisation
     from arena.search.models import SearchEntry
-    from arena.search.services import remember_terms
+    from arena.search.services import entries_for, remember_terms
 
     rng = random.Random(seed)
     orgs = list(db.session.scalars(sa.select(Organisation.id)))
@@ -129,8 +130,17 @@ def generate_initiatives(count: int, seed: int = 7) -> None:
             ]
             municipalities.append({"initiative_id": initiative_id, "municipality_id": place_id})
             theme_text = " ".join(name for _id, name in chosen_areas)
-            entries += _entries(
-                initiative_id, [(title, 3.0), (theme_text, 2.5), (summary, 2.0), (place, 1.0)]
+            theme_concepts = {concept_term(a) for a, _name in chosen_areas}
+            entries += entries_for(
+                "initiative",
+                initiative_id,
+                [
+                    (title, 3.0),
+                    (theme_concepts, 2.5),
+                    (theme_text, 2.5),
+                    (summary, 2.0),
+                    (place, 1.0),
+                ],
             )
         db.session.execute(sa.insert(models.Initiative), rows)
         for table, values in (
@@ -147,26 +157,6 @@ def generate_initiatives(count: int, seed: int = 7) -> None:
     # Fresh statistics for the query planner, as autovacuum would have made after a bulk load.
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
-
-
-def _entries(object_id: int, fields) -> list[dict]:
-    from arena import text
-    from arena.search.services import weight_of
-
-    weights: dict[str, int] = {}
-    for content, weight in fields:
-        for term in text.index_terms(content):
-            weights[term] = max(weight_of(weight), weights.get(term, 0))
-    return [
-        {
-            "kind": "initiative",
-            "object_id": object_id,
-            "term": t,
-            "term_reversed": t[::-1],
-            "weight": w,
-        }
-        for t, w in weights.items()
-    ]
 
 
 def prepare(database_url: str):

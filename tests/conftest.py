@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from werkzeug.security import generate_password_hash
 
-from arena import create_app, dates, keep
+from arena import create_app, dates, keep, text
 from arena.accounts.models import ApiToken, Member
 from arena.accounts.services import issue_api_token
 from arena.accounts.sessions import start_session
@@ -27,6 +27,39 @@ from arena.notifications import delivery, jobs
 from arena.notifications.models import OutboxMessage
 from arena.organisations.models import Municipality, Organisation
 from arena.organisations.services import slugify
+
+#: `make test` runs the suite on SQLite and on PostgreSQL at once, one pass a core. Every test of
+#: the database-bound suite runs in both passes; the browser tests, which check what pages say and
+#: how they work for people rather than what a database does, run once, shared out so the two
+#: passes finish together: `--browser-share sqlite` takes these files, `postgresql` the others.
+#: Without the option (plain `pytest`) every browser test runs.
+BROWSER_FILES_ON_SQLITE = {"test_accessibility.py"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--browser-share",
+        choices=("sqlite", "postgresql"),
+        help="run only this pass's share of the browser tests (make test)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    share = config.getoption("--browser-share")
+    if share is None:
+        return
+
+    def in_share(item) -> bool:
+        path = item.path
+        if path.parent.name != "browser":
+            return True
+        return (path.name in BROWSER_FILES_ON_SQLITE) == (share == "sqlite")
+
+    other_pass = [item for item in items if not in_share(item)]
+    if other_pass:
+        config.hook.pytest_deselected(items=other_pass)
+        items[:] = [item for item in items if in_share(item)]
+
 
 PASSWORD = "riktig-hest-batteri-stift"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
@@ -55,6 +88,7 @@ def _context(app):
     """Each test runs in an app context against empty tables (reference data kept)."""
     with app.app_context():
         limiter.reset()
+        text.use_concepts(None, {})  # no labels of another test's concepts
         calendar.forget_rendered_feeds()
         keep.forget_everything()
         yield

@@ -227,7 +227,10 @@ def test_renaming_a_field_of_expertise_reaches_the_initiatives_with_that_theme(a
     assert db.session.execute(sa.select(initiative_themes)).all()
     assert not search.search("initiative", "akvakultur")
 
-    vocabulary.update_area(admin, area, "Akvakultur", "Akvakultur", "fiskeoppdrett")
+    change = vocabulary.AreaChange(
+        name="Akvakultur", name_nn="Akvakultur", synonyms="fiskeoppdrett"
+    )
+    vocabulary.update_area(admin, area, change)
 
     assert initiative.id in {h.object_id for h in search.search("initiative", "akvakultur")}
     assert initiative.id in {h.object_id for h in search.search("initiative", "fiskeoppdrett")}

@@ -278,11 +278,11 @@ def index_arena(arena: Arena) -> None:
 
 
 def reindex_all() -> int:
-    """Rebuilds the search index of every arena (archived ones too: they may come back)."""
+    """Rebuilds the search index of every arena (archived ones too: they may come back); the caller
+    commits."""
     arenas = list(db.session.scalars(sa.select(Arena)))
     for arena in arenas:
         index_arena(arena)
-    db.session.commit()
     return len(arenas)
 
 

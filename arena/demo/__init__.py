@@ -80,21 +80,14 @@ def _sign_declaration_for_some(rng: random.Random) -> None:
 
 
 def _seed_areas() -> dict:
+    """The shipped vocabulary, and the concepts the demo's area names (any label) stand for."""
     from arena.demo.expertise import AREAS
-    from arena.expertise.models import ExpertiseArea
-    from arena.expertise.services import index_area
+    from arena.expertise import concepts
+    from arena.expertise.services import areas_by_label, find_area_by_name
 
-    existing = {a.name: a for a in db.session.scalars(sa.select(ExpertiseArea))}
-    for name, name_nn, synonyms in AREAS:
-        if name not in existing:
-            area = ExpertiseArea(
-                name=name, name_nn=name_nn, synonyms=synonyms, slug=slugify(name), approved=True
-            )
-            db.session.add(area)
-            db.session.flush()
-            index_area(area)
-            existing[name] = area
-    return existing
+    concepts.load_vocabulary()
+    labels = areas_by_label()
+    return {name: find_area_by_name(name, labels) for name in AREAS}
 
 
 def _seed_initiatives(rng: random.Random, areas: dict) -> int:

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from arena.api.declare import Answer, Body, Query, Slug, operation, text
 from arena.errors import NotFound, ValidationFailed
-from arena.expertise import finder, services
+from arena.expertise import concepts, finder, services
 from arena.expertise.models import LEVELS, NOTE_MAX
 from arena.organisations.models import ORGANISATION_KINDS
 
@@ -72,7 +72,11 @@ class Area(Answer):
     slug: str
     name: str
     name_nn: str
-    synonyms: list[str]
+    name_en: str
+    synonyms: list[str] = Field(description="Alternative labels, in any language")
+    broader: list[str] = Field(description="Slugs of broader concepts")
+    narrower: list[str] = Field(description="Slugs of narrower concepts")
+    related: list[str] = Field(description="Slugs of related concepts")
     approved: bool
 
 
@@ -84,14 +88,20 @@ class AreaSearch(Query):
     q: text(100) = Field("", description="Suggestions for what was typed; empty: all")
 
 
-def _area_json(area) -> dict:
-    return {
-        "slug": area.slug,
-        "name": area.name,
-        "name_nn": area.name_nn,
-        "synonyms": [s.strip() for s in area.synonyms.split(",") if s.strip()],
-        "approved": area.approved,
-    }
+def _areas_json(areas) -> list[dict]:
+    links = concepts.link_map(a.id for a in areas)
+    return [
+        {
+            "slug": area.slug,
+            "name": area.name,
+            "name_nn": area.name_nn,
+            "name_en": area.name_en,
+            "synonyms": area.alternatives,
+            **{key: [a.slug for a in linked] for key, linked in links[area.id].items()},
+            "approved": area.approved,
+        }
+        for area in areas
+    ]
 
 
 @operation("GET", "/experts", query=ExpertSearch, answer=ExpertList)
@@ -158,4 +168,4 @@ def replace_my_expertise(body: ExpertiseList):
 def list_expertise_areas(query: AreaSearch):
     """The shared vocabulary of fields of expertise (or suggestions for `q`)."""
     areas = services.suggest_areas(query.q, limit=20) if query.q.strip() else services.all_areas()
-    return {"results": [_area_json(a) for a in areas]}
+    return {"results": _areas_json(areas)}

@@ -58,7 +58,11 @@ class ExpertAnswer:
 
 
 def matching_area_ids(query: str) -> list[int]:
-    return [hit.object_id for hit in search.search("area", query, limit=200)]
+    """The concepts a query asks for (with their narrower, broader and related ones), and those
+    whose names it matches in part («klima» in «Klimarisiko»)."""
+    concepts = {int(t[1:]) for t in search.expanded_terms("member", query) if t.startswith("@")}
+    named = {hit.object_id for hit in search.search("area", query, limit=200)}
+    return sorted(concepts | named)
 
 
 def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
@@ -88,14 +92,18 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
         conditions.append(Member.id.in_(expertise))
 
     if has_text:
-        ranking = search.ranked("member", wanted.text, strongest=max(3 * limit, 60))
-        rows = db.session.execute(
-            sa.select(Member.id, ranking.c.matched, ranking.c.score)
-            .join(ranking, ranking.c.object_id == Member.id)
-            .where(*conditions)
-            .order_by(*search.best_first(ranking, Member.id))
-            .limit(limit)
-        ).all()
+        several_words = len(text.parse_query(wanted.text)) > 1
+        population = several_words and db.session.scalar(
+            sa.select(sa.func.count()).select_from(Member)
+        )
+        hits = search.strongest_matches(
+            "member", wanted.text, strongest=max(3 * limit, 60), population=population or None
+        )
+        allowed = set(
+            db.session.scalars(sa.select(Member.id).where(Member.id.in_(sorted(hits)), *conditions))
+        )
+        best = sorted((hits[i] for i in allowed), key=search.strength, reverse=True)[:limit]
+        rows = [(hit.object_id, hit.matched, hit.score) for hit in best]
     elif wanted.is_empty:
         rows = []
     else:

@@ -60,10 +60,30 @@ class AreaForm(Form):
         description=_l("Tomt hvis det er likt."),
         validators=[optional(), max_length(100)],
     )
-    synonyms = StringField(
-        _l("Synonymer"),
-        description=_l("Andre ord folk bruker, skilt med komma, for eksempel «KI, AI»."),
-        validators=[optional(), max_length(500)],
+    name_en = StringField(
+        _l("Navn (engelsk)"),
+        validators=[optional(), max_length(100)],
+    )
+    synonyms = TextAreaField(
+        _l("Andre navn"),
+        description=_l(
+            "Synonymer, forkortelser, gamle navn og vanlige skrivefeil på alle språk, skilt med "
+            "komma, for eksempel «KI, AI, maskinlæring»."
+        ),
+        validators=[optional(), max_length(1000)],
+    )
+    broader = StringField(
+        _l("Bredere fagområder"),
+        description=_l("Navn på fagområder dette er en del av, skilt med komma."),
+        validators=[optional(), max_length(1000)],
+    )
+    related = StringField(
+        _l("Beslektede fagområder"),
+        description=_l(
+            "Navn skilt med komma. Et søk på dette fagområdet finner også dem som kan de "
+            "beslektede og de smalere fagområdene, litt lenger ned i lista."
+        ),
+        validators=[optional(), max_length(1000)],
     )
 
 

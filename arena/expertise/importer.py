@@ -114,7 +114,7 @@ def check(content: bytes) -> ImportReport:
     municipalities |= {m.number_2020: m for m in list(municipalities.values()) if m.number_2020}
     existing_emails = set(db.session.scalars(sa.select(Member.email)))
     seen: dict[str, int] = {}
-    known_areas = expertise.areas_by_name()
+    known_areas = expertise.areas_by_label()
     new_orgs: dict[str, tuple[str, str]] = {}
     new_areas: dict[str, str] = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -161,8 +161,8 @@ def check(content: bytes) -> ImportReport:
         for area_name, _level in wanted:
             if len(area_name) > 100:
                 problems.append(_("fagområdet «%(name)s…» er for langt", name=area_name[:30]))
-            elif expertise.name_key(area_name) not in known_areas:
-                new_areas.setdefault(area_name.casefold(), area_name)
+            elif expertise.find_area_by_name(area_name, known_areas) is None:
+                new_areas.setdefault(expertise.name_key(area_name), area_name)
         if problems:
             report.errors.append((number, "; ".join(problems)))
             continue
@@ -214,14 +214,15 @@ def _apply(report: ImportReport) -> None:
         db.session.add(org)
         db.session.flush()
         orgs[key] = org
-    areas = expertise.areas_by_name()
+    labels = expertise.areas_by_label()
 
     def area_for(name: str) -> ExpertiseArea:
-        key = expertise.name_key(name)
-        if key not in areas:
-            areas[key] = expertise.propose_area(None, name)
-            areas[key].approved = True
-        return areas[key]
+        """The concept the name means (any label, any language); a truly new name becomes a
+        concept proposed for an admin to look at."""
+        area = expertise.find_area_by_name(name, labels)
+        if area is None:
+            area = labels[expertise.name_key(name)] = expertise.propose_area(None, name)
+        return area
 
     members = {
         m.email: m

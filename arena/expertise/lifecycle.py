@@ -6,9 +6,10 @@ import sqlalchemy as sa
 
 from arena import lifecycle
 from arena.accounts.models import Member
-from arena.expertise import contacts
+from arena.dates import utcnow
+from arena.expertise import concepts, contacts
 from arena.expertise import services as expertise
-from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertise
+from arena.expertise.models import AreaLink, ContactRequest, ExpertiseArea, MemberExpertise
 from arena.extensions import db
 from arena.search import services as search
 
@@ -73,8 +74,43 @@ def _reindex_users_of(area_id: int) -> None:
 
 @lifecycle.on("expertise_area", "changed", "member_expertise")
 def area_changed(area: ExpertiseArea) -> None:
-    """Members are found by their areas' names and synonyms."""
+    """Members are found by their areas' names (the concept's term stays the same)."""
     _reindex_users_of(area.id)
+
+
+lifecycle.declare(
+    "expertise_area",
+    "changed",
+    "expertise_area_links",
+    because="links keep the ids only; the labels' phrases are reloaded when a label changes",
+)
+
+
+@lifecycle.on("expertise_area", "merged", "expertise_area_links")
+def move_labels_and_links(source: ExpertiseArea, target: ExpertiseArea) -> None:
+    """The kept concept is known by the duplicate's labels too (what members type keeps landing
+    on it) and takes over its broader, narrower and related links."""
+    labels = {expertise.name_key(label) for label in target.labels}
+    added = [label for label in source.labels if expertise.name_key(label) not in labels]
+    target.synonyms = concepts.alternatives_text(target.alternatives + added)
+    links = db.session.scalars(
+        sa.select(AreaLink).where(
+            sa.or_(AreaLink.area_id == source.id, AreaLink.other_id == source.id)
+        )
+    ).all()
+    for old in links:
+        area_id = target.id if old.area_id == source.id else old.area_id
+        other_id = target.id if old.other_id == source.id else old.other_id
+        db.session.delete(old)
+        db.session.flush()
+        if area_id != other_id:
+            concepts.link(
+                db.session.get(ExpertiseArea, area_id),
+                db.session.get(ExpertiseArea, other_id),
+                old.relation,
+            )
+    target.changed_at = utcnow()
+    concepts.vocabulary_changed()
 
 
 @lifecycle.on("expertise_area", "merged", "member_expertise")

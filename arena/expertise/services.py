@@ -13,6 +13,7 @@ from arena.access import require_self
 from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
+from arena.expertise import concepts
 from arena.expertise.models import LEVELS, NOTE_MAX, ExpertiseArea, MemberExpertise
 from arena.extensions import db
 from arena.notifications.outbox import language_of, queue_email
@@ -44,7 +45,8 @@ def areas_by_ids(ids) -> list[ExpertiseArea]:
 
 
 def index_area(area: ExpertiseArea) -> None:
-    search.index("area", area.id, [(area.name, 3.0), (area.name_nn, 3.0), (area.synonyms, 2.0)])
+    names = f"{area.name} {area.name_nn} {area.name_en}"
+    search.index("area", area.id, [(names, 3.0), (area.synonyms, 2.0)])
 
 
 def suggest_areas(query: str, limit: int = 10) -> list[ExpertiseArea]:
@@ -54,31 +56,40 @@ def suggest_areas(query: str, limit: int = 10) -> list[ExpertiseArea]:
     return [areas[h.object_id] for h in hits]
 
 
-def _same_name(a: str, b: str) -> bool:
-    return text.fold(" ".join(text.words(a))) == text.fold(" ".join(text.words(b)))
-
-
 def name_key(name: str) -> str:
     """How area names compare: ignoring case, spacing, punctuation and æøå spelling."""
     return text.fold(" ".join(text.words(name)))
 
 
 def areas_by_name() -> dict[str, ExpertiseArea]:
-    """Every area under its bokmål and nynorsk name keys (for matching many names at once)."""
+    """Every area under the keys of its preferred labels (bokmål, nynorsk, English)."""
     lookup = {}
     for area in all_areas():
-        lookup[name_key(area.name)] = area
-        if area.name_nn:
-            lookup.setdefault(name_key(area.name_nn), area)
+        for name in (area.name, area.name_nn, area.name_en):
+            if name:
+                lookup.setdefault(name_key(name), area)
     return lookup
 
 
-def find_area_by_name(name: str) -> ExpertiseArea | None:
-    """An area called this (in either language form), ignoring case and æøå spelling."""
+def areas_by_label() -> dict[str, ExpertiseArea]:
+    """Every area under the keys of all its labels; a preferred label wins over an alternative
+    another area has."""
+    lookup = areas_by_name()
     for area in all_areas():
-        if _same_name(area.name, name) or (area.name_nn and _same_name(area.name_nn, name)):
-            return area
-    return None
+        for alternative in area.alternatives:
+            lookup.setdefault(name_key(alternative), area)
+    return lookup
+
+
+def find_area_by_name(name: str, labels: dict | None = None) -> ExpertiseArea | None:
+    """The concept a typed name means: one whose label it is, in any language, ignoring case,
+    spacing and æøå spelling; else the one concept whose label it is as the search pipeline reads
+    it (inflected, nynorsk forms). `labels` is areas_by_label(), when matching many names."""
+    area = (labels if labels is not None else areas_by_label()).get(name_key(name))
+    if area is None:
+        named = concepts.concepts_named(name)
+        area = named[0] if len(named) == 1 else None
+    return area
 
 
 def propose_area(actor, name: str) -> ExpertiseArea:
@@ -108,18 +119,17 @@ def propose_area(actor, name: str) -> ExpertiseArea:
 
 
 def reindex_all() -> int:
-    """Rebuilds the search index of every area."""
+    """Rebuilds the search index of every area; the caller commits."""
     areas = all_areas()
     for area in areas:
         index_area(area)
-    db.session.commit()
     return len(areas)
 
 
 # --- members' expertise -------------------------------------------------------------------------
 
-#: Field weights of a member's index: a declared area counts most, more for a higher level.
-AREA_WEIGHT = {1: 2.5, 2: 3.0, 3: 3.5}
+#: Field weights of a member's index: a declared area counts most, an expert's clearly most.
+AREA_WEIGHT = {1: 2.0, 2: 3.0, 3: 4.0}
 TITLE_WEIGHT, ASK_WEIGHT, NOTE_WEIGHT, BIO_WEIGHT = 1.5, 1.0, 1.0, 0.5
 
 
@@ -135,7 +145,9 @@ def member_fields(title: str, ask_me_about: str, bio: str, entries) -> list[tupl
     """What a member is found by, with weights: entries are (area, level, note)."""
     fields = []
     for area, level, note in entries:
-        fields.append((f"{area.name} {area.name_nn} {area.synonyms}", AREA_WEIGHT[level]))
+        # The concept itself (whatever label a query uses) and its names (for compound parts).
+        fields.append(({concepts.concept_term(area.id)}, AREA_WEIGHT[level]))
+        fields.append((concepts.name_terms([area]), AREA_WEIGHT[level]))
         fields.append((note, NOTE_WEIGHT))
     return fields + [(title, TITLE_WEIGHT), (ask_me_about, ASK_WEIGHT), (bio, BIO_WEIGHT)]
 
@@ -213,11 +225,6 @@ def resolve_area(actor, typed: str) -> tuple[ExpertiseArea | None, list[Expertis
     if not typed:
         raise ValidationFailed(_("Skriv navnet på fagområdet."), {"area": _("Må fylles ut.")})
     exact = find_area_by_name(typed)
-    if exact is None:
-        for area in all_areas():
-            if any(_same_name(s, typed) for s in area.synonyms.split(",") if s.strip()):
-                exact = area
-                break
     return exact, ([] if exact else suggest_areas(typed, limit=6))
 
 
@@ -250,10 +257,8 @@ def people_by_level(area) -> dict[int, list[tuple]]:
 
 
 def reindex_members(member_ids: list[int] | None = None) -> int:
-    """Rebuilds the colleague finder's index of every member (or of these), and commits."""
-    count = _index_members(member_ids)
-    db.session.commit()
-    return count
+    """Rebuilds the colleague finder's index of every member (or of these); the caller commits."""
+    return _index_members(member_ids)
 
 
 def index_members(members: list) -> None:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from arena.access import require_admin, require_verified
 from arena.accounts import services as accounts
 from arena.errors import TooMany, ValidationFailed
-from arena.expertise import contacts, finder, importer, services, vocabulary
+from arena.expertise import concepts, contacts, finder, importer, services, vocabulary
 from arena.expertise.forms import (
     AddExpertiseForm,
     AreaForm,
@@ -35,6 +35,7 @@ def area(slug: str):
     return render_template(
         "expertise/area.html",
         area=area,
+        links=concepts.links_of(area),
         people=services.people_by_level(area) if current_user.is_authenticated else None,
         levels=level_labels(),
         initiatives=listing.initiatives_with_theme(area, current_user),
@@ -231,21 +232,27 @@ def admin_approve_area(slug: str):
 @bp.route("/admin/areas/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def admin_edit_area(slug: str):
-    """Rename an area, give its nynorsk name and synonyms (approves it too)."""
+    """Name a concept in three languages, its alternatives and links (approves it too)."""
     require_admin(current_user)
     area = services.get_area(slug)
-    form = AreaForm(obj=area)
+    links = concepts.links_of(area)
+    form = AreaForm(
+        obj=area,
+        broader=", ".join(a.name for a in links.get("broader", [])),
+        related=", ".join(a.name for a in links.get("related", [])),
+    )
     if form.validate_on_submit():
+        change = vocabulary.AreaChange(
+            **{key: form[key].data or "" for key in vocabulary.AreaChange.__dataclass_fields__}
+        )
         try:
-            vocabulary.update_area(
-                current_user, area, form.name.data, form.name_nn.data, form.synonyms.data
-            )
+            vocabulary.update_area(current_user, area, change)
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
             flash(_("Endringene er lagret."), "success")
             return redirect(url_for("expertise.admin_areas"))
-    return render_template("admin/area_form.html", form=form, area=area)
+    return render_template("admin/area_form.html", form=form, area=area, links=links)
 
 
 @bp.route("/admin/areas/<slug>/merge", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from arena.access import (
 from arena.accounts import services as accounts
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, ValidationFailed
+from arena.expertise import concepts
 from arena.expertise import services as expertise
 from arena.expertise.models import ExpertiseArea
 from arena.extensions import db
@@ -263,8 +264,10 @@ def confirm_current(actor, initiative: Initiative) -> None:
 
 
 def index_initiative(initiative: Initiative) -> None:
-    theme_names = " ".join(f"{a.name} {a.name_nn} {a.synonyms}" for a in initiative.themes)
-    wanted_names = " ".join(f"{a.name} {a.name_nn}" for a in initiative.wanted_competence)
+    themes = {concepts.concept_term(a.id) for a in initiative.themes}
+    theme_names = concepts.name_terms(initiative.themes)
+    wanted = {concepts.concept_term(a.id) for a in initiative.wanted_competence}
+    wanted_names = concepts.name_terms(initiative.wanted_competence)
     organisations_text = " ".join(
         o.name for o in [initiative.lead_organisation, *initiative.partners]
     )
@@ -274,8 +277,10 @@ def index_initiative(initiative: Initiative) -> None:
         initiative.id,
         [
             (initiative.title, 3.0),
+            (themes, 2.5),
             (theme_names, 2.5),
             (initiative.summary, 2.0),
+            (wanted, 1.5),
             (wanted_names, 1.5),
             (organisations_text, 1.0),
             (places, 1.0),
@@ -285,7 +290,7 @@ def index_initiative(initiative: Initiative) -> None:
 
 
 def reindex_all() -> int:
-    """Rebuilds the search index of every initiative."""
+    """Rebuilds the search index of every initiative; the caller commits."""
     count = 0
     query = sa.select(Initiative).options(
         selectinload(Initiative.themes),
@@ -296,5 +301,4 @@ def reindex_all() -> int:
     for initiative in db.session.scalars(query):
         index_initiative(initiative)
         count += 1
-    db.session.commit()
     return count

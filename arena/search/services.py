@@ -2,6 +2,7 @@
 by exact value or index range and adds up whole-number weights; all language work happens in
 arena.text."""
 
+import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -22,10 +23,33 @@ TAIL_MIN = 3
 #: How much a match counts, in tenths: the term itself or a synonym; another inflection the
 #: stemmer did not unify («hydrogen»/«hydrogenet»: stems differing by at most INFLECTION_SLACK
 #: letters at the end); or only a compound part.
-EXACT, INFLECTION, COMPOUND = 10, 9, 6
+EXACT, INFLECTION, COMPOUND = text.SAME, 9, 6
+#: A word the index does not know at all is read as the known words one typing error away (two
+#: for long words), counting this much; the first letter is taken as typed.
+TYPO, TYPO_MIN_LENGTH, TYPO_LONG, TYPO_PREFIX = 7, 5, 9, 1
 INFLECTION_SLACK = 3
 #: At most this many compound terms count for one query word (the commonest are kept).
 MAX_EXPANSIONS = 60
+
+
+#: Brings the text pipeline the current concept labels before it is used (registered by the
+#: expertise area, arena/expertise/concepts.py, which owns the labels).
+_vocabulary_sources: list = []
+
+
+def follow_vocabulary(refresh) -> None:
+    _vocabulary_sources[:] = [refresh]
+
+
+def _current_vocabulary() -> None:
+    """Asks once per request (and at every use outside one) whether the labels changed."""
+    if not _vocabulary_sources:
+        return
+    if has_request_context():
+        if g.get("_vocabulary_current"):
+            return
+        g._vocabulary_current = True
+    _vocabulary_sources[0]()
 
 
 def weight_of(field_weight: float) -> int:
@@ -37,11 +61,14 @@ def weight_of(field_weight: float) -> int:
 TOP_WEIGHT = weight_of(3.0)
 
 
-def entries_for(kind: str, object_id: int, fields: list[tuple[str, float]]) -> list[dict]:
-    """The index rows of one object: each term once, with the weight of its best field."""
+def entries_for(
+    kind: str, object_id: int, fields: list[tuple[str | set[str], float]]
+) -> list[dict]:
+    """The index rows of one object: each term once, with the weight of its best field. A field
+    is a text, or a set of terms already made (a concept's term)."""
     weights: dict[str, int] = {}
     for content, field_weight in fields:
-        for term in text.index_terms(content):
+        for term in content if isinstance(content, set) else text.index_terms(content):
             if len(term) <= MAX_TERM_LENGTH:
                 weights[term] = max(weight_of(field_weight), weights.get(term, 0))
     return [
@@ -58,6 +85,7 @@ def entries_for(kind: str, object_id: int, fields: list[tuple[str, float]]) -> l
 
 def index(kind: str, object_id: int, fields: list[tuple[str, float]]) -> None:
     """(Re)indexes one object from its texts and their weights; the caller commits."""
+    _current_vocabulary()
     remove(kind, object_id)
     rows = entries_for(kind, object_id, fields)
     if rows:
@@ -98,6 +126,7 @@ def _insert_if_absent(model):
 
 def index_many(kind: str, documents, batch: int = 20_000) -> int:
     """Replaces the index rows of many objects at once: documents yields (id, fields)."""
+    _current_vocabulary()
     ids, rows, count = [], [], 0
     for object_id, fields in documents:
         ids.append(object_id)
@@ -135,16 +164,16 @@ def _matching_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
     """Index terms that count as this query word, with how much each match counts."""
     # One request may ask several times (ranking, areas, the sentence shown): look up once.
     cache = g.setdefault("_search_terms", {}) if has_request_context() else {}
-    key = (kind, word.term, frozenset(word.alternatives))
+    key = (kind, word.term, frozenset(word.alternatives.items()))
     if key not in cache:
         cache[key] = _look_up_terms(kind, word)
     return cache[key]
 
 
 def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
-    matches = dict.fromkeys(word.alternatives, EXACT)
+    matches = dict(word.alternatives)
     q = word.term
-    if q.startswith("~"):
+    if q.startswith(("~", "@")):  # a synonym group or a concept: no letters to look up
         return matches
     term, backwards = SearchTerm.term, SearchTerm.term_reversed
     found: list[str] = []
@@ -182,23 +211,55 @@ def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
         ]
     for t in found:
         matches.setdefault(t, COMPOUND)
+    is_label = len(matches) > 1  # synonyms, concepts or other forms: a known word, no typo
+    if len(q) >= TYPO_MIN_LENGTH and not is_label and not _known(kind, matches):
+        for near in _near_terms(kind, q):
+            matches.setdefault(near, TYPO)
+            for group, quality in text.phrase_groups((near,)).items():
+                matches.setdefault(group, quality * TYPO // EXACT)
     return matches
+
+
+def _known(kind: str, terms) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(SearchEntry.term)
+            .where(SearchEntry.kind == kind, SearchEntry.term.in_(sorted(terms)))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _near_terms(kind: str, q: str) -> list[str]:
+    """The index's terms closest to a misspelt one: one edit away, two for long words."""
+    limit = 2 if len(q) >= TYPO_LONG else 1
+    prefix = q[:TYPO_PREFIX]
+    candidates = db.session.scalars(
+        sa.select(SearchTerm.term).where(
+            SearchTerm.kind == kind,
+            SearchTerm.term >= prefix,
+            SearchTerm.term < _next_after_prefix(prefix),
+            sa.func.length(SearchTerm.term).between(len(q) - limit, len(q) + limit),
+        )
+    )
+    distances = {t: text.edit_distance(q, t, limit) for t in candidates}
+    best = min(distances.values(), default=limit + 1)
+    return sorted(t for t, d in distances.items() if d == best <= limit)
 
 
 def expanded_terms(kind: str, query: str) -> set[str]:
     """Every index term that counts as some word of the query (for showing what matched)."""
+    _current_vocabulary()
     return {t for word in text.parse_query(query) for t in _matching_terms(kind, word)}
 
 
-def ranked(kind: str, query: str, strongest: int | None = None) -> sa.Subquery | None:
+def ranked(kind: str, query: str) -> sa.Subquery | None:
     """The objects matching a query as a subquery (object_id, matched, score) to join with.
 
     `matched` is how many of the query's words an object has; `score` adds up, per word, its
-    best field weight times match quality. Order by matched, then score (both descending).
-
-    With `strongest`, only objects among the strongest postings of some wanted term are ranked
-    (each term's top `strongest` by weight): for a top-k list with k <= strongest this keeps the
-    cost flat as the index grows; their scores are still computed in full."""
+    best field weight times match quality. Order by matched, then score (both descending)."""
+    _current_vocabulary()
     words = text.parse_query(query)
     wanted = [
         sa.select(
@@ -221,25 +282,8 @@ def ranked(kind: str, query: str, strongest: int | None = None) -> sa.Subquery |
         .join(wanted_terms, SearchEntry.term == wanted_terms.c.term)
         .where(SearchEntry.kind == kind)
         .group_by(SearchEntry.object_id, wanted_terms.c.word)
+        .subquery("per_word")
     )
-    if strongest is not None:
-        terms = sorted({t for word in words for t in _matching_terms(kind, word)})
-        strongest_postings = sa.union(
-            *[
-                sa.select(
-                    sa.select(SearchEntry.object_id)
-                    .where(SearchEntry.kind == kind, SearchEntry.term == term)
-                    .order_by(SearchEntry.weight.desc(), SearchEntry.object_id.desc())
-                    .limit(strongest)
-                    .subquery()
-                )
-                for term in terms
-            ]
-        )
-        # Fetched first, so every database looks the few candidates up by primary key.
-        candidates = sorted(db.session.scalars(strongest_postings))
-        per_word = per_word.where(SearchEntry.object_id.in_(candidates))
-    per_word = per_word.subquery("per_word")
     return (
         sa.select(
             per_word.c.object_id,
@@ -249,6 +293,86 @@ def ranked(kind: str, query: str, strongest: int | None = None) -> sa.Subquery |
         .group_by(per_word.c.object_id)
         .subquery("ranked")
     )
+
+
+def strongest_matches(
+    kind: str, query: str, strongest: int, population: int | None = None
+) -> dict[int, "Hit"]:
+    """The objects that can be best for a query, scored in full, by object id.
+
+    Only objects among the strongest postings of some wanted term are considered (its top
+    `strongest` by weight; fewer through a weaker match), so a top-k list with k <= strongest
+    costs the same however large the index grows. Their postings are then read by primary key and
+    scored here, in whole numbers, so every database ranks alike.
+
+    With `population` (how many objects are searched), each word of a several-word query also
+    counts by how rare it is: «solceller» in «solceller på taket av skolen» more than «skolen»."""
+    _current_vocabulary()
+    words = text.parse_query(query)
+    rarity = [1] * len(words)
+    if population and len(words) > 1:
+        rarity = [_rarity(kind, word, population) for word in words]
+    wanted: dict[str, list[tuple[int, int]]] = {}  # term -> (word, quality) it counts for
+    for n, word in enumerate(words):
+        for term, quality in _matching_terms(kind, word).items():
+            wanted.setdefault(term, []).append((n, quality))
+    if not wanted:
+        return {}
+    strongest_postings = sa.union(
+        *[
+            sa.select(
+                sa.select(SearchEntry.object_id)
+                .where(SearchEntry.kind == kind, SearchEntry.term == term)
+                .order_by(SearchEntry.weight.desc(), SearchEntry.object_id.desc())
+                .limit(strongest if max(q for _n, q in counts) >= INFLECTION else strongest // 3)
+                .subquery()
+            )
+            for term, counts in sorted(wanted.items())
+        ]
+    )
+    candidates = sorted(db.session.scalars(strongest_postings))
+    best: dict[tuple[int, int], int] = {}
+    for start in range(0, len(candidates), 500):
+        for object_id, term, weight in db.session.execute(
+            sa.select(SearchEntry.object_id, SearchEntry.term, SearchEntry.weight).where(
+                SearchEntry.kind == kind,
+                SearchEntry.object_id.in_(candidates[start : start + 500]),
+                SearchEntry.term.in_(sorted(wanted)),
+            )
+        ):
+            for n, quality in wanted[term]:
+                value = weight * quality * rarity[n]
+                best[object_id, n] = max(value, best.get((object_id, n), 0))
+    hits: dict[int, Hit] = {}
+    for (object_id, _n), value in best.items():
+        hit = hits.setdefault(object_id, Hit(object_id, 0, 0))
+        hit.matched += 1
+        hit.score += value
+    return hits
+
+
+def strength(hit: "Hit") -> tuple[int, int, int]:
+    """Sort key (descending) where strength beats coverage: score times words matched, so an
+    expert in one word of a query ranks above a passing mention of each."""
+    return (hit.score * hit.matched, hit.score, hit.object_id)
+
+
+#: Counting how many objects have a word stops here (a word that common is common enough).
+RARITY_COUNT_CAP = 2000
+
+
+def _rarity(kind: str, word: text.QueryWord, population: int) -> int:
+    """How rare the word is among the objects, in tenths: 10 ln(1 + population / having it)."""
+    terms = sorted(_matching_terms(kind, word))
+    having = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(sa.literal_column("object_id")))).select_from(
+            sa.select(SearchEntry.object_id)
+            .where(SearchEntry.kind == kind, SearchEntry.term.in_(terms))
+            .limit(RARITY_COUNT_CAP)
+            .subquery()
+        )
+    )
+    return max(1, round(10 * math.log(1 + population / max(having, 1))))
 
 
 def best_first(ranking: sa.Subquery, object_id_column) -> tuple:

@@ -56,7 +56,35 @@ def test_add_expertise_be_found_and_contacted(member_page, admin_page, live_mail
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_expertise_suggestions_are_accessible(member_page, lang):
     member_page.goto(f"/profile?lang={lang}")
-    member_page.fill("#area", "planlegging")
+    member_page.fill("#area", "utvikling")  # no label, but part of several
     click_and_load(member_page, "#expertise-heading ~ form.stack button[type=submit]")
     assert member_page.locator(".suggestion-list").count() == 1
     assert_accessible(member_page)
+
+
+#: What a reader of each language reads on a concept's page: its name, where it belongs, and
+#: one of its related concepts.
+CONCEPT_PAGE = {
+    "nb": ("Bosetting av flyktninger", "Del av", "Integrering", "Boligpolitikk"),
+    "nn": ("Busetjing av flyktningar", "Del av", "Integrering", "Bustadpolitikk"),
+    "en": ("Refugee settlement", "Part of", "Integration of immigrants", "Housing policy"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_concept_reads_in_the_page_language_and_leads_to_its_neighbours(page, lang, width):
+    name, part_of, broader, related = CONCEPT_PAGE[lang]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"/areas/bosetting-av-flyktninger?lang={lang}")
+    assert page.locator("h1").inner_text() == name
+    links = page.locator(".concept-links")
+    assert links.locator("dt").first.inner_text() == part_of
+    assert links.get_by_role("link", name=broader, exact=True).count() == 1
+    assert links.get_by_role("link", name=related, exact=True).count() == 1
+    box = links.get_by_role("link", name=related, exact=True).bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, "the link is on screen"
+    assert_accessible(page)
+    # The broader concept is one click away, named in the same language.
+    click_and_load(page, links.get_by_role("link", name=broader, exact=True))
+    assert page.locator("h1").inner_text() == broader
