@@ -91,7 +91,7 @@ def _longest_synonym() -> int:
     return max(map(len, synonym_groups()), default=1)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Concepts:
     version: object = None
     phrases: Phrases = field(default_factory=dict)
@@ -102,11 +102,12 @@ _concepts = _Concepts()
 
 
 def use_concepts(version: object, phrases: Phrases) -> None:
-    """Makes the concepts' label phrases part of the pipeline (a new version clears the cache)."""
+    """Makes the concepts' label phrases part of the pipeline (a new version clears the cache).
+    Replaced whole, so a reader never sees one version's phrases with another's length."""
+    global _concepts
     if version == _concepts.version:
         return
-    _concepts.version, _concepts.phrases = version, phrases
-    _concepts.longest = max(map(len, phrases), default=1)
+    _concepts = _Concepts(version, phrases, max(map(len, phrases), default=1))
     index_terms.cache_clear()
 
 

@@ -58,11 +58,12 @@ class ExpertAnswer:
 
 
 def matching_area_ids(query: str) -> list[int]:
-    """The concepts a query asks for (with their narrower, broader and related ones), and those
-    whose names it matches in part («klima» in «Klimarisiko»)."""
+    """The concepts a query asks for (with their narrower, broader and related ones); when it
+    names none, those whose names it matches in part («klima» in «Klimarisiko»)."""
     concepts = {int(t[1:]) for t in search.expanded_terms("member", query) if t.startswith("@")}
-    named = {hit.object_id for hit in search.search("area", query, limit=200)}
-    return sorted(concepts | named)
+    if not concepts:
+        concepts = {hit.object_id for hit in search.search("area", query, limit=200)}
+    return sorted(concepts)
 
 
 def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:

@@ -177,6 +177,9 @@ def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
         return matches
     term, backwards = SearchTerm.term, SearchTerm.term_reversed
     found: list[str] = []
+    # A concept's label needs no compounds: the compounds that name a field are its narrower
+    # concepts' labels, which the concept brings along (and much faster than scanning words).
+    names_a_concept = any(t[0] == "@" and w == EXACT for t, w in word.alternatives.items())
     if len(q) >= COMPOUND_HEAD_MIN:
         shorter = [q[:k] for k in range(max(COMPOUND_HEAD_MIN, len(q) - INFLECTION_SLACK), len(q))]
         for t in db.session.scalars(
@@ -193,7 +196,7 @@ def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
                 found.append(t)
             else:
                 matches.setdefault(t, INFLECTION)
-    if len(q) >= COMPOUND_TAIL_MIN:
+    if len(q) >= COMPOUND_TAIL_MIN and not names_a_concept:
         reversed_q = q[::-1]
         found += [
             t
@@ -209,7 +212,7 @@ def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
             )
             if len(t) - len(q) >= HEAD_MIN
         ]
-    for t in found:
+    for t in [] if names_a_concept else found:
         matches.setdefault(t, COMPOUND)
     is_label = len(matches) > 1  # synonyms, concepts or other forms: a known word, no typo
     if len(q) >= TYPO_MIN_LENGTH and not is_label and not _known(kind, matches):
@@ -337,7 +340,9 @@ def strongest_matches(
             sa.select(SearchEntry.object_id, SearchEntry.term, SearchEntry.weight).where(
                 SearchEntry.kind == kind,
                 SearchEntry.object_id.in_(candidates[start : start + 500]),
-                SearchEntry.term.in_(sorted(wanted)),
+                # Read by primary key (kind, object_id): the term as an expression keeps every
+                # database off the long postings of a common term.
+                SearchEntry.term.concat("").in_(sorted(wanted)),
             )
         ):
             for n, quality in wanted[term]:
