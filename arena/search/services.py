@@ -321,39 +321,53 @@ def strongest_matches(
             wanted.setdefault(term, []).append((n, quality))
     if not wanted:
         return {}
-    strongest_postings = sa.union(
-        *[
-            sa.select(
-                sa.select(SearchEntry.object_id)
-                .where(SearchEntry.kind == kind, SearchEntry.term == term)
-                .order_by(SearchEntry.weight.desc(), SearchEntry.object_id.desc())
-                .limit(strongest if max(q for _n, q in counts) >= INFLECTION else strongest // 3)
-                .subquery()
-            )
-            for term, counts in sorted(wanted.items())
-        ]
-    )
-    candidates = sorted(db.session.scalars(strongest_postings))
+    limits = {
+        term: strongest if max(q for _n, q in counts) >= INFLECTION else strongest // 3
+        for term, counts in wanted.items()
+    }
     best: dict[tuple[int, int], int] = {}
-    for start in range(0, len(candidates), 500):
-        for object_id, term, weight in db.session.execute(
-            sa.select(SearchEntry.object_id, SearchEntry.term, SearchEntry.weight).where(
-                SearchEntry.kind == kind,
-                SearchEntry.object_id.in_(candidates[start : start + 500]),
-                # Read by primary key (kind, object_id): the term as an expression keeps every
-                # database off the long postings of a common term.
-                SearchEntry.term.concat("").in_(sorted(wanted)),
-            )
-        ):
-            for n, quality in wanted[term]:
-                value = weight * quality * rarity[n]
-                best[object_id, n] = max(value, best.get((object_id, n), 0))
+    for object_id, term, weight in _postings(kind, _candidates(kind, limits), sorted(wanted)):
+        for n, quality in wanted[term]:
+            value = weight * quality * rarity[n]
+            best[object_id, n] = max(value, best.get((object_id, n), 0))
     hits: dict[int, Hit] = {}
     for (object_id, _n), value in best.items():
         hit = hits.setdefault(object_id, Hit(object_id, 0, 0))
         hit.matched += 1
         hit.score += value
     return hits
+
+
+# The two statements below are written as SQL text, with every value bound: built from SQLAlchemy
+# objects they cost several times more to build than to run (a query brings 5-60 terms).
+
+
+def _candidates(kind: str, limits: dict[str, int]) -> list[int]:
+    """The objects among each term's strongest postings (its top `limit` by weight, read in the
+    order of ix_search_entries_kind_term)."""
+    parts, params = [], {"kind": kind}
+    for n, (term, limit) in enumerate(sorted(limits.items())):
+        parts.append(  # only numbers are written into the text; the values are bound
+            f"SELECT object_id FROM (SELECT object_id FROM search_entries WHERE kind = :kind"  # noqa: S608
+            f" AND term = :t{n} ORDER BY weight DESC, object_id DESC LIMIT :n{n}) AS s{n}"
+        )
+        params[f"t{n}"], params[f"n{n}"] = term, limit
+    return sorted(db.session.scalars(sa.text(" UNION ".join(parts)), params))
+
+
+def _postings(kind: str, object_ids: list[int], terms: list[str]):
+    """The objects' postings of these terms, probed by primary key (kind, object_id, term). SQLite
+    is told to: left to itself it walks the long postings of a common term."""
+    probe = ""
+    if db.session.get_bind().dialect.name == "sqlite":
+        probe = "INDEXED BY sqlite_autoindex_search_entries_1 "
+    statement = sa.text(
+        f"SELECT object_id, term, weight FROM search_entries {probe}"  # noqa: S608 - a constant
+        "WHERE kind = :kind AND object_id IN :ids AND term IN :terms"
+    ).bindparams(sa.bindparam("ids", expanding=True), sa.bindparam("terms", expanding=True))
+    for start in range(0, len(object_ids), 500):
+        ids = object_ids[start : start + 500]
+        yield from db.session.execute(statement, {"kind": kind, "ids": ids, "terms": terms})
 
 
 def strength(hit: "Hit") -> tuple[int, int, int]:
