@@ -136,7 +136,10 @@ def load_vocabulary_command(file: str | None) -> None:
 
     from arena.expertise import concepts
 
-    report = concepts.load_vocabulary(Path(file).read_text("utf-8") if file else None)
+    try:
+        report = concepts.load_vocabulary(Path(file).read_text("utf-8") if file else None)
+    except ValueError as error:
+        _fail(f"Not a vocabulary file: {error}.")
     click.echo(
         f"Vocabulary loaded: {len(report.created)} new and {len(report.updated)} updated "
         f"concept(s), {report.links} new link(s)."

@@ -127,14 +127,17 @@ def _phrase(candidate: tuple[str, ...]) -> dict[str, int]:
     return groups or concepts or {}
 
 
-def group_terms(sequence: list[str]) -> list[tuple[int, int, dict[str, int]]]:
-    """Where synonym and concept phrases occur in a term sequence: (start, end, group terms),
-    the longest phrase at each start."""
-    longest = max(_longest_synonym(), _concepts.longest)
+def group_terms(
+    sequence: list[str], concepts: bool = True
+) -> list[tuple[int, int, dict[str, int]]]:
+    """Where synonym and (unless told not to) concept phrases occur in a term sequence: (start,
+    end, group terms), the longest phrase at each start."""
+    longest = max(_longest_synonym(), _concepts.longest if concepts else 1)
+    phrase = _phrase if concepts else lambda candidate: synonym_groups().get(candidate)
     found = []
     for start in range(len(sequence)):
         for length in range(min(longest, len(sequence) - start), 0, -1):
-            groups = _phrase(tuple(sequence[start : start + length]))
+            groups = phrase(tuple(sequence[start : start + length]))
             if groups:
                 found.append((start, start + length, groups))
                 break
@@ -182,14 +185,8 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 def terms_and_synonyms(text: str) -> frozenset[str]:
     """A text's terms and its shipped synonym groups, without the concepts its phrases name."""
     sequence = terms(text)
-    groups = synonym_groups()
-    found = set(sequence)
-    for start in range(len(sequence)):
-        for length in range(min(_longest_synonym(), len(sequence) - start), 0, -1):
-            if group := groups.get(tuple(sequence[start : start + length])):
-                found |= set(group)
-                break
-    return frozenset(found)
+    groups = {t for *_span, found in group_terms(sequence, concepts=False) for t in found}
+    return frozenset(sequence) | groups
 
 
 @dataclass

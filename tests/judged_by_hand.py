@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arena.expertise import importer
+
 DATA = Path(__file__).parent / "data" / "judged"
 
 
@@ -101,18 +103,7 @@ def import_file() -> bytes:
     kinds = {name: kind for name, kind, _place in organisations()}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "email",
-            "name",
-            "organisation",
-            "organisation_kind",
-            "municipality",
-            "title",
-            "expertise",
-            "ask_me_about",
-        ]
-    )
+    writer.writerow(importer.HEADER)
     for m in members():
         writer.writerow(
             [

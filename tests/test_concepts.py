@@ -318,3 +318,11 @@ def test_a_label_change_reaches_texts_that_mention_it_through_the_worker(make_me
     assert run_next_job()
     db.session.commit()
     assert names(searcher, "overvannshåndtering") == [mentions.name]
+
+
+def test_load_vocabulary_refuses_a_file_of_another_form_and_writes_nothing(runner, tmp_path):
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("name,level\nKlima,3\n", encoding="utf-8")
+    result = runner.invoke(args=["load-vocabulary", str(wrong)])
+    assert result.exit_code != 0 and "Not a vocabulary file" in result.output
+    assert count(ExpertiseArea) == 0

@@ -207,6 +207,9 @@ def alternatives_text(labels: list[str]) -> str:
     return ", ".join(kept)
 
 
+VOCABULARY_HEADER = ("slug", "nb", "nn", "en", "alternatives", "broader", "related")
+
+
 def shipped_vocabulary() -> str:
     return files("arena").joinpath("data/vocabulary.csv").read_text("utf-8")
 
@@ -217,7 +220,10 @@ def load_vocabulary(content: str | None = None) -> LoadReport:
     replaced, alternatives and links are only added."""
     from arena.expertise import services as expertise
 
-    rows = list(csv.DictReader(io.StringIO(content or shipped_vocabulary())))
+    reader = csv.DictReader(io.StringIO(content or shipped_vocabulary()))
+    if set(VOCABULARY_HEADER) - set(reader.fieldnames or []):
+        raise ValueError(f"the header must be {','.join(VOCABULARY_HEADER)}")
+    rows = list(reader)
     known = expertise.areas_by_name()
     by_slug = {a.slug: a for a in expertise.all_areas()}
     report, concepts = LoadReport(), {}
