@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from arena import text
 from arena.accounts.models import Member
@@ -57,10 +57,13 @@ class ExpertAnswer:
     broader: list[str] = field(default_factory=list)
 
 
-def matching_area_ids(query: str) -> list[int]:
+def matching_area_ids(query: str, terms: set[str] | None = None) -> list[int]:
     """The concepts a query asks for (with their narrower, broader and related ones); when it
-    names none, those whose names it matches in part («klima» in «Klimarisiko»)."""
-    concepts = {int(t[1:]) for t in search.expanded_terms("member", query) if t.startswith("@")}
+    names none, those whose names it matches in part («klima» in «Klimarisiko»). `terms` are the
+    query's expanded terms when the caller has them already."""
+    if terms is None:
+        terms = search.expanded_terms("member", query)
+    concepts = {int(t[1:]) for t in terms if t.startswith("@")}
     if not concepts:
         concepts = {hit.object_id for hit in search.search("area", query, limit=200)}
     return sorted(concepts)
@@ -83,7 +86,8 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
             )
         conditions.append(Member.organisation_id.in_(organisations))
     has_text = wanted.has_words
-    area_ids = matching_area_ids(wanted.text) if has_text else None
+    terms = search.expanded_terms("member", wanted.text) if has_text else set()
+    area_ids = matching_area_ids(wanted.text, terms) if has_text else None
     expertise = sa.select(MemberExpertise.member_id).where(
         MemberExpertise.level >= wanted.level_min
     )
@@ -93,15 +97,17 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
         conditions.append(Member.id.in_(expertise))
 
     if has_text:
+        # How many members there are, for how rare each word is: the highest id counts them
+        # well enough (members are seldom deleted) and, unlike count(*), costs nothing.
         several_words = len(text.parse_query(wanted.text)) > 1
-        population = several_words and db.session.scalar(
-            sa.select(sa.func.count()).select_from(Member)
-        )
+        population = several_words and db.session.scalar(sa.select(sa.func.max(Member.id)))
         hits = search.strongest_matches(
             "member", wanted.text, strongest=max(3 * limit, 60), population=population or None
         )
         allowed = set(
-            db.session.scalars(sa.select(Member.id).where(Member.id.in_(sorted(hits)), *conditions))
+            db.session.scalars(
+                sa.select(Member.id).where(search.one_of(Member.id, sorted(hits)), *conditions)
+            )
         )
         best = sorted((hits[i] for i in allowed), key=search.strength, reverse=True)[:limit]
         rows = [(hit.object_id, hit.matched, hit.score) for hit in best]
@@ -119,7 +125,7 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
             .order_by(top_level.desc(), Member.name, Member.id)
             .limit(limit)
         ).all()
-    results = _results(rows, wanted.text if has_text else "", area_ids)
+    results = _results(rows, terms, area_ids)
     answer = ExpertAnswer(results)
     if has_text and len(results) < WEAK_RESULTS:
         answer.related_areas = _related_areas(wanted.text, area_ids or [])
@@ -128,34 +134,34 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
     return answer
 
 
-def _results(rows, query: str, area_ids: list[int] | None) -> list[ExpertResult]:
+def _results(rows, terms: set[str], area_ids: list[int] | None) -> list[ExpertResult]:
+    """The result cards: each member with the fields that matched (all fields without a query)."""
     ids = [row[0] for row in rows]
     if not ids:
         return []
     members = {
         m.id: m
         for m in db.session.scalars(
-            sa.select(Member).where(Member.id.in_(ids)).options(selectinload(Member.organisation))
+            sa.select(Member).where(Member.id.in_(ids)).options(joinedload(Member.organisation))
         )
     }
-    entries: dict[int, list[MemberExpertise]] = {i: [] for i in ids}
-    for entry in db.session.scalars(
-        sa.select(MemberExpertise)
+    entries = (
+        sa.select(MemberExpertise.member_id, MemberExpertise.level, ExpertiseArea)
+        .join(ExpertiseArea, ExpertiseArea.id == MemberExpertise.area_id)
         .where(MemberExpertise.member_id.in_(ids))
-        .options(selectinload(MemberExpertise.area))
-    ):
-        entries[entry.member_id].append(entry)
-    terms = search.expanded_terms("member", query) if query else set()
-    wanted_areas = set(area_ids or [])
+    )
+    if terms:
+        entries = entries.where(MemberExpertise.area_id.in_(area_ids or [-1]))
+    found: dict[int, list[tuple[ExpertiseArea, int]]] = {i: [] for i in ids}
+    for member_id, level, area in db.session.execute(entries):
+        found[member_id].append((area, level))
     results = []
     for member_id, matched, score in rows:
-        own = sorted(entries[member_id], key=lambda e: (-e.level, e.area.name))
-        shown = [e for e in own if e.area_id in wanted_areas] if query else own
         member = members[member_id]
         results.append(
             ExpertResult(
                 member=member,
-                areas=[(e.area, e.level) for e in shown],
+                areas=sorted(found[member_id], key=lambda e: (-e[1], e[0].name)),
                 sentence=_matching_sentence(member.ask_me_about, terms),
                 matched=matched,
                 score=score,

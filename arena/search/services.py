@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import g, has_request_context
+from sqlalchemy.dialects import postgresql
 
 from arena import text
 from arena.extensions import db
@@ -314,7 +315,7 @@ def strongest_matches(
     words = text.parse_query(query)
     rarity = [1] * len(words)
     if population and len(words) > 1:
-        rarity = [_rarity(kind, word, population) for word in words]
+        rarity = _rarity(kind, words, population)
     wanted: dict[str, list[tuple[int, int]]] = {}  # term -> (word, quality) it counts for
     for n, word in enumerate(words):
         for term, quality in _matching_terms(kind, word).items():
@@ -325,11 +326,20 @@ def strongest_matches(
         term: strongest if max(q for _n, q in counts) >= INFLECTION else strongest // 3
         for term, counts in wanted.items()
     }
-    best: dict[tuple[int, int], int] = {}
-    for object_id, term, weight in _postings(kind, _candidates(kind, limits), sorted(wanted)):
+    best: dict[tuple[int, int], int] = {}  # (object, word) -> the word's best value there
+
+    def count(object_id: int, term: str, weight: int) -> None:
         for n, quality in wanted[term]:
             value = weight * quality * rarity[n]
             best[object_id, n] = max(value, best.get((object_id, n), 0))
+
+    strongest_postings = _strongest_postings(kind, limits)
+    for object_id, term, weight in strongest_postings:
+        count(object_id, term, weight)
+    for object_id, term, weight in _postings(
+        kind, _missing(strongest_postings, limits, wanted, best, rarity)
+    ):
+        count(object_id, term, weight)
     hits: dict[int, Hit] = {}
     for (object_id, _n), value in best.items():
         hit = hits.setdefault(object_id, Hit(object_id, 0, 0))
@@ -338,36 +348,88 @@ def strongest_matches(
     return hits
 
 
+def _missing(strongest_postings, limits, wanted, best, rarity) -> dict[frozenset, list[int]]:
+    """Which postings of the candidates could still raise a score: a term's list cut off at
+    weight w gives any object not on it at most w, so it is looked up only for the objects whose
+    best value for that word so far is lower. Object ids by the set of terms to look up."""
+    cut_at: dict[str, int] = {}
+    lengths: dict[str, int] = {}
+    listed: dict[int, set[str]] = {}  # object -> terms it is on the list of
+    for object_id, term, weight in strongest_postings:
+        listed.setdefault(object_id, set()).add(term)
+        lengths[term] = lengths.get(term, 0) + 1
+        cut_at[term] = min(weight, cut_at.get(term, weight))
+    # What each cut-off list could still give each word it counts for.
+    at_most = {
+        term: [(n, w * quality * rarity[n]) for n, quality in wanted[term]]
+        for term, w in cut_at.items()
+        if lengths[term] >= limits[term]
+    }
+    could_raise: dict[tuple, frozenset] = {}  # the words' best values so far -> terms
+    missing: dict[frozenset, list[int]] = {}
+    for object_id in sorted(listed):
+        values = tuple(best.get((object_id, n), 0) for n in range(len(rarity)))
+        if values not in could_raise:
+            could_raise[values] = frozenset(
+                term for term, gives in at_most.items() if any(v > values[n] for n, v in gives)
+            )
+        terms = could_raise[values] - listed[object_id]
+        if terms:
+            missing.setdefault(terms, []).append(object_id)
+    return missing
+
+
 # The two statements below are written as SQL text, with every value bound: built from SQLAlchemy
 # objects they cost several times more to build than to run (a query brings 5-60 terms).
 
 
-def _candidates(kind: str, limits: dict[str, int]) -> list[int]:
-    """The objects among each term's strongest postings (its top `limit` by weight, read in the
-    order of ix_search_entries_kind_term)."""
+def _strongest_postings(kind: str, limits: dict[str, int]) -> list[tuple[int, str, int]]:
+    """Each term's strongest postings (its top `limit` by weight, read in the order of
+    ix_search_entries_kind_term) as (object_id, term, weight)."""
     parts, params = [], {"kind": kind}
     for n, (term, limit) in enumerate(sorted(limits.items())):
         parts.append(  # only numbers are written into the text; the values are bound
-            f"SELECT object_id FROM (SELECT object_id FROM search_entries WHERE kind = :kind"  # noqa: S608
-            f" AND term = :t{n} ORDER BY weight DESC, object_id DESC LIMIT :n{n}) AS s{n}"
+            f"SELECT object_id, term, weight FROM (SELECT object_id, term, weight"  # noqa: S608
+            f" FROM search_entries WHERE kind = :kind AND term = :t{n}"
+            f" ORDER BY weight DESC, object_id DESC LIMIT :n{n}) AS s{n}"
         )
         params[f"t{n}"], params[f"n{n}"] = term, limit
-    return sorted(db.session.scalars(sa.text(" UNION ".join(parts)), params))
+    return [tuple(row) for row in db.session.execute(sa.text(" UNION ALL ".join(parts)), params)]
 
 
-def _postings(kind: str, object_ids: list[int], terms: list[str]):
-    """The objects' postings of these terms, probed by primary key (kind, object_id, term). SQLite
-    is told to: left to itself it walks the long postings of a common term."""
-    probe = ""
-    if db.session.get_bind().dialect.name == "sqlite":
-        probe = "INDEXED BY sqlite_autoindex_search_entries_1 "
-    statement = sa.text(
-        f"SELECT object_id, term, weight FROM search_entries {probe}"  # noqa: S608 - a constant
-        "WHERE kind = :kind AND object_id IN :ids AND term IN :terms"
-    ).bindparams(sa.bindparam("ids", expanding=True), sa.bindparam("terms", expanding=True))
-    for start in range(0, len(object_ids), 500):
-        ids = object_ids[start : start + 500]
-        yield from db.session.execute(statement, {"kind": kind, "ids": ids, "terms": terms})
+#: Objects per list of ids in one look-up (well under every database's limit on bound values).
+IDS_AT_ONCE = 500
+
+
+def _postings(kind: str, missing: dict[frozenset, list[int]]):
+    """These objects' postings of these terms, in one statement, probed by primary key (kind,
+    object_id, term). SQLite is told to use that key: left to itself it walks a common term's
+    postings. PostgreSQL gets each list as one array: a long IN list costs milliseconds to write
+    and to parse."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    key = "" if postgres else "INDEXED BY sqlite_autoindex_search_entries_1 "
+    parts, params, expanding = [], {"kind": kind}, []
+
+    def one_of(column: str, values: list) -> str:
+        name = f"v{len(params)}"
+        params[name] = values
+        if postgres:
+            return f"{column} = ANY(:{name})"
+        expanding.append(sa.bindparam(name, expanding=True))
+        return f"{column} IN :{name}"
+
+    for terms, object_ids in missing.items():
+        for start in range(0, len(object_ids), IDS_AT_ONCE):
+            ids = object_ids[start : start + IDS_AT_ONCE]
+            parts.append(
+                f"SELECT object_id, term, weight FROM search_entries {key}"  # noqa: S608
+                f"WHERE kind = :kind AND {one_of('object_id', ids)}"
+                f" AND {one_of('term', sorted(terms))}"
+            )
+    if not parts:
+        return []
+    statement = sa.text(" UNION ALL ".join(parts)).bindparams(*expanding)
+    return db.session.execute(statement, params)
 
 
 def strength(hit: "Hit") -> tuple[int, int, int]:
@@ -380,18 +442,30 @@ def strength(hit: "Hit") -> tuple[int, int, int]:
 RARITY_COUNT_CAP = 2000
 
 
-def _rarity(kind: str, word: text.QueryWord, population: int) -> int:
-    """How rare the word is among the objects, in tenths: 10 ln(1 + population / having it)."""
-    terms = sorted(_matching_terms(kind, word))
-    having = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(sa.literal_column("object_id")))).select_from(
-            sa.select(SearchEntry.object_id)
-            .where(SearchEntry.kind == kind, SearchEntry.term.in_(terms))
-            .limit(RARITY_COUNT_CAP)
-            .subquery()
+def _rarity(kind: str, words: list[text.QueryWord], population: int) -> list[int]:
+    """How rare each word is among the objects, in tenths: 10 ln(1 + population / having it).
+    One statement for all the words (its text holds only numbers; the terms are bound)."""
+    counts, params = [], {"kind": kind, "cap": RARITY_COUNT_CAP}
+    for n, word in enumerate(words):
+        counts.append(
+            f"(SELECT count(DISTINCT object_id) FROM (SELECT object_id FROM search_entries"  # noqa: S608
+            f" WHERE kind = :kind AND term IN :w{n} LIMIT :cap) AS r{n})"
         )
+        params[f"w{n}"] = sorted(_matching_terms(kind, word)) or [""]
+    statement = sa.text("SELECT " + ", ".join(counts)).bindparams(
+        *(sa.bindparam(f"w{n}", expanding=True) for n in range(len(words)))
     )
-    return max(1, round(10 * math.log(1 + population / max(having, 1))))
+    having = db.session.execute(statement, params).one()
+    return [max(1, round(10 * math.log(1 + population / max(h, 1)))) for h in having]
+
+
+def one_of(column, values: list):
+    """`column IN values`, which PostgreSQL gets as `= ANY(array)`: one bound value however many
+    there are (a long IN list costs milliseconds to write and to parse)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(values)
 
 
 def best_first(ranking: sa.Subquery, object_id_column) -> tuple:
