@@ -32,6 +32,8 @@ QUERIES = [
     "beredsksp",  # a typo: the nearest known words
     "solceller på taket av skolen",
 ]
+#: The queries measured before issue 16 (the first ten), reported apart to compare like with like.
+EARLIER_QUERIES = QUERIES[:10]
 RUNS = 20  # per query, after one warm-up round
 
 
@@ -52,14 +54,17 @@ def measure_experts(database_url: str, members: int, organisations: int) -> dict
     headers = {"Authorization": f"Bearer {token}"}
     for query in QUERIES:
         assert client.get(f"/api/v1/experts?q={query}", headers=headers).status_code == 200
-    samples = []
+    samples, earlier = [], []
     for _ in range(RUNS):
         for query in QUERIES:
             started = time.perf_counter()
             response = client.get(f"/api/v1/experts?q={query}", headers=headers)
             samples.append((time.perf_counter() - started) * 1000)
+            if query in EARLIER_QUERIES:
+                earlier.append(samples[-1])
             assert response.status_code == 200
     samples.sort()
+    earlier.sort()
     result = {
         "members": members,
         "entries": entries,
@@ -67,6 +72,8 @@ def measure_experts(database_url: str, members: int, organisations: int) -> dict
         "median": statistics.median(samples),
         "p95": samples[int(len(samples) * 0.95) - 1],
         "requests": len(samples),
+        "earlier_median": statistics.median(earlier),
+        "earlier_p95": earlier[int(len(earlier) * 0.95) - 1],
     }
     if members >= 50_000:
         from arena.expertise.services import reindex_members
@@ -133,6 +140,10 @@ def main() -> None:
                 f"| {r['requests']} |"
             )
         print(f"median ratio 50,000 / 2,000: {large['median'] / small['median']:.2f}")
+        print(
+            f"the {len(EARLIER_QUERIES)} queries measured before issue 16, at 50,000: median "
+            f"{large['earlier_median']:.1f} ms, p95 {large['earlier_p95']:.1f} ms"
+        )
         print(
             f"reindex of {large['reindexed']:,} members: {large['reindex_s']:.1f} s; "
             f"generating them: {large['generated_s']:.1f} s"
