@@ -76,6 +76,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     from arena.accounts.views import bp as accounts_bp
     from arena.api import bp as api_bp
+    from arena.arenas.attendance_views import bp as attendance_bp
     from arena.arenas.views import bp as arenas_bp
     from arena.calendar.views import bp as calendar_bp
     from arena.declaration.views import bp as declaration_bp
@@ -92,6 +93,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(expertise_bp)
     app.register_blueprint(arenas_bp)
+    app.register_blueprint(attendance_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(notifications_bp)
     web.hide_secret_links_in_logs()

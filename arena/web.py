@@ -286,6 +286,7 @@ _SECRET_LINKS = [
     (re.compile(r"/calendar/(?!all\.ics)[^/\s?]+\.ics"), "/calendar/***.ics"),
     (re.compile(r"/auth/reset/[^/\s?]+"), "/auth/reset/***"),
     (re.compile(r"/unsubscribe/[^/\s?]+"), "/unsubscribe/***"),
+    (re.compile(r"/answer/[^/\s?]+"), "/answer/***"),
 ]
 
 

@@ -217,20 +217,25 @@ def test_moving_and_cancelling_occurrences(make_member, make_arena):
         )
 
 
-def test_editing_time_or_place_bumps_sequence(make_member, make_arena):
+def test_every_change_bumps_sequence_and_an_unchanged_save_does_not(make_member, make_arena):
+    """Invitations and feeds share SEQUENCE: each change must outrank the last (issue 17)."""
     owner = make_member()
     arena = make_arena(owner)
     meeting = meetings.create_meeting(
         owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
     )
     meetings.update_meeting(
-        owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 9))
+        owner, meeting, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 1, 9))
     )
     assert meeting.sequence == 0
     meetings.update_meeting(
-        owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 10))
+        owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 9))
     )
     assert meeting.sequence == 1
+    meetings.update_meeting(
+        owner, meeting, MeetingInput(title="Nytt navn", starts_at=datetime(2027, 3, 1, 10))
+    )
+    assert meeting.sequence == 2
 
 
 def test_review_lapses_after_a_year(make_member, make_arena, clock):

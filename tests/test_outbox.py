@@ -77,7 +77,7 @@ def test_a_kind_turned_off_is_not_queued_and_other_kinds_still_are(
 ):
     member = login_as(make_member(email="kari@example.no"))
     page = client.get("/profile/notifications").get_data(as_text=True)
-    assert page.count('type="radio"') == 16 and page.count("checked") == 7
+    assert page.count('type="radio"') == 18 and page.count("checked") == 8
     saved = post_form(
         "/profile/notifications",
         {
@@ -88,6 +88,7 @@ def test_a_kind_turned_off_is_not_queued_and_other_kinds_still_are(
             "role_proposals": "off",
             "meeting_changes": "immediately",
             "review_reminders": "immediately",
+            "meeting_invitations": "off",
         },
         token_from="/profile/notifications",
     )
@@ -138,6 +139,7 @@ def test_the_api_reads_and_changes_settings_and_names_unknown_kinds(client, make
         "role_proposals": "immediately",
         "meeting_changes": "immediately",
         "review_reminders": "immediately",
+        "meeting_invitations": False,
     }
     changed = client.patch(
         "/api/v1/me/notifications", json={"meeting_changes": "off"}, headers=bearer(token)
@@ -262,6 +264,7 @@ def test_export_and_deletion_cover_settings_and_emails(
             "role_proposals": "off",
             "meeting_changes": "immediately",
             "review_reminders": "immediately",
+            "meeting_invitations": "off",
         },
         token_from="/profile/notifications",
     )

@@ -14,6 +14,15 @@ from arena.extensions import db
 # owner's things: 302 after success (200 for a form shown again), 403 refused, "login" a redirect
 # to the login form.
 ROLES = ("anonymous", "other", "unverified", "owner", "admin")
+
+
+def _answer_token(member_id: int, meeting_id: int) -> str:
+    from arena.arenas import attendance
+
+    answer = {"m": member_id, "t": meeting_id, "o": "2027-03-08T09:00:00", "a": "yes"}
+    return attendance._serializer().dumps(answer)
+
+
 MATRIX = {
     "/auth/login": (
         lambda w: "/auth/login",
@@ -240,8 +249,22 @@ MATRIX = {
             "role_proposals": "off",
             "meeting_changes": "immediately",
             "review_reminders": "off",
+            "meeting_invitations": "on",
         },
         ("login", 302, 302, 302, 302),
+    ),
+    # Anyone signed in who may see the arena answers for themselves.
+    "/meetings/<int:meeting_id>/answer": (
+        lambda w: f"/meetings/{w['meeting']}/answer",
+        {"occurrence": "2027-03-08T09:00:00", "answer": "yes"},
+        ("login", 302, 302, 302, 302),
+    ),
+    # The owner's link from an invitation: it answers for the owner, signed in or not, and is
+    # refused to anyone else signed in.
+    "/answer/<token>": (
+        lambda w: f"/answer/{_answer_token(w['owner'].id, w['meeting'])}",
+        {},
+        (200, 403, 403, 200, 403),
     ),
     # Without a sign-in waiting to be finished, everyone is sent to the sign-in page.
     "/auth/sso/finish": (
@@ -279,6 +302,7 @@ API_MATRIX = [
     ("/api/v1/me/expertise", "PUT", {"expertise": []}, (200, 200, 200, 200)),
     ("/api/v1/me/calendar-token", "POST", None, (200, 200, 200, 200)),
     ("/api/v1/me/notifications", "PATCH", {"meeting_changes": "off"}, (200, 200, 200, 200)),
+    ("/api/v1/me/notifications", "PATCH", {"meeting_invitations": True}, (200, 200, 200, 200)),
     ("/api/v1/arenas", "POST", {"name": "Ny"}, (201, 403, 201, 201)),
     ("/api/v1/arenas/<slug>", "PATCH", {"name": "Kapret"}, (403, 403, 200, 200)),
     (

@@ -32,6 +32,7 @@ from arena.errors import ValidationFailed
 from arena.extensions import SECRETS_LIMIT, limiter, submitted_email
 from arena.forms import show_service_errors
 from arena.links import absolute_url
+from arena.notifications import settings as notification_settings
 from arena.organisations import services as organisations
 from arena.web import safe_next
 
@@ -311,6 +312,7 @@ def render_profile(
         needs_review=expertise.profile_needs_review(member),
         all_areas=expertise.all_areas(),
         feed_url=calendar.personal_feed_url(member),
+        invitations_on=notification_settings.choice_of(member, "meeting_invitations") == "on",
         membership_form=membership_form,
         answers_requests=member.is_admin or member.is_organisation_contact,
         identities=sso.identities_of(member),

@@ -7,7 +7,16 @@ import sqlalchemy as sa
 
 from arena import lifecycle
 from arena.accounts.models import Member
-from arena.arenas.models import Arena, ArenaRole, RoleProposal, arena_followers, arena_organisations
+from arena.arenas.models import (
+    Arena,
+    ArenaRole,
+    Meeting,
+    MeetingAnswer,
+    MeetingInvitation,
+    RoleProposal,
+    arena_followers,
+    arena_organisations,
+)
 from arena.dates import utcnow
 from arena.extensions import db
 from arena.organisations.models import Organisation
@@ -40,11 +49,46 @@ lifecycle.declare(
     "changed",
     "arena_followers",
     "role_proposals",
-    because="they keep the member's id only; pages read names when they are shown",
+    "meeting_answers",
+    "meeting_invitations",
+    because="they keep the member's id only; pages and messages read names when they are made",
 )
 lifecycle.declare(
-    "member", "deleted", "arena_followers", "role_proposals", because=lifecycle.ON_DELETE
+    "member",
+    "deleted",
+    "arena_followers",
+    "role_proposals",
+    "meeting_answers",
+    "meeting_invitations",
+    because=lifecycle.ON_DELETE,
 )
+
+
+@lifecycle.on("member", "exported", "meeting_answers", "meeting_invitations", section="meetings")
+def export_member_meetings(member: Member) -> dict:
+    """The member's answers to meetings, and the meetings Arena put in their calendar."""
+    answers = db.session.execute(
+        sa.select(Meeting.uid, Meeting.title, MeetingAnswer.occurrence, MeetingAnswer.answer)
+        .join(Meeting, Meeting.id == MeetingAnswer.meeting_id)
+        .where(MeetingAnswer.member_id == member.id)
+        .order_by(MeetingAnswer.occurrence)
+    )
+    invited = db.session.execute(
+        sa.select(Meeting.uid, Meeting.title, MeetingInvitation.sequence, MeetingInvitation.sent_at)
+        .join(Meeting, Meeting.id == MeetingInvitation.meeting_id)
+        .where(MeetingInvitation.member_id == member.id)
+        .order_by(Meeting.uid)
+    )
+    return {
+        "answers": [
+            {"meeting": uid, "title": title, "occurrence": o.isoformat(), "answer": a}
+            for uid, title, o, a in answers
+        ],
+        "invitations_in_my_calendar": [
+            {"meeting": uid, "title": title, "sequence": seq, "sent_at": sent.isoformat()}
+            for uid, title, seq, sent in invited
+        ],
+    }
 
 
 @lifecycle.on("organisation", "changed", "arena_organisations")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from arena.access import can_see_arena, require_manage_arena
 from arena.accounts.models import Member
+from arena.arenas import invitations
 from arena.arenas.models import (
     MEETING_LIMITS,
     TZID,
@@ -130,18 +131,19 @@ def create_meeting(actor, arena: Arena, data: MeetingInput) -> Meeting:
     )
     db.session.add(meeting)
     arena.calendar_changed_at = now
+    db.session.flush()
+    invitations.meeting_changed(meeting)
     db.session.commit()
     return meeting
 
 
 def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
-    """Edits a meeting or a whole series; SEQUENCE goes up when its time or place changes."""
+    """Edits a meeting or a whole series. Any change raises its SEQUENCE, in the feeds and in
+    the invitations alike (RFC 5545 asks it for time and place; the rest may as well)."""
     require_manage_arena(actor, meeting.arena)
     cleaned = _clean_meeting(data)
-    moved = any(
-        getattr(meeting, k) != cleaned[k]
-        for k in ("starts_at", "ends_at", "rrule", "location", "online_url")
-    )
+    if all(getattr(meeting, key) == value for key, value in cleaned.items()):
+        return meeting  # nothing changed: nothing to tell anyone
     now = _local_now()
     soon_before = _soon_starts(meeting, now)
     for key, value in cleaned.items():
@@ -149,10 +151,10 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
     for exception in meeting.exceptions:
         if exception.action == "move":
             meeting.last_starts_at = max(meeting.last_starts_at, exception.new_starts_at)
-    if moved:
-        meeting.sequence += 1
+    meeting.sequence += 1
     meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
     _tell_of_new_times(meeting, soon_before, now)
+    invitations.meeting_changed(meeting)
     db.session.commit()
     return meeting
 
@@ -184,6 +186,7 @@ def cancel_meeting(actor, meeting: Meeting) -> None:
     meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
     for occurrence in soon:
         _tell_followers(meeting, occurrence.starts_at, None)
+    invitations.meeting_changed(meeting)
     db.session.commit()
 
 
@@ -221,7 +224,10 @@ def tell_followers(meeting_id: int, when: str, new_start: str | None) -> None:
         .join(arena_followers, arena_followers.c.member_id == Member.id)
         .where(arena_followers.c.arena_id == meeting.arena_id, Member.active)
     ).all()
+    invited = invitations.invited_ids(meeting.arena)  # their calendars are told at once
     for member in followers:
+        if member.id in invited:
+            continue
         locale = language_of(member)
         with force_locale(locale):
             old = format_datetime(wall_clock_in_oslo(when), locale)
@@ -245,6 +251,7 @@ def tell_followers(meeting_id: int, when: str, new_start: str | None) -> None:
 
 def delete_meeting(actor, meeting: Meeting) -> None:
     require_manage_arena(actor, meeting.arena)
+    invitations.meeting_deleted(meeting)
     meeting.arena.calendar_changed_at = utcnow()
     db.session.delete(meeting)
     db.session.commit()
@@ -291,13 +298,16 @@ def change_occurrence(
     exception.action = action
     exception.new_starts_at = new_starts_at if action == "move" else None
     exception.new_ends_at = new_ends_at if action == "move" else None
-    exception.sequence = meeting.sequence + 1
-    exception.updated_at = meeting.arena.calendar_changed_at = utcnow()
+    # Every change raises the meeting's SEQUENCE, so each message about it outranks the last.
+    meeting.sequence += 1
+    exception.sequence = meeting.sequence
+    exception.updated_at = meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
     if action == "move":  # windowed lookups find a series by its last start
         meeting.last_starts_at = max(meeting.last_starts_at, new_starts_at)
     now = _local_now()
     if now <= occurrence <= now + SOON:
         _tell_followers(meeting, occurrence, exception.new_starts_at)
+    invitations.meeting_changed(meeting, occurrence)
     db.session.commit()
     return exception
 

@@ -15,7 +15,7 @@ from arena.api.declare import (
     operation,
     text,
 )
-from arena.arenas import meetings, services
+from arena.arenas import attendance, meetings, services
 from arena.arenas.models import (
     MEETING_LIMITS,
     TZID,
@@ -53,6 +53,27 @@ class Meeting(Answer):
     status: Literal["confirmed", "cancelled"]
     sequence: int
     exceptions: list[OccurrenceChange]
+
+
+class Attendee(Answer):
+    id: int
+    name: str
+    organisation: str
+
+
+class OccurrenceAttendance(Answer):
+    occurrence: str = Field(description="The occurrence's original start (its RECURRENCE-ID)")
+    starts_at: str = Field(description="Where it is now (moved or not)")
+    cancelled: bool
+    coming_count: int
+    not_coming_count: int
+    coming: list[Attendee]
+    not_coming: list[Attendee]
+
+
+class MeetingAttendance(Answer):
+    meeting: int
+    occurrences: list[OccurrenceAttendance]
 
 
 class MeetingChange(Body):
@@ -218,3 +239,30 @@ def change_occurrence(meeting_id: int, body: NewOccurrenceChange):
         _wall_clock(body.ends_at, "ends_at"),
     )
     return meeting_json(meeting)
+
+
+@operation("GET", "/meetings/<int:meeting_id>/attendance", answer=MeetingAttendance, errors=(403,))
+def get_attendance(meeting_id: int):
+    """Who is coming to each occurrence from yesterday on (and to earlier ones with answers):
+    for the arena's owner, deputy and admins. Replies sent by calendar programs are not read;
+    members answer on the arena's page or with the links in their invitation."""
+    meeting = meetings.get_meeting(meeting_id, g.api_member)
+
+    def people(members) -> list[dict]:
+        return [{"id": m.id, "name": m.name, "organisation": m.organisation.name} for m in members]
+
+    return {
+        "meeting": meeting.id,
+        "occurrences": [
+            {
+                "occurrence": _minutes(row["occurrence"]),
+                "starts_at": _minutes(row["starts_at"]),
+                "cancelled": row["cancelled"],
+                "coming_count": len(row["coming"]),
+                "not_coming_count": len(row["not_coming"]),
+                "coming": people(row["coming"]),
+                "not_coming": people(row["not_coming"]),
+            }
+            for row in attendance.attendance(g.api_member, meeting)
+        ],
+    }

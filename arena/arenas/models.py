@@ -203,6 +203,20 @@ class Meeting(db.Model):
         order_by="MeetingException.occurrence",
     )
 
+    # What the calendar builder reads of a meeting's arena (feeds pass rows with these fields).
+    @property
+    def arena_slug(self) -> str:
+        return self.arena.slug
+
+    @property
+    def arena_name(self) -> str:
+        return self.arena.name
+
+    @property
+    def owner_name(self) -> str | None:
+        owner = self.arena.owner
+        return owner.name if owner else None
+
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.title!r}>"
 
@@ -234,3 +248,44 @@ class ReminderMark(db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingInvitation(db.Model):
+    """A calendar invitation Arena sent a member for a meeting: the meeting is in their own
+    calendar, at this SEQUENCE, until a CANCEL takes it out (then the row goes)."""
+
+    __tablename__ = "meeting_invitations"
+
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    sequence: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+ANSWERS = ("yes", "no")
+
+
+class MeetingAnswer(db.Model):
+    """A member's answer for one occurrence of a meeting: coming or not. A new answer replaces
+    the old one."""
+
+    __tablename__ = "meeting_answers"
+
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The occurrence's original wall-clock start (its RECURRENCE-ID), so a moved occurrence
+    #: keeps its answers.
+    occurrence: Mapped[datetime] = mapped_column(sa.DateTime, primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    #: "yes" or "no".
+    answer: Mapped[str] = mapped_column(sa.String(3))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship()

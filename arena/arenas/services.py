@@ -20,6 +20,7 @@ from arena.access import (
 )
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
+from arena.arenas import invitations
 from arena.arenas.models import (
     ARENA_LIMITS,
     CADENCES,
@@ -266,8 +267,11 @@ def update_arena(actor, arena: Arena, data: ArenaInput) -> None:
     """The owner, deputy or an admin changes an arena's description."""
     require_manage_arena(actor, arena)
     cleaned = _clean(ArenaInput(**{**data.__dict__, "owner_email": "", "deputy_email": ""}))
+    visibility_before = arena.visibility
     for key in ("name", "purpose", "kind", "cadence", "visibility", "organisations"):
         setattr(arena, key, cleaned[key])
+    if arena.visibility != visibility_before:
+        invitations.arena_changed(arena)
     arena.updated_at = arena.calendar_changed_at = utcnow()
     index_arena(arena)
     db.session.commit()
@@ -322,6 +326,9 @@ def _start_role(arena: Arena, role: str, member: Member) -> ArenaRole:
     if current is not None:
         current.ended_at = now
         db.session.flush()  # the partial unique index allows one current holder at a time
+        if current.member_id is not None:
+            invitations.member_changed(current.member_id, arena.id)
+    invitations.member_changed(member.id, arena.id)
     holder = ArenaRole(arena=arena, role=role, member_id=member.id, started_at=now)
     db.session.add(holder)
     arena.updated_at = arena.calendar_changed_at = now
@@ -374,6 +381,7 @@ def follow_arena(actor, arena: Arena) -> None:
         raise PermissionDenied(_("Du må logge inn for å følge."))
     if not is_following(actor, arena):
         db.session.execute(arena_followers.insert().values(arena_id=arena.id, member_id=actor.id))
+        invitations.member_changed(actor.id, arena.id)
         db.session.commit()
 
 
@@ -385,6 +393,7 @@ def unfollow_arena(actor, arena: Arena) -> None:
             arena_followers.c.arena_id == arena.id, arena_followers.c.member_id == actor.id
         )
     )
+    invitations.member_changed(actor.id, arena.id)
     db.session.commit()
 
 

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from arena import access
 from arena.access import require_verified
-from arena.arenas import meetings, ownership, services
+from arena.arenas import attendance, meetings, ownership, services
+from arena.arenas.attendance_views import answer_labels
 from arena.arenas.forms import (
     ArenaForm,
     MeetingForm,
@@ -134,6 +135,8 @@ def show(slug: str):
     """One arena: who is responsible (and was), upcoming meetings, following, subscribing."""
     arena = services.get_arena(slug, current_user)
     now = _now_local()
+    can_manage = access.can_manage_arena(current_user, arena)
+    meeting_ids = [m.id for m in arena.meetings]
     return render_template(
         "arenas/show.html",
         arena=arena,
@@ -141,9 +144,12 @@ def show(slug: str):
         cadences=cadence_labels(),
         visibilities=visibility_labels(),
         upcoming=meetings.occurrences(arena.meetings, now - timedelta(days=1), now + UPCOMING),
+        my_answers=attendance.my_answers(current_user, meeting_ids),
+        answers=attendance.answers_by_occurrence(meeting_ids) if can_manage else {},
+        answer_labels=answer_labels(),
         history=ownership.past_holders(arena),
         pending=services.pending_proposals(arena),
-        can_manage=access.can_manage_arena(current_user, arena),
+        can_manage=can_manage,
         following=services.is_following(current_user, arena),
         can_take=access.can_take_responsibility(current_user, arena),
         lapsed=ownership.review_lapsed(arena),

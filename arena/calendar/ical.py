@@ -4,6 +4,7 @@ Rules (DESIGN.md, ical-check README): a Europe/Oslo VTIMEZONE with yearly RRULEs
 TZID; series as RRULE (UNTIL in UTC), cancelled occurrences as EXDATE, moved ones as RECURRENCE-ID
 overrides; stable UIDs; DTSTAMP and LAST-MODIFIED from the rows' update times, so an unchanged
 feed is byte-identical; cancelled meetings stay 30 days with STATUS:CANCELLED; no ATTENDEE.
+Invitations (iTIP, RFC 5546) are built from the same events, with METHOD and the one ATTENDEE.
 
 Content lines are written here directly (RFC 5545 escaping and folding) rather than through
 icalendar's component objects: the all-arenas feed holds thousands of events and must render in
@@ -187,7 +188,9 @@ def _meeting_text(meeting, url: str, organizer: tuple[str, str]) -> str:
     return text
 
 
-def _events(meeting, url: str, organizer: tuple[str, str]) -> list[str]:
+def _events(
+    meeting, url: str, organizer: tuple[str, str], attendee: tuple[str, str] | None = None
+) -> list[str]:
     """The meeting's VEVENT (with RRULE and EXDATEs for a series) and one per moved occurrence."""
     status = "STATUS:CANCELLED" if meeting.status == "cancelled" else "STATUS:CONFIRMED"
     tzid = meeting.tzid
@@ -199,7 +202,7 @@ def _events(meeting, url: str, organizer: tuple[str, str]) -> list[str]:
             for e in meeting.exceptions
             if e.action == "cancel"
         ]
-    common = _common(meeting, url, organizer)
+    common = _common(meeting, url, organizer, attendee)
     lines = _event(
         meeting,
         meeting.starts_at,
@@ -222,10 +225,21 @@ def _events(meeting, url: str, organizer: tuple[str, str]) -> list[str]:
     return lines
 
 
-def _common(meeting, url: str, organizer: tuple[str, str]) -> list[str]:
-    """What every VEVENT of a meeting says besides its time: organizer, place, links, text."""
+def _common(
+    meeting, url: str, organizer: tuple[str, str], attendee: tuple[str, str] | None = None
+) -> list[str]:
+    """What every VEVENT of a meeting says besides its time: organizer (and in an invitation,
+    its attendee), place, links, text."""
     name, email = organizer
     lines = [_fold(f"ORGANIZER;CN={_param(name)}:mailto:{_uri(email)}")]
+    if attendee is not None:
+        # RSVP=FALSE: Arena does not read replies by email; people answer with its links.
+        lines.append(
+            _fold(
+                f"ATTENDEE;CN={_param(attendee[0])};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;"
+                f"RSVP=FALSE:mailto:{_uri(attendee[1])}"
+            )
+        )
     if meeting.location:
         lines.append(_fold(f"LOCATION:{_text(meeting.location)}"))
     lines.append(_fold(f"URL:{_uri(url)}"))
@@ -252,3 +266,60 @@ def _event(meeting, starts_at, ends_at, changed_at, sequence, rest: list[str]) -
     if ends_at is not None:
         lines.append(f"DTEND;TZID={meeting.tzid}:{_wall(ends_at)}")
     return [*lines, *rest, "END:VEVENT"]
+
+
+METHODS = ("REQUEST", "CANCEL")
+
+
+def build_invitation(
+    method: str,
+    meeting,
+    url: str,
+    organizer: tuple[str, str],
+    attendee: tuple[str, str],
+    occurrence: datetime | None = None,
+) -> bytes:
+    """An iTIP message (RFC 5546) for one attendee, with the same UID, SEQUENCE and times as the
+    feeds. A REQUEST carries the whole meeting, as the feeds do (series, EXDATEs, and moved
+    occurrences by their RECURRENCE-ID), also when one occurrence moved: a calendar that missed
+    an earlier message still gets the series right. A CANCEL names the whole meeting, or with
+    `occurrence`, only that occurrence by its RECURRENCE-ID (a master would cancel them all)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown iTIP method: {method}")
+    events = _events(meeting, url, organizer, attendee)
+    if method == "CANCEL" and occurrence is not None:
+        events = _cancelled_occurrence(meeting, url, organizer, attendee, occurrence)
+    elif method == "CANCEL":
+        events = _event(
+            meeting,
+            meeting.starts_at,
+            meeting.ends_at,
+            meeting.updated_at,
+            meeting.sequence,
+            ["STATUS:CANCELLED", *_common(meeting, url, organizer, attendee)],
+        )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        *OSLO_TIMEZONE,
+        *events,
+        "END:VCALENDAR",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _cancelled_occurrence(meeting, url, organizer, attendee, occurrence: datetime) -> list[str]:
+    """One occurrence of a series, cancelled, as its own VEVENT at its original start."""
+    length = meeting.ends_at - meeting.starts_at if meeting.ends_at else None
+    changed_at, sequence = meeting.updated_at, meeting.sequence
+    for exception in meeting.exceptions:
+        if exception.occurrence == occurrence:
+            changed_at = max(exception.updated_at, changed_at)
+            sequence = max(exception.sequence, sequence)
+    recurrence_id = f"RECURRENCE-ID;TZID={meeting.tzid}:{_wall(occurrence)}"
+    rest = [recurrence_id, "STATUS:CANCELLED", *_common(meeting, url, organizer, attendee)]
+    ends_at = occurrence + length if length else None
+    return _event(meeting, occurrence, ends_at, changed_at, sequence, rest)

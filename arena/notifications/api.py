@@ -29,6 +29,12 @@ class NotificationSettings(Answer):
     review_reminders: Choice = Field(
         description="Reminders to confirm that an initiative, arena or profile is current."
     )
+    meeting_invitations: bool = Field(
+        description="Calendar invitations (iMIP) for every meeting of the arenas you follow or "
+        "hold, and their changes, at once. Off by default; use either these or your personal "
+        "calendar feed, not both (Outlook would show each meeting twice). Replies sent by "
+        "calendar programs are not read."
+    )
 
 
 class NotificationChange(Body):
@@ -41,16 +47,23 @@ class NotificationChange(Body):
     role_proposals: Choice = None
     meeting_changes: Choice = None
     review_reminders: Choice = None
+    meeting_invitations: bool | None = None
+
+
+def _answer(chosen: dict[str, str]) -> dict:
+    return {**chosen, "meeting_invitations": chosen["meeting_invitations"] == "on"}
 
 
 @operation("GET", "/me/notifications", answer=NotificationSettings)
 def get_notifications():
     """Which emails the calling member receives, one setting per kind."""
-    return settings.settings_of(g.api_member)
+    return _answer(settings.settings_of(g.api_member))
 
 
 @operation("PATCH", "/me/notifications", body=NotificationChange, answer=NotificationSettings)
 def update_notifications(body: NotificationChange):
     """Change some of the calling member's notification settings."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    return settings.change_settings(g.api_member, g.api_member, changes)
+    if "meeting_invitations" in changes:
+        changes["meeting_invitations"] = "on" if changes["meeting_invitations"] else "off"
+    return _answer(settings.change_settings(g.api_member, g.api_member, changes))

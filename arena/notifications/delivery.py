@@ -155,8 +155,19 @@ def build_email(message: OutboxMessage) -> EmailMessage:
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    if message.calendar_body:
+        _add_invitation(email, message.calendar_method, message.calendar_body.encode())
     email["Content-Language"] = message.language  # after the body, which resets Content-*
     return email
+
+
+def _add_invitation(email: EmailMessage, method: str, calendar: bytes) -> None:
+    """An invitation as Outlook, Google and Apple send them (RFC 6047): the iCalendar object
+    as a third alternative, text/calendar with its METHOD, and the same as an .ics attachment,
+    which makes the message multipart/mixed. Base64, so its CRLF line ends arrive intact."""
+    params = {"method": method, "charset": "UTF-8"}
+    email.add_alternative(calendar, "text", "calendar", cte="base64", params=params)
+    email.add_attachment(calendar, "application", "ics", cte="base64", filename="invite.ics")
 
 
 def _sent(message: OutboxMessage, done: Round) -> None:

@@ -18,6 +18,7 @@ OPTIONAL_KINDS = (
     "role_proposals",
     "meeting_changes",
     "review_reminders",
+    "meeting_invitations",
 )
 #: Kinds that always go out: account security, membership of an organisation, admins' duties.
 ESSENTIAL_KINDS = ("account", "membership", "admin")
@@ -30,13 +31,20 @@ CHOICES = {
     "role_proposals": ("immediately", "off"),
     "meeting_changes": ("immediately", "off"),
     "review_reminders": ("immediately", "off"),
+    # Invitations into one's own calendar: on or off (off by default: the feed does the same).
+    "meeting_invitations": ("on", "off"),
 }
-#: What a member who never chose gets: the digest weekly, news of initiatives in it.
-DEFAULTS = {
-    "digest": "weekly",
-    "initiative_updates": "digest",
-    "competence_wanted": "digest",
-} | {kind: "immediately" for kind in OPTIONAL_KINDS[3:]}
+#: What a member who never chose gets: the digest weekly, news of initiatives in it, no meeting
+#: invitations (most subscribe to the calendar feed instead).
+DEFAULTS = (
+    {
+        "digest": "weekly",
+        "initiative_updates": "digest",
+        "competence_wanted": "digest",
+    }
+    | {kind: "immediately" for kind in OPTIONAL_KINDS[3:-1]}
+    | {"meeting_invitations": "off"}
+)
 STATUSES = ("queued", "sent", "failed")
 
 
@@ -64,6 +72,10 @@ class OutboxMessage(db.Model):
     message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     #: The one-click link that turns this kind off (empty for essential kinds).
     unsubscribe_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: A calendar invitation's iTIP method (REQUEST or CANCEL) and its iCalendar object, sent
+    #: as a text/calendar alternative and as an .ics attachment; empty for other email.
+    calendar_method: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    calendar_body: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[str] = mapped_column(sa.String(10), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

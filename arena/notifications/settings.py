@@ -10,6 +10,7 @@ from arena.access import require_self
 from arena.accounts.models import Member
 from arena.errors import ValidationFailed
 from arena.extensions import db
+from arena.notifications import jobs
 from arena.notifications.models import CHOICES, DEFAULTS, OPTIONAL_KINDS, NotificationSetting
 
 
@@ -34,7 +35,7 @@ def wants(member: Member, kind: str) -> bool:
     kind set to «in the digest» waits for the digest)."""
     if kind not in OPTIONAL_KINDS:
         return True
-    return choice_of(member, kind) in ("immediately", "weekly")
+    return choice_of(member, kind) in ("immediately", "weekly", "on")
 
 
 def members_choosing(member_ids, kind: str, value: str) -> set[int]:
@@ -67,6 +68,7 @@ def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str,
 
 
 def _store(member: Member, changes: dict[str, str]) -> None:
+    before = settings_of(member)
     for kind, value in changes.items():
         row = db.session.get(NotificationSetting, (member.id, kind))
         if row is None:
@@ -74,6 +76,13 @@ def _store(member: Member, changes: dict[str, str]) -> None:
         else:
             row.value = value
     db.session.flush()
+    if (
+        changes.get("meeting_invitations", before["meeting_invitations"])
+        != before["meeting_invitations"]
+    ):
+        # On: the coming meetings go into their calendar; off: Arena takes out what it put
+        # there, as its invitations will no longer keep them right (arena/arenas/invitations.py).
+        jobs.queue_job("member_invitations", member_id=member.id, arena_id=None)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -147,6 +156,16 @@ def kind_labels() -> dict[str, tuple[str, str]]:
             _("Påminnelser om å se over"),
             _("Når et initiativ, en arena eller profilen din bør bekreftes som oppdatert."),
         ),
+        "meeting_invitations": (
+            _("Møteinvitasjoner i kalenderen din"),
+            _(
+                "Møtene i arenaene du følger eller har ansvar for, som invitasjoner rett inn i "
+                "kalenderen din (Outlook, Google, Apple), med endringer og avlysninger med en "
+                "gang. Velg enten dette eller abonnementet på kalenderlenken din: har du begge, "
+                "ser du hvert møte to ganger i Outlook. Svar som kalenderprogrammet sender, blir "
+                "ikke lest: svar «Kommer» eller «Kommer ikke» med lenkene i invitasjonen."
+            ),
+        ),
     }
 
 
@@ -155,5 +174,6 @@ def choice_labels() -> dict[str, str]:
         "immediately": _("Straks"),
         "digest": _("I oppsummeringen"),
         "weekly": _("Ukentlig"),
+        "on": _("På"),
         "off": _("Av"),
     }

@@ -359,21 +359,25 @@ def _missing(strongest_postings, limits, wanted, best, rarity) -> dict[frozenset
         listed.setdefault(object_id, set()).add(term)
         lengths[term] = lengths.get(term, 0) + 1
         cut_at[term] = min(weight, cut_at.get(term, weight))
-    # What each cut-off list could still give each word it counts for.
-    at_most = {
-        term: [(n, w * quality * rarity[n]) for n, quality in wanted[term]]
-        for term, w in cut_at.items()
-        if lengths[term] >= limits[term]
-    }
-    could_raise: dict[tuple, frozenset] = {}  # the words' best values so far -> terms
+    # What each cut-off list could still give each word it counts for, by word.
+    at_most: dict[int, list[tuple[int, str]]] = {}
+    for term, w in cut_at.items():
+        if lengths[term] >= limits[term]:
+            for n, quality in wanted[term]:
+                at_most.setdefault(n, []).append((w * quality * rarity[n], term))
+    could_raise: dict[tuple[int, int], frozenset] = {}  # (word, its best so far) -> terms
+
+    def raising(n: int, value: int) -> frozenset:
+        if (n, value) not in could_raise:
+            could_raise[n, value] = frozenset(t for v, t in at_most.get(n, ()) if v > value)
+        return could_raise[n, value]
+
     missing: dict[frozenset, list[int]] = {}
     for object_id in sorted(listed):
-        values = tuple(best.get((object_id, n), 0) for n in range(len(rarity)))
-        if values not in could_raise:
-            could_raise[values] = frozenset(
-                term for term, gives in at_most.items() if any(v > values[n] for n, v in gives)
-            )
-        terms = could_raise[values] - listed[object_id]
+        terms = frozenset().union(
+            *(raising(n, best.get((object_id, n), 0)) for n in range(len(rarity)))
+        )
+        terms -= listed[object_id]
         if terms:
             missing.setdefault(terms, []).append(object_id)
     return missing

@@ -21,6 +21,7 @@ ANONYMOUS_PAGES = [
     "/auth/register/sent",
     "/auth/confirm/ugyldig-lenke",
     "/unsubscribe/ugyldig-lenke",
+    "/answer/ugyldig-lenke",
     "/privacy",
     "/accessibility",
     "/finnes-ikke",

@@ -32,6 +32,7 @@ def test_the_settings_page_says_what_each_choice_means_and_keeps_it(member_page,
         _("Forslag om ansvar for en arena"),
         _("Endringer i møter snart"),
         _("Påminnelser om å se over"),
+        _("Møteinvitasjoner i kalenderen din"),
     ]
     for kind in KINDS:
         labels = member_page.locator(f"fieldset:has(#{kind}-off) label").all_inner_texts()
@@ -41,6 +42,16 @@ def test_the_settings_page_says_what_each_choice_means_and_keeps_it(member_page,
         assert labels == [_("Straks"), _("I oppsummeringen"), _("Av")]
     labels = member_page.locator("fieldset:has(#digest-off) label").all_inner_texts()
     assert labels == [_("Ukentlig"), _("Av")]
+    labels = member_page.locator("fieldset:has(#meeting_invitations-off) label").all_inner_texts()
+    assert labels == [_("På"), _("Av")]
+    assert member_page.is_checked("#meeting_invitations-off")  # off unless chosen
+    advice = member_page.locator("#invitations-advice").inner_text()
+    assert advice.startswith(
+        _(
+            "Uten invitasjoner kan du abonnere på kalenderlenken din. Den oppdateres når "
+            "kalenderprogrammet henter den, fra hver time til hvert døgn."
+        )
+    )
     # The preview says, in the page's language, what the digest would hold now.
     assert member_page.locator("#preview-heading").inner_text() == _(
         "Slik ser oppsummeringen din ut nå"
