@@ -92,9 +92,19 @@ def create_timings(database_url: str, followers: int) -> tuple[float, float, flo
     job_seconds = None
     with app.test_request_context():
         if followers:
-            started = time.perf_counter()
-            assert jobs.run_next_job()  # the first series' invitations
-            job_seconds = time.perf_counter() - started
+            # Time the first series' invitation job; other jobs (the demo data's) run untimed.
+            fan_out, timings = jobs.HANDLERS["meeting_invitations"], []
+
+            def timed_fan_out(**payload):
+                started = time.perf_counter()
+                fan_out(**payload)
+                timings.append(time.perf_counter() - started)
+
+            jobs.HANDLERS["meeting_invitations"] = timed_fan_out
+            while not timings and jobs.run_next_job():
+                pass
+            jobs.HANDLERS["meeting_invitations"] = fan_out
+            job_seconds = timings[0]
             written = db.session.scalar(
                 sa.select(sa.func.count()).where(OutboxMessage.kind == "meeting_invitations")
             )

@@ -33,6 +33,7 @@ from arena.dates import format_datetime, to_local, utcnow
 from arena.extensions import db
 from arena.links import base_url
 from arena.notifications import jobs, settings
+from arena.notifications.models import NotificationSetting
 from arena.notifications.outbox import language_of, queue_email
 
 KIND = "meeting_invitations"
@@ -63,6 +64,21 @@ def invited_ids(arena: Arena, member_ids=None) -> set[int]:
     return settings.members_choosing(_members_of(arena, member_ids), KIND, "on")
 
 
+def _anyone_wants(arena: Arena) -> bool:
+    """Whether anyone following or holding the arena turned invitations on (one cheap query,
+    asked in the request; the worker works out who exactly)."""
+    followers = sa.select(arena_followers.c.member_id).where(arena_followers.c.arena_id == arena.id)
+    holders = sa.select(ArenaRole.member_id).where(
+        ArenaRole.arena_id == arena.id, ArenaRole.ended_at.is_(None)
+    )
+    wanting = sa.select(NotificationSetting.member_id).where(
+        NotificationSetting.kind == KIND,
+        NotificationSetting.value == "on",
+        NotificationSetting.member_id.in_(sa.union(followers, holders)),
+    )
+    return db.session.scalar(wanting.limit(1)) is not None
+
+
 def _coming(meeting: Meeting) -> bool:
     """Whether the meeting has an occurrence today or later (only those are sent)."""
     today = to_local(utcnow()).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
@@ -76,7 +92,7 @@ def meeting_changed(meeting: Meeting, occurrence: datetime | None = None) -> Non
     """A meeting was created, edited or cancelled, or one occurrence moved or cancelled (a job
     only when someone has it in their calendar or wants invitations from its arena)."""
     has_it = sa.select(MeetingInvitation.member_id).filter_by(meeting_id=meeting.id).limit(1)
-    if db.session.scalar(has_it) is None and not invited_ids(meeting.arena):
+    if db.session.scalar(has_it) is None and not _anyone_wants(meeting.arena):
         return
     jobs.queue_job(
         "meeting_invitations",
