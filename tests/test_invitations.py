@@ -426,3 +426,26 @@ def attendance_token(member, meeting, occurrence: str) -> str:
 
     value = {"m": member.id, "t": meeting.id, "o": occurrence, "a": "yes"}
     return attendance._serializer().dumps(value)
+
+
+def test_holding_an_arena_counts_as_following_it(smtp_server, make_member):
+    owner = make_member(email="eier@example.no")
+    invitations_on(owner)
+    arena, _ = services.create_arena(owner, ArenaInput(name="Innkjøpsforum"))
+    meetings.create_meeting(
+        owner, arena, MeetingInput(title="Innkjøpsmøte", starts_at=datetime(2027, 2, 3, 10))
+    )
+    (mine,) = smtp_server
+    assert to_of(mine) == owner.email and parts(mine)["method"] == "REQUEST"
+    # Handing the arena over: the new owner (invitations on) gets it, named as ORGANIZER.
+    successor = make_member(email="ny-eier@example.no")
+    invitations_on(successor)
+    from arena.arenas import ownership
+
+    proposal = ownership.propose_role(owner, arena, "owner", successor.email)
+    ownership.accept_proposal(successor, proposal.id)
+    invited = [m for m in smtp_server if m["Subject"].startswith("Invitasjon")]
+    assert [to_of(m) for m in invited] == [owner.email, successor.email]
+    assert parts(invited[1])["method"] == "REQUEST"
+    (event,) = events(parts(invited[1])["calendar"])
+    assert event["ORGANIZER"].params["CN"] == successor.name
