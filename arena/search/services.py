@@ -176,43 +176,19 @@ def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
     q = word.term
     if q.startswith(("~", "@")):  # a synonym group or a concept: no letters to look up
         return matches
-    term, backwards = SearchTerm.term, SearchTerm.term_reversed
     found: list[str] = []
     # A concept's label needs no compounds: the compounds that name a field are its narrower
     # concepts' labels, which the concept brings along (and much faster than scanning words).
     names_a_concept = any(t[0] == "@" and w == EXACT for t, w in word.alternatives.items())
-    if len(q) >= COMPOUND_HEAD_MIN:
-        shorter = [q[:k] for k in range(max(COMPOUND_HEAD_MIN, len(q) - INFLECTION_SLACK), len(q))]
-        for t in db.session.scalars(
-            sa.select(term).where(SearchTerm.kind == kind, term.in_(shorter))
-        ):
+    shorter, longer, ending = _neighbours(kind, q, tails=not names_a_concept)
+    for t in shorter:
+        matches.setdefault(t, INFLECTION)
+    for t in longer:
+        if len(t) - len(q) >= TAIL_MIN:
+            found.append(t)
+        else:
             matches.setdefault(t, INFLECTION)
-        for t in db.session.scalars(
-            sa.select(term)
-            .where(SearchTerm.kind == kind, term > q, term < _next_after_prefix(q))
-            .order_by(term)
-            .limit(MAX_EXPANSIONS)
-        ):
-            if len(t) - len(q) >= TAIL_MIN:
-                found.append(t)
-            else:
-                matches.setdefault(t, INFLECTION)
-    if len(q) >= COMPOUND_TAIL_MIN and not names_a_concept:
-        reversed_q = q[::-1]
-        found += [
-            t
-            for t in db.session.scalars(
-                sa.select(term)
-                .where(
-                    SearchTerm.kind == kind,
-                    backwards > reversed_q,
-                    backwards < _next_after_prefix(reversed_q),
-                )
-                .order_by(term)
-                .limit(MAX_EXPANSIONS)
-            )
-            if len(t) - len(q) >= HEAD_MIN
-        ]
+    found += [t for t in ending if len(t) - len(q) >= HEAD_MIN]
     for t in [] if names_a_concept else found:
         matches.setdefault(t, COMPOUND)
     is_label = len(matches) > 1  # synonyms, concepts or other forms: a known word, no typo
@@ -222,6 +198,44 @@ def _look_up_terms(kind: str, word: text.QueryWord) -> dict[str, int]:
             for group, quality in text.phrase_groups((near,)).items():
                 matches.setdefault(group, quality * TYPO // EXACT)
     return matches
+
+
+#: The three look-ups of _neighbours, each tagged with its place in the answer.
+_SHORTER = "SELECT 0 AS part, term FROM search_terms WHERE kind = :kind AND term IN :shorter"
+_LONGER = (
+    "SELECT * FROM (SELECT 1 AS part, term FROM search_terms WHERE kind = :kind"
+    " AND term > :q AND term < :q_end ORDER BY term LIMIT :most) AS longer"
+)
+_ENDING = (
+    "SELECT * FROM (SELECT 2 AS part, term FROM search_terms WHERE kind = :kind"
+    " AND term_reversed > :r AND term_reversed < :r_end ORDER BY term LIMIT :most) AS ending"
+)
+
+
+def _neighbours(kind: str, q: str, tails: bool) -> tuple[list[str], list[str], list[str]]:
+    """The vocabulary's terms near a query term, in one statement: shorter forms of it
+    («planer» for «planene»), terms it begins (up to MAX_EXPANSIONS, by term) and, with
+    `tails`, terms it ends (compounds: «arealplanlegging» for «planlegging»)."""
+    parts, params = [], {"kind": kind, "most": MAX_EXPANSIONS}
+    if len(q) >= COMPOUND_HEAD_MIN:
+        shorter = [q[:k] for k in range(max(COMPOUND_HEAD_MIN, len(q) - INFLECTION_SLACK), len(q))]
+        if shorter:
+            parts.append(_SHORTER)
+            params["shorter"] = shorter
+        parts.append(_LONGER)
+        params.update(q=q, q_end=_next_after_prefix(q))
+    if len(q) >= COMPOUND_TAIL_MIN and tails:
+        parts.append(_ENDING)
+        params.update(r=q[::-1], r_end=_next_after_prefix(q[::-1]))
+    found: tuple[list[str], list[str], list[str]] = ([], [], [])
+    if parts:
+        statement = sa.text(" UNION ALL ".join(parts))
+        if "shorter" in params:
+            shorter_terms = sa.bindparam("shorter", expanding=True, type_=sa.String)
+            statement = statement.bindparams(shorter_terms)
+        for part, term in sorted(db.session.execute(statement, params)):
+            found[part].append(term)
+    return found
 
 
 def _known(kind: str, terms) -> bool:
