@@ -72,12 +72,10 @@ class AmbassadorFilter:
     municipality_id: int | None = None
 
 
-def public_ambassadors(chosen: AmbassadorFilter | None = None) -> list[Member]:
-    """Current ambassadors who consented to be listed, optionally filtered and searched."""
-    chosen = chosen or AmbassadorFilter()
-    statement = (
-        sa.select(Member)
-        .join(Signature, Signature.member_id == Member.id)
+def _listed(statement):
+    """Current ambassadors who consented to be listed."""
+    return (
+        statement.join(Signature, Signature.member_id == Member.id)
         .join(Organisation, Member.organisation_id == Organisation.id)
         .where(
             Signature.withdrawn_at.is_(None),
@@ -85,6 +83,19 @@ def public_ambassadors(chosen: AmbassadorFilter | None = None) -> list[Member]:
             Member.active,
             Member.verified_at.is_not(None),  # shown under their organisation: it must be true
         )
+    )
+
+
+def count_public_ambassadors() -> int:
+    """How many the ambassador list shows unfiltered (counted, not loaded)."""
+    return db.session.scalar(_listed(sa.select(sa.func.count(Member.id))))
+
+
+def public_ambassadors(chosen: AmbassadorFilter | None = None) -> list[Member]:
+    """Current ambassadors who consented to be listed, optionally filtered and searched."""
+    chosen = chosen or AmbassadorFilter()
+    statement = (
+        _listed(sa.select(Member))
         .options(joinedload(Member.organisation).joinedload(Organisation.municipality))
         .order_by(Organisation.name, Member.name)
     )

@@ -137,6 +137,17 @@ def list_initiatives(chosen: InitiativeFilter, reader, page: int = 1, per_page: 
     return Page(list(db.session.scalars(statement.options(*list_options()))), total, page, per_page)
 
 
+def newest_initiatives(reader, limit: int = 5) -> list[Initiative]:
+    """The most recently registered initiatives the reader may see."""
+    statement = (
+        sa.select(Initiative)
+        .where(*_conditions(InitiativeFilter(), reader))
+        .order_by(Initiative.created_at.desc(), Initiative.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement.options(*list_options())))
+
+
 def list_options():
     """What a list of initiatives shows, loaded with them."""
     return (

@@ -13,8 +13,22 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    """What Arena is for, and the way to each of its rules."""
-    return render_template("main/index.html")
+    """What Arena is for, the network in numbers, the coming week's public meetings and the
+    newest initiatives, and the way to each of the rules."""
+    from arena.dates import to_local, utcnow
+    from arena.initiatives import listing
+    from arena.initiatives.forms import status_labels
+    from arena.main import front
+
+    now = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    return render_template(
+        "main/index.html",
+        numbers=front.network_numbers(current_user),
+        coming=front.coming_public_meetings(now),
+        coming_days=front.COMING_DAYS,
+        newest=listing.newest_initiatives(current_user),
+        statuses=status_labels(),
+    )
 
 
 @bp.get("/favicon.ico")

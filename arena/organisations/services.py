@@ -112,6 +112,11 @@ def list_organisations(
     return list(db.session.scalars(query))
 
 
+def count_organisations() -> int:
+    """How many organisations the network's list shows (approved ones)."""
+    return db.session.scalar(sa.select(sa.func.count(Organisation.id)).filter_by(approved=True))
+
+
 def organisation_choices(limit: int | None = None) -> list:
     """Approved organisations' id, slug and name by name, for menus: plain rows, as a Nordic
     network has thousands."""
