@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECKER = ROOT.parent / "shared" / "tools" / "ical-check" / "check_feed.sh"
 
 
-def ical_check(tmp_path, body: bytes) -> str:
-    """Runs the feed through ical-check; fails the test with its report if a consumer rejects it."""
+def ical_check_report(tmp_path, body: bytes) -> tuple[int, str]:
+    """Runs a calendar through ical-check: its exit code and its report."""
     assert CHECKER.exists(), f"{CHECKER} is missing"
     feed = tmp_path / "feed.ics"
     feed.write_bytes(body)
@@ -36,8 +36,14 @@ def ical_check(tmp_path, body: bytes) -> str:
             "PY": str(ROOT / ".venv" / "bin" / "python"),
         },
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return result.returncode, result.stdout + result.stderr
+
+
+def ical_check(tmp_path, body: bytes) -> str:
+    """Runs the feed through ical-check; fails the test with its report if a consumer rejects it."""
+    code, report = ical_check_report(tmp_path, body)
+    assert code == 0, report
+    return report
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ a CANCEL for exactly what Arena sent them, and nobody else does.
 A change queues one job in its own transaction; the worker writes one email per member, in their
 language, into the outbox (arena/notifications/delivery.py sends them and retries)."""
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -33,7 +32,6 @@ from arena.dates import format_datetime, to_local, utcnow
 from arena.extensions import db
 from arena.links import base_url
 from arena.notifications import jobs, settings
-from arena.notifications.models import NotificationSetting
 from arena.notifications.outbox import language_of, queue_email
 
 KIND = "meeting_invitations"
@@ -42,15 +40,20 @@ KIND = "meeting_invitations"
 # --- who should have an arena's meetings in their calendar --------------------------------------
 
 
-def _members_of(arena: Arena, member_ids=None) -> set[int]:
-    """Members following or holding the arena who may see it (all, or among `member_ids`)."""
-    if arena.archived:
-        return set()
+def _followers_and_holders(arena: Arena):
+    """A SELECT of the ids of the members who follow the arena or hold a role in it now."""
     followers = sa.select(arena_followers.c.member_id).where(arena_followers.c.arena_id == arena.id)
     holders = sa.select(ArenaRole.member_id).where(
         ArenaRole.arena_id == arena.id, ArenaRole.ended_at.is_(None)
     )
-    query = sa.select(Member.id).where(Member.id.in_(sa.union(followers, holders)), Member.active)
+    return sa.union(followers, holders)
+
+
+def _members_of(arena: Arena, member_ids=None) -> set[int]:
+    """Members following or holding the arena who may see it (all, or among `member_ids`)."""
+    if arena.archived:
+        return set()
+    query = sa.select(Member.id).where(Member.id.in_(_followers_and_holders(arena)), Member.active)
     if arena.visibility != "public":
         query = query.where(Member.verified_at.is_not(None))
     if member_ids is not None:
@@ -67,16 +70,7 @@ def invited_ids(arena: Arena, member_ids=None) -> set[int]:
 def _anyone_wants(arena: Arena) -> bool:
     """Whether anyone following or holding the arena turned invitations on (one cheap query,
     asked in the request; the worker works out who exactly)."""
-    followers = sa.select(arena_followers.c.member_id).where(arena_followers.c.arena_id == arena.id)
-    holders = sa.select(ArenaRole.member_id).where(
-        ArenaRole.arena_id == arena.id, ArenaRole.ended_at.is_(None)
-    )
-    wanting = sa.select(NotificationSetting.member_id).where(
-        NotificationSetting.kind == KIND,
-        NotificationSetting.value == "on",
-        NotificationSetting.member_id.in_(sa.union(followers, holders)),
-    )
-    return db.session.scalar(wanting.limit(1)) is not None
+    return settings.anyone_chose(_followers_and_holders(arena), KIND, "on")
 
 
 def _coming(meeting: Meeting) -> bool:
@@ -176,7 +170,11 @@ def send_member(member_id: int, arena_id: int | None) -> None:
         arena_ids = {arena_id}
     else:  # all they follow or hold, and all whose meetings they have
         having = sa.select(Meeting.arena_id).where(Meeting.id.in_(list(have)))
-        arena_ids = _arena_ids_of(member_id) | set(db.session.scalars(having))
+        from arena.arenas.services import member_arena_ids  # services.py imports this module
+
+        arena_ids = set(db.session.scalars(member_arena_ids(member))) | set(
+            db.session.scalars(having)
+        )
     for arena in db.session.scalars(sa.select(Arena).where(Arena.id.in_(arena_ids))):
         wanted = member_id in invited_ids(arena, [member_id])
         for meeting in arena.meetings:
@@ -191,17 +189,15 @@ def send_member(member_id: int, arena_id: int | None) -> None:
 
 @jobs.handler("deleted_meeting_invitations")
 def send_deleted(meeting: dict, member_ids: list[int]) -> None:
-    gone = _Snapshot.load(meeting)
+    # Imported here: calendar_rows imports services.py, which imports this module.
+    from arena.arenas.calendar_rows import FeedMeeting
+
+    times = ("starts_at", "ends_at", "updated_at")
+    gone = FeedMeeting(
+        **{k: datetime.fromisoformat(v) if k in times and v else v for k, v in meeting.items()}
+    )
     for member in db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids))):
         _queue(member, gone, "CANCEL", "cancelled")
-
-
-def _arena_ids_of(member_id: int) -> set[int]:
-    followed = sa.select(arena_followers.c.arena_id).where(arena_followers.c.member_id == member_id)
-    held = sa.select(ArenaRole.arena_id).where(
-        ArenaRole.member_id == member_id, ArenaRole.ended_at.is_(None)
-    )
-    return set(db.session.scalars(sa.union(followed, held)))
 
 
 def _invitations(meeting: Meeting) -> list[MeetingInvitation]:
@@ -322,43 +318,14 @@ def _details(meeting, when) -> list[str]:
     return [f"{label}: {value}" for label, value in lines] + [""]
 
 
-# --- a deleted meeting, as it was -----------------------------------------------------------
-
-
-@dataclass
-class _Snapshot:
-    """What a CANCEL needs of a meeting that no longer exists."""
-
-    id: int
-    uid: str
-    title: str
-    description: str
-    location: str
-    online_url: str
-    starts_at: datetime
-    ends_at: datetime | None
-    tzid: str
-    rrule: str
-    status: str
-    sequence: int
-    updated_at: datetime
-    arena_slug: str
-    arena_name: str
-    owner_name: str | None
-    exceptions: list = field(default_factory=list)
-
-    @classmethod
-    def load(cls, data: dict) -> "_Snapshot":
-        times = ("starts_at", "ends_at", "updated_at")
-        return cls(
-            **{k: datetime.fromisoformat(v) if k in times and v else v for k, v in data.items()}
-        )
+# --- a deleted meeting, as it was (the fields of a feed's row) ---------------------------------
 
 
 def _snapshot(meeting: Meeting) -> dict:
     owner = meeting.arena.owner
     return {
         "id": meeting.id,
+        "arena_id": meeting.arena_id,
         "uid": meeting.uid,
         "title": meeting.title,
         "description": meeting.description,

@@ -12,6 +12,7 @@ from arena.expertise.models import ExpertiseArea, MemberExpertise
 from arena.extensions import db
 from arena.organisations.models import Organisation
 from arena.search import services as search
+from arena.search import top
 
 MAX_LIMIT = 100
 WEAK_RESULTS = 3
@@ -101,7 +102,7 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
         # well enough (members are seldom deleted) and, unlike count(*), costs nothing.
         several_words = len(text.parse_query(wanted.text)) > 1
         population = several_words and db.session.scalar(sa.select(sa.func.max(Member.id)))
-        hits = search.strongest_matches(
+        hits = top.strongest_matches(
             "member", wanted.text, strongest=max(3 * limit, 60), population=population or None
         )
         allowed = set(
@@ -109,7 +110,7 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
                 sa.select(Member.id).where(search.one_of(Member.id, sorted(hits)), *conditions)
             )
         )
-        best = sorted((hits[i] for i in allowed), key=search.strength, reverse=True)[:limit]
+        best = sorted((hits[i] for i in allowed), key=top.strength, reverse=True)[:limit]
         rows = [(hit.object_id, hit.matched, hit.score) for hit in best]
     elif wanted.is_empty:
         rows = []

@@ -5,7 +5,11 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from arena.access import require_admin
+from arena.dates import to_local, utcnow
 from arena.extensions import db
+from arena.initiatives import listing
+from arena.initiatives.forms import status_labels
+from arena.main import front
 from arena.organisations import services as organisations
 
 bp = Blueprint("main", __name__)
@@ -15,11 +19,6 @@ bp = Blueprint("main", __name__)
 def index():
     """What Arena is for, the network in numbers, the coming week's public meetings and the
     newest initiatives, and the way to each of the rules."""
-    from arena.dates import to_local, utcnow
-    from arena.initiatives import listing
-    from arena.initiatives.forms import status_labels
-    from arena.main import front
-
     now = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
     return render_template(
         "main/index.html",

@@ -51,6 +51,19 @@ def members_choosing(member_ids, kind: str, value: str) -> set[int]:
     return {m for m in member_ids if chosen.get(m, DEFAULTS[kind]) == value}
 
 
+def anyone_chose(member_ids, kind: str, value: str) -> bool:
+    """Whether any of the members (a SELECT of ids) chose `value`, which is not the kind's
+    default, for the kind: one query, however many they are."""
+    if value == DEFAULTS[kind]:
+        raise ValueError("members who never chose have the default; ask members_choosing")
+    chosen = sa.select(NotificationSetting.member_id).where(
+        NotificationSetting.kind == kind,
+        NotificationSetting.value == value,
+        NotificationSetting.member_id.in_(member_ids),
+    )
+    return db.session.scalar(chosen.limit(1)) is not None
+
+
 def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str, str]:
     """Sets the given kinds; an unknown kind or value is refused by name and nothing changes."""
     require_self(actor, member)

@@ -8,12 +8,8 @@ from datetime import date
 import pytest
 
 from .conftest import LANGUAGES, assert_accessible, assert_reflows, click_and_load, translator
+from .test_arenas_pages import WEEKDAYS
 
-WEEKDAYS = {
-    "nb": ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"],
-    "nn": ["måndag", "tysdag", "onsdag", "torsdag", "fredag", "laurdag", "søndag"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
 MONTHS = {
     "nb": "januar februar mars april mai juni juli august september oktober november desember",
     "nn": "januar februar mars april mai juni juli august september oktober november desember",
