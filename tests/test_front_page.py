@@ -118,3 +118,31 @@ def test_public_meetings_of_the_coming_week_and_the_newest_initiatives(client, m
     english = client.get("/?lang=en").get_data(as_text=True)
     assert "Public meetings in the next 7 days" in english
     assert "Wednesday 2 December 2026" in english and "cancelled" in english
+
+
+def test_the_week_names_ten_meetings_and_shows_a_new_one_at_once(client, make_member, clock):
+    clock.now = datetime.fromisoformat("2026-11-30T08:00:00+00:00")  # Monday 09:00 in Oslo
+    owner = make_member(name="Kari")
+    arena, _ = arenas.create_arena(owner, ArenaInput(name="Daglig forum"))
+    daily = MeetingInput(
+        title="Morgenmøte", starts_at=datetime(2026, 11, 30, 10), rrule="FREQ=DAILY;COUNT=20"
+    )
+    meetings.create_meeting(owner, arena, daily)
+
+    def coming() -> list[str]:
+        page = client.get("/").get_data(as_text=True)
+        found = re.search(r'id="coming-meetings">(.*?)</ul>', page, re.S).group(1)
+        return re.findall(r"<li>(.*?)</li>", found, re.S), page
+
+    items, page = coming()
+    assert len(items) == 7 and 'id="coming-more"' not in page  # Monday to Sunday at 10
+    # Four more on Tuesday: the week is worked out again at once; ten are named, the latest
+    # (Sunday's) is left for the calendar.
+    clock.advance(minutes=1)
+    for hour in (11, 12, 13, 14):
+        meetings.create_meeting(
+            owner, arena, MeetingInput(title=f"Kl. {hour}", starts_at=datetime(2026, 12, 1, hour))
+        )
+    items, page = coming()
+    assert len(items) == 10 and "og 1 til." in page
+    assert "Kl. 14" in items[5] and "søndag 6. desember" not in " ".join(items)

@@ -234,19 +234,36 @@ def pending_requests(actor) -> list[Member]:
     require_signed_in(actor)
     if not (actor.is_admin or actor.is_organisation_contact):
         raise PermissionDenied(_("Bare kontaktpersoner for organisasjonen og administratorer."))
-    statement = (
-        sa.select(Member)
-        .where(
-            Member.email_confirmed_at.is_not(None),
-            Member.verified_at.is_(None),
-            Member.join_refused_at.is_(None),
-            Member.active,
-        )
-        .order_by(Member.email_confirmed_at)
+    statement = _waiting_for_answer(actor).order_by(Member.email_confirmed_at)
+    return [m for m in db.session.scalars(statement) if can_decide(actor, m)]
+
+
+def count_pending_requests(actor) -> int:
+    """How many requests to join wait for the actor's answer (0 for those who decide none)."""
+    if not can_decide_any(actor):
+        return 0
+    statement = _waiting_for_answer(actor).where(Member.id != actor.id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+
+
+def can_decide_any(actor) -> bool:
+    return is_signed_in(actor) and (
+        actor.is_admin or (actor.is_organisation_contact and actor.is_verified)
+    )
+
+
+def _waiting_for_answer(actor):
+    """SQL: confirmed members whose membership nobody has decided, of the actor's organisation
+    unless the actor is an admin."""
+    statement = sa.select(Member).where(
+        Member.email_confirmed_at.is_not(None),
+        Member.verified_at.is_(None),
+        Member.join_refused_at.is_(None),
+        Member.active,
     )
     if not actor.is_admin:
         statement = statement.where(Member.organisation_id == actor.organisation_id)
-    return [m for m in db.session.scalars(statement) if can_decide(actor, m)]
+    return statement
 
 
 def decide_request(actor, member_id: int, approve: bool) -> Member:

@@ -136,6 +136,22 @@ def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     )
 
 
+def orphaned_arenas_of(organisation_id: int) -> list[Arena]:
+    """The organisation's arenas (not archived) without a current, active owner, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Arena)
+            .join(arena_organisations, arena_organisations.c.arena_id == Arena.id)
+            .where(
+                arena_organisations.c.organisation_id == organisation_id,
+                Arena.archived.is_(False),
+                ~_has_owner(),
+            )
+            .order_by(Arena.name, Arena.id)
+        )
+    )
+
+
 def all_arenas() -> list[Arena]:
     """Every arena that is not archived, by name."""
     return list(

@@ -8,10 +8,12 @@ from arena.arenas import calendar_rows, meetings
 from arena.arenas import services as arenas
 from arena.declaration import services as declaration
 from arena.initiatives import listing
+from arena.keep import Kept
 from arena.organisations import services as organisations
 
-#: How far ahead the front page lists public meetings.
+#: How far ahead the front page lists public meetings, and how many it names.
 COMING_DAYS = 7
+COMING_SHOWN = 10
 
 
 @dataclass
@@ -35,9 +37,21 @@ def network_numbers(reader) -> NetworkNumbers:
     )
 
 
+#: The week's occurrences, worked out once an hour and again when a public calendar changes.
+_kept_weeks = Kept()
+
+
 def coming_public_meetings(now: datetime) -> list[meetings.Occurrence]:
     """Occurrences of public arenas' meetings from now (wall clock) to COMING_DAYS ahead,
     cancelled ones included (marked on the page), earliest first."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    version = (calendar_rows.public_arenas_summary(), hour)  # a new hour drops the last
+    week = _kept_weeks.get(version, "week", lambda: _occurrences_from(hour))
     until = now + timedelta(days=COMING_DAYS)
-    rows = calendar_rows.feed_meetings(calendar_rows.public_arena_ids(), since=now, until=until)
-    return meetings.occurrences(rows, now, until)
+    return [o for o in week if now <= o.starts_at < until]
+
+
+def _occurrences_from(hour: datetime) -> list[meetings.Occurrence]:
+    until = hour + timedelta(days=COMING_DAYS, hours=1)
+    rows = calendar_rows.feed_meetings(calendar_rows.public_arena_ids(), since=hour, until=until)
+    return meetings.occurrences(rows, hour, until)

@@ -9,7 +9,7 @@ from arena.dates import to_local, utcnow
 from arena.extensions import db
 from arena.initiatives import listing
 from arena.initiatives.forms import status_labels
-from arena.main import front
+from arena.main import front, personal
 from arena.organisations import services as organisations
 
 bp = Blueprint("main", __name__)
@@ -17,14 +17,18 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    """What Arena is for, the network in numbers, the coming week's public meetings and the
-    newest initiatives, and the way to each of the rules."""
+    """Signed in, first what is the member's (arena/main/personal.py); for everyone what Arena
+    is for, the network in numbers, the coming week's public meetings and the newest
+    initiatives, and the way to each of the rules."""
     now = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    signed_in = current_user.is_authenticated
     return render_template(
         "main/index.html",
+        personal=personal.for_member(current_user, utcnow()) if signed_in else None,
         numbers=front.network_numbers(current_user),
         coming=front.coming_public_meetings(now),
         coming_days=front.COMING_DAYS,
+        coming_shown=front.COMING_SHOWN,
         newest=listing.newest_initiatives(current_user),
         statuses=status_labels(),
     )

@@ -91,7 +91,7 @@ def compose(members: list[Member], cutoff: datetime, context) -> list[Digest]:
     )
     since = {m.id: marks.get(m.id) or cutoff - FIRST_LOOKS_BACK for m in members}
     earliest = min(since.values())
-    follows = _follows(ids)
+    follows = follows_of(ids)
     own_areas = _grouped(
         sa.select(MemberExpertise.member_id, MemberExpertise.area_id).where(
             MemberExpertise.member_id.in_(ids)
@@ -115,8 +115,8 @@ def compose(members: list[Member], cutoff: datetime, context) -> list[Digest]:
     }
     updates = _updates(follows, in_digest["initiative_updates"], earliest, cutoff)
     notices = _notices(in_digest["competence_wanted"], cutoff)
-    arenas_of = _arenas_of(ids)
-    waiting = _waiting(ids)
+    held = arenas_of(ids)
+    waiting = waiting_for(ids)
 
     digests = []
     for member in members:
@@ -125,9 +125,9 @@ def compose(members: list[Member], cutoff: datetime, context) -> list[Digest]:
             _initiatives_section(digest, new_initiatives, follows[member.id], own_areas[member.id])
             _updates_section(digest, updates[member.id])
             _competence_section(digest, notices[member.id])
-            _meetings_section(digest, arenas_of[member.id], context)
+            _meetings_section(digest, held[member.id], context)
             _orphans_section(digest, context)
-            _waiting_section(digest, waiting, arenas_of[member.id])
+            _waiting_section(digest, waiting, held[member.id])
         digests.append(digest)
     return digests
 
@@ -139,7 +139,7 @@ def _grouped(statement) -> defaultdict:
     return grouped
 
 
-def _follows(ids) -> defaultdict:
+def follows_of(ids) -> defaultdict:
     follows = defaultdict(lambda: defaultdict(set))
     for member_id, kind, target in db.session.execute(
         sa.select(Follow.member_id, Follow.target_kind, Follow.target_id).where(
@@ -195,7 +195,7 @@ def _notices(member_ids, cutoff) -> defaultdict:
     return found
 
 
-def _arenas_of(ids) -> defaultdict:
+def arenas_of(ids) -> defaultdict:
     """(arena, role) the members follow ("follower") or hold ("owner", "deputy")."""
     pairs = db.session.execute(
         sa.select(arena_followers.c.member_id, arena_followers.c.arena_id, sa.literal("follower"))
@@ -223,7 +223,7 @@ def _arenas_of(ids) -> defaultdict:
     return found
 
 
-def _waiting(ids) -> dict:
+def waiting_for(ids) -> dict:
     requests = dict(
         db.session.execute(
             sa.select(ContactRequest.expert_id, sa.func.count())
@@ -303,6 +303,7 @@ def _updates_section(digest, updates) -> None:
 
 
 def _competence_section(digest, initiatives) -> None:
+    locale = language_of(digest.member)
     readable = [i for i in initiatives if can_read_initiative(digest.member, i)]
     lines = [
         "- "
@@ -310,7 +311,7 @@ def _competence_section(digest, initiatives) -> None:
             "%(title)s (%(organisation)s) ønsker %(areas)s",
             title=i.title,
             organisation=i.lead_organisation.name,
-            areas=", ".join(a.name for a in i.wanted_competence),
+            areas=", ".join(a.display_name(locale) for a in i.wanted_competence),
         )
         + ": "
         + absolute_url("initiatives.show", initiative_id=i.id)

@@ -7,7 +7,7 @@ from arena import lifecycle
 from arena.extensions import db
 from arena.initiatives.models import Initiative
 from arena.notifications import settings
-from arena.notifications.models import CompetenceNotice, DigestMark, OutboxMessage
+from arena.notifications.models import CompetenceNotice, DigestMark, OutboxMessage, VisitMark
 
 lifecycle.declare(
     "member",
@@ -24,6 +24,7 @@ lifecycle.declare(
     "notification_settings",
     "digest_marks",
     "competence_notices",
+    "visit_marks",
     because=lifecycle.ON_DELETE,
 )
 lifecycle.declare(
@@ -31,8 +32,19 @@ lifecycle.declare(
     "changed",
     "digest_marks",
     "competence_notices",
+    "visit_marks",
     because="they keep the member's id and dates only",
 )
+
+
+@lifecycle.on("member", "exported", "visit_marks", section="front_page_visits")
+def export_visits(member) -> dict:
+    """When the member's latest and previous visits to the front page began."""
+    mark = db.session.get(VisitMark, member.id)
+    return {
+        "latest": mark.latest_at.isoformat() if mark else None,
+        "previous": mark.previous_at.isoformat() if mark and mark.previous_at else None,
+    }
 
 
 @lifecycle.on("member", "exported", "digest_marks", "competence_notices", section="digest")

@@ -135,6 +135,19 @@ class DigestMark(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class VisitMark(db.Model):
+    """When the member's current and previous visits to the front page began: «what changed
+    since your last visit» counts from the previous one."""
+
+    __tablename__ = "visit_marks"
+
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    latest_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    previous_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class CompetenceNotice(db.Model):
     """A member was (or will be, in the digest) told that an initiative wants a field they
     hold: once per initiative and member."""

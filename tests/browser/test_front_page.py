@@ -42,11 +42,7 @@ def test_the_front_page_says_what_the_lists_say(page, lang, width):
     times = page.locator("#coming-meetings .meeting-time").all_inner_texts()
     assert times, "the demo's weekly arena meets within a week"
     for text in times:
-        weekday, day, month, year = re.match(
-            r"(\w+) (\d+)\.? (\w+) (\d{4})", text.replace(",", "")
-        ).groups()
-        when = date(int(year), MONTHS[lang].split().index(month) + 1, int(day))
-        assert weekday.lower() == WEEKDAYS[lang][when.weekday()].lower(), text
+        _weekday_matches(text, lang)
     # Each number, followed: the list behind it says the same.
     for which in ("organisations", "ambassadors", "initiatives", "arenas"):
         page.goto(f"/?lang={lang}")
@@ -55,3 +51,41 @@ def test_the_front_page_says_what_the_lists_say(page, lang, width):
         assert shown > 0, which
         click_and_load(page, link)
         assert _count_on(page, which) == shown, which
+
+
+def _weekday_matches(text: str, lang: str) -> None:
+    weekday, day, month, year = re.match(
+        r"(\w+) (\d+)\.? (\w+) (\d{4})", text.replace(",", "")
+    ).groups()
+    when = date(int(year), MONTHS[lang].split().index(month) + 1, int(day))
+    assert weekday.lower() == WEEKDAYS[lang][when.weekday()].lower(), text
+
+
+def test_signed_in_the_members_own_part_comes_first(member_page):
+    """The member follows the arena of the week's first public meeting; their front page then
+    lists that meeting first among their own, in each language, at both widths."""
+    page = member_page
+    page.goto("/")
+    first = page.locator("#coming-meetings li a").first
+    title = first.inner_text()
+    click_and_load(page, first)
+    click_and_load(page, "main form[action$='/follow'] button")
+    try:
+        for lang in LANGUAGES:
+            _ = translator(lang)
+            for width in (390, 1280):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"/?lang={lang}")
+                headings = page.locator("main h2").all_inner_texts()
+                assert headings[0] == _("Dine neste møter")  # before the network's numbers
+                assert headings.index(_("Nettverket i tall")) > 2
+                mine = page.locator("#my-meetings li")
+                assert title in mine.first.inner_text()
+                for text in page.locator("#my-meetings .meeting-time").all_inner_texts():
+                    _weekday_matches(text, lang)
+                assert_accessible(page)
+                assert_reflows(page)
+    finally:
+        page.goto("/")
+        click_and_load(page, page.locator("#my-meetings li a").first)
+        click_and_load(page, "main form[action$='/follow'] button")
