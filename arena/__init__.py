@@ -83,6 +83,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from arena.expertise.views import bp as expertise_bp
     from arena.initiatives.views import bp as initiatives_bp
     from arena.main.views import bp as main_bp
+    from arena.network.views import bp as network_bp
     from arena.notifications.views import bp as notifications_bp
     from arena.organisations.views import bp as organisations_bp
 
@@ -96,6 +97,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(attendance_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(network_bp)
     web.hide_secret_links_in_logs()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie

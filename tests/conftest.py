@@ -33,7 +33,12 @@ from arena.organisations.services import slugify
 #: how they work for people rather than what a database does, run once, shared out so the two
 #: passes finish together: `--browser-share sqlite` takes these files, `postgresql` the others.
 #: Without the option (plain `pytest`) every browser test runs.
-BROWSER_FILES_ON_SQLITE = {"test_accessibility.py", "test_expertise_journey.py", "test_journeys.py"}
+BROWSER_FILES_ON_SQLITE = {
+    "test_accessibility.py",
+    "test_expertise_journey.py",
+    "test_journeys.py",
+    "test_network_journey.py",
+}
 
 
 def pytest_addoption(parser):

@@ -41,6 +41,7 @@ SEMANTIC_FIELDS = {
     "updateInitiative": INITIATIVE_REFERENCES,
     "replaceMyExpertise": {"expertise"},
     "listInitiatives": {"theme", "organisation", "municipality"},
+    "getNetwork": {"theme", "municipality", "to"},
 }
 
 

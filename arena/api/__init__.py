@@ -48,5 +48,6 @@ from arena.api import openapi as _openapi  # noqa: E402, F401
 from arena.arenas import api as _arenas_api  # noqa: E402, F401
 from arena.expertise import api as _expertise_api  # noqa: E402, F401
 from arena.initiatives import api as _initiatives_api  # noqa: E402, F401
+from arena.network import api as _network_api  # noqa: E402, F401
 from arena.notifications import api as _notifications_api  # noqa: E402, F401
 from arena.organisations import api as _organisations_api  # noqa: E402, F401

@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.datastructures import MultiDict
@@ -275,6 +275,8 @@ def operation(
                 raise ValidationFailed(error.message, renamed) from None
             if result is None:
                 return "", 204
+            if isinstance(result, Response):  # JSON the view wrote (and kept) itself
+                return result, status
             return jsonify(result), status
 
         limited = endpoint

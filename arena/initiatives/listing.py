@@ -51,7 +51,7 @@ class InitiativeFilter:
         return len(self.statuses) + self.priority_only + sum(v is not None for v in single + dates)
 
 
-def _conditions(chosen: InitiativeFilter, reader) -> list:
+def filter_conditions(chosen: InitiativeFilter, reader) -> list:
     """WHERE conditions on Initiative for the chosen filters (and what the reader may see)."""
     conditions = []
     if not sees_members_only(reader):
@@ -109,7 +109,7 @@ def _conditions(chosen: InitiativeFilter, reader) -> list:
 def list_initiatives(chosen: InitiativeFilter, reader, page: int = 1, per_page: int = 20) -> Page:
     """«Hva skjer»: newest and recently updated first, or best match first when searching."""
     page = max(1, page)
-    conditions = _conditions(chosen, reader)
+    conditions = filter_conditions(chosen, reader)
     if chosen.query.strip():
         ranking = search.ranked("initiative", chosen.query)
         if ranking is None:
@@ -141,7 +141,7 @@ def newest_initiatives(reader, limit: int = 5) -> list[Initiative]:
     """The most recently registered initiatives the reader may see."""
     statement = (
         sa.select(Initiative)
-        .where(*_conditions(InitiativeFilter(), reader))
+        .where(*filter_conditions(InitiativeFilter(), reader))
         .order_by(Initiative.created_at.desc(), Initiative.id.desc())
         .limit(limit)
     )
@@ -204,7 +204,7 @@ def similar_initiatives(
 
 def initiatives_of_organisation(org: Organisation, reader) -> tuple[list, list]:
     """An organisation's priorities and its other initiatives (led or partnered)."""
-    conditions = _conditions(InitiativeFilter(organisation=org), reader)
+    conditions = filter_conditions(InitiativeFilter(organisation=org), reader)
     items = list(
         db.session.scalars(
             sa.select(Initiative)

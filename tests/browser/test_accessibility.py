@@ -33,6 +33,9 @@ ANONYMOUS_PAGES = [
     "/arenas",
     "/arenas/klimanettverket-i-grenland",
     "/arenas/reiselivsnettverket-vest-telemark",
+    "/network",
+    "/network?municipality=4003&org=skien-kommune",
+    "/network?kind=robot&theme=klimatilpasning&shared=initiatives",
 ]
 MEMBER_PAGES = [
     "/profile",
@@ -56,6 +59,7 @@ MEMBER_PAGES = [
     "/arenas/arbeidsgruppe-for-innkjop",
     "/arenas/calendar",
     "/arenas/calendar?view=week",
+    "/network?org=universitetet-i-sorost-norge",
 ]
 ADMIN_PAGES = [
     "/admin",

@@ -1,0 +1,113 @@
+"""API route for the collaboration map: the same graph as /network, with the same filters."""
+
+from datetime import date
+from typing import Literal
+
+from flask import Response, current_app, g, request
+from flask_babel import gettext as _
+from pydantic import Field
+
+from arena.api.declare import Answer, Query, Slug, operation
+from arena.errors import ValidationFailed
+from arena.network.forms import filter_from_args
+from arena.network.graph import SHARED, initiative_titles, network
+from arena.organisations.models import ORGANISATION_KINDS
+
+
+class NetworkQuery(Query):
+    municipality: str | None = Field(
+        None, pattern=r"^[0-9]{4}$", examples=["4003"], description="Organisations located here"
+    )
+    kind: Literal[ORGANISATION_KINDS] | None = Field(None, description="Organisations of this kind")
+    theme: Slug | None = Field(None, description="Initiatives with this theme (then no arenas)")
+    start: date | None = Field(None, alias="from", description="Shared on or after")
+    end: date | None = Field(None, alias="to", description="Shared on or before")
+    shared: Literal[SHARED] = Field("both", description="What counts as shared")
+
+
+class NetworkNode(Answer):
+    slug: str
+    name: str
+    kind: Literal[ORGANISATION_KINDS]
+    municipality: str | None
+    in_focus: bool = Field(description="Chosen by the filters (the others are their partners)")
+    initiatives: int = Field(description="Initiatives it leads or is a partner in")
+    arenas: int = Field(description="Arenas it takes part in")
+
+
+class NetworkLink(Answer):
+    source: str = Field(description="Organisation slug")
+    target: str = Field(description="Organisation slug")
+    weight: int = Field(description="Initiatives and arenas the two share")
+    initiatives: list[int] = Field(description="Ids of the shared initiatives")
+    arenas: list[str] = Field(description="Slugs of the shared arenas")
+
+
+class SharedInitiative(Answer):
+    id: int
+    title: str
+
+
+class SharedArena(Answer):
+    slug: str
+    name: str
+
+
+class Network(Answer):
+    nodes: list[NetworkNode]
+    links: list[NetworkLink]
+    initiatives: list[SharedInitiative] = Field(description="The initiatives behind the links")
+    arenas: list[SharedArena] = Field(description="The arenas behind the links")
+    not_connected: list[str] = Field(description="Slugs of organisations in focus sharing nothing")
+    neighbours_apart: list[list[str]] = Field(
+        description="Neighbouring municipalities whose municipality organisations share nothing"
+    )
+
+
+@operation("GET", "/network", query=NetworkQuery, answer=Network)
+def get_network(query: NetworkQuery):
+    """Who works with whom: organisations linked when they share an initiative (lead or partner)
+    or an arena, weighted by how many; members-only ones count for verified members only."""
+    chosen, unknown = filter_from_args(request.args)
+    if unknown:
+        raise ValidationFailed(
+            _("Ukjente filterverdier."),
+            {key: _("Ukjent verdi: %(values)s", values=value) for key, value in unknown.items()},
+        )
+    graph = network(chosen, g.api_member)
+    # Thousands of links at nordic scale: the answer is written once for each kept graph.
+    answer = graph.once("json", lambda: current_app.json.dumps(_network_json(graph)))
+    return Response(answer, mimetype="application/json")
+
+
+def _network_json(graph) -> dict:
+    slug = {node.id: node.slug for node in graph.nodes.values()}
+    titles = initiative_titles(i for link in graph.links for i in link.initiatives)
+    return {
+        "nodes": [
+            {
+                "slug": n.slug,
+                "name": n.name,
+                "kind": n.kind,
+                "municipality": n.municipality,
+                "in_focus": n.in_focus,
+                "initiatives": n.initiatives,
+                "arenas": n.arenas,
+            }
+            for n in graph.nodes.values()
+        ],
+        "links": [
+            {
+                "source": slug[k.source],
+                "target": slug[k.target],
+                "weight": k.weight,
+                "initiatives": k.initiatives,
+                "arenas": [graph.arena_names[a][0] for a in k.arenas],
+            }
+            for k in graph.links
+        ],
+        "initiatives": [{"id": i, "title": t} for i, t in sorted(titles.items())],
+        "arenas": [{"slug": s, "name": n} for s, n in sorted(graph.arena_names.values())],
+        "not_connected": [n.slug for n in graph.not_connected],
+        "neighbours_apart": [list(pair) for pair in graph.neighbours_apart],
+    }
