@@ -105,7 +105,7 @@ class Link:
 class Graph:
     #: By name: the organisations in focus and the partners they are linked to.
     nodes: dict[int, Node]
-    #: Heaviest first.
+    #: In the order of the first initiative or arena behind each (the same on every run).
     links: list[Link]
     #: (slug, name) of the arenas behind the links.
     arena_names: dict[int, tuple[str, str]]
@@ -113,7 +113,7 @@ class Graph:
     not_connected: list[Node]
     #: Neighbouring municipalities whose municipality organisations share nothing.
     neighbours_apart: list[tuple[str, str]]
-    #: Each organisation's links, heaviest first.
+    #: Each organisation's links.
     by_node: dict[int, list[Link]] = field(default_factory=dict)
     #: What is made from it once and kept with it: the map drawn, the API's answer.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
@@ -122,11 +122,16 @@ class Graph:
         """`make()`, made the first time it is asked for (a benign race: two requests may
         both make it)."""
         if name not in self.derived:
-            self.derived[name] = make()
+            with collector_paused():
+                self.derived[name] = make()
         return self.derived[name]
 
+    def partner_count(self, node_id: int) -> int:
+        return len(self.by_node.get(node_id, ()))
+
     def links_of(self, node_id: int) -> list[Link]:
-        return self.by_node.get(node_id, [])
+        """Heaviest first (sorted when asked: the page asks for a few organisations)."""
+        return sorted(self.by_node.get(node_id, []), key=lambda k: (-k.weight, k.other(node_id)))
 
 
 def initiative_titles(ids) -> dict[int, str]:
@@ -165,9 +170,10 @@ def network(chosen: NetworkFilter, reader) -> Graph:
 
 
 @contextmanager
-def _collector_paused():
-    """The whole network makes some 60,000 small objects at once, all kept: Python's cyclic
-    garbage collector would walk the heap again and again meanwhile (2-3x the time)."""
+def collector_paused():
+    """The whole network makes some 60,000 small objects at once, all kept (links, and from them
+    the map and the API's answer): Python's cyclic garbage collector would walk the heap again
+    and again meanwhile (2-3x the time)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -178,7 +184,7 @@ def _collector_paused():
 
 
 def _build(chosen: NetworkFilter, reader) -> Graph:
-    with _collector_paused():
+    with collector_paused():
         return _build_graph(chosen, reader)
 
 
@@ -223,10 +229,13 @@ def _build_graph(chosen: NetworkFilter, reader) -> Graph:
 
     activity: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     pairs: dict[tuple[int, int], Link] = {}
+    linked: set[int] = set()  # sharing something with someone
     for is_arena, item_id, members in taking_part:
         present = sorted({o for o in members if o in organisations})
         for organisation_id in present:
             activity[organisation_id][is_arena] += 1
+        if len(present) > 1:
+            linked.update(present)
         for pair in combinations(present, 2):
             link = pairs.get(pair)
             if link is None:
@@ -234,7 +243,6 @@ def _build_graph(chosen: NetworkFilter, reader) -> Graph:
             (link.arenas if is_arena else link.initiatives).append(item_id)
 
     links = [link for link in pairs.values() if link.source in focus or link.target in focus]
-    links.sort(key=lambda k: (-k.weight, k.source, k.target))
     by_node: dict[int, list[Link]] = defaultdict(list)
     for link in links:
         by_node[link.source].append(link)
@@ -245,7 +253,6 @@ def _build_graph(chosen: NetworkFilter, reader) -> Graph:
         nodes[row.id] = Node(
             row.id, row.name, row.slug, row.kind, row.municipality, row.id in focus, *counts
         )
-    linked = {end for pair in pairs for end in pair}
     arenas_behind = {i for link in links for i in link.arenas}
     return Graph(
         nodes=nodes,
@@ -257,37 +264,70 @@ def _build_graph(chosen: NetworkFilter, reader) -> Graph:
     )
 
 
+def _focus_select(chosen: NetworkFilter):
+    """SQL: the ids of the organisations a municipality or kind chooses (None: all)."""
+    conditions = []
+    if chosen.municipality is not None:
+        conditions.append(Organisation.municipality_id == chosen.municipality.id)
+    if chosen.kind is not None:
+        conditions.append(Organisation.kind == chosen.kind)
+    return sa.select(Organisation.id).where(*conditions) if conditions else None
+
+
 def _initiative_rows(chosen: NetworkFilter, reader, connection) -> list[tuple[int, list[int]]]:
-    """(initiative, its lead and partners) of the initiatives the filter counts, by id."""
+    """(initiative, its lead and partners) of the initiatives the filter counts, by id; with
+    organisations chosen, only those they take part in."""
     conditions = listing.filter_conditions(
         listing.InitiativeFilter(
             theme=chosen.theme, active_from=chosen.start, active_to=chosen.end
         ),
         reader,
     )
+    focus = _focus_select(chosen)
+    if focus is not None:
+        conditions.append(
+            sa.or_(
+                Initiative.lead_organisation_id.in_(focus),
+                Initiative.id.in_(
+                    sa.select(initiative_partners.c.initiative_id).where(
+                        initiative_partners.c.organisation_id.in_(focus)
+                    )
+                ),
+            )
+        )
     leads = sa.select(Initiative.id, Initiative.lead_organisation_id).where(*conditions)
-    partners = (
-        sa.select(initiative_partners.c.initiative_id, initiative_partners.c.organisation_id)
-        .join(Initiative, Initiative.id == initiative_partners.c.initiative_id)
-        .where(*conditions)
-    )
+    partners = sa.select(initiative_partners.c.initiative_id, initiative_partners.c.organisation_id)
+    if conditions:  # no filter and no members-only to hide: every partner row counts
+        partners = partners.join(
+            Initiative, Initiative.id == initiative_partners.c.initiative_id
+        ).where(*conditions)
     grouped: dict[int, list[int]] = {}
-    for initiative_id, organisation_id in connection.execute(leads.union_all(partners)):
+    for initiative_id, organisation_id in connection.execute(leads.union_all(partners)).all():
         grouped.setdefault(initiative_id, []).append(organisation_id)
     return sorted(grouped.items())
 
 
 def _arena_rows(chosen: NetworkFilter, reader, connection):
     """(arena, its organisations, slug, name) of the arenas the filter counts, by id: not
-    archived, public unless the reader sees members-only ones, existing by the period's end."""
+    archived, public unless the reader sees members-only ones, existing by the period's end;
+    with organisations chosen, only those they take part in."""
     conditions = [Arena.archived.is_(False)]
     if not sees_members_only(reader):
         conditions.append(Arena.visibility == "public")
     if chosen.end is not None:  # created before the day after the end began in Oslo
         day_after = datetime.combine(chosen.end + timedelta(days=1), time(), ZoneInfo(OSLO))
         conditions.append(Arena.created_at < day_after.astimezone(UTC))
+    focus = _focus_select(chosen)
+    if focus is not None:
+        conditions.append(
+            Arena.id.in_(
+                sa.select(arena_organisations.c.arena_id).where(
+                    arena_organisations.c.organisation_id.in_(focus)
+                )
+            )
+        )
     grouped: dict[int, tuple] = {}
-    for arena_id, organisation_id, slug, name in connection.execute(
+    rows = connection.execute(
         sa.select(
             arena_organisations.c.arena_id,
             arena_organisations.c.organisation_id,
@@ -296,7 +336,8 @@ def _arena_rows(chosen: NetworkFilter, reader, connection):
         )
         .join(Arena, Arena.id == arena_organisations.c.arena_id)
         .where(*conditions)
-    ):
+    ).all()
+    for arena_id, organisation_id, slug, name in rows:
         grouped.setdefault(arena_id, (arena_id, [], slug, name))[1].append(organisation_id)
     return [grouped[i] for i in sorted(grouped)]
 

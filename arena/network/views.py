@@ -42,7 +42,7 @@ def index():
         selected=selected,
         partners=partners,
         titles=titles,
-        kinds=kind_labels(),
+        kinds={kind: str(label) for kind, label in kind_labels().items()},
         kind_styles=picture.KIND_STYLES,
         areas=expertise.all_areas(),
         municipalities=organisations.municipalities(),
