@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -86,12 +87,14 @@ class Node:
         return self.initiatives + self.arenas
 
 
-@dataclass(slots=True)
-class Link:
+class Link(NamedTuple):
+    """Two organisations and what they share. A tuple of numbers: Python's garbage collector
+    stops looking at it, which matters with 60,000 of them kept."""
+
     source: int  # the lower id
     target: int
-    initiatives: list[int] = field(default_factory=list)
-    arenas: list[int] = field(default_factory=list)
+    initiatives: tuple[int, ...]
+    arenas: tuple[int, ...]
 
     @property
     def weight(self) -> int:
@@ -228,7 +231,7 @@ def _build_graph(chosen: NetworkFilter, reader) -> Graph:
                 arena_names[arena_id] = (slug, name)
 
     activity: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    pairs: dict[tuple[int, int], Link] = {}
+    pairs: dict[tuple[int, int], tuple[list[int], list[int]]] = {}  # initiatives, arenas
     linked: set[int] = set()  # sharing something with someone
     for is_arena, item_id, members in taking_part:
         present = sorted({o for o in members if o in organisations})
@@ -237,12 +240,16 @@ def _build_graph(chosen: NetworkFilter, reader) -> Graph:
         if len(present) > 1:
             linked.update(present)
         for pair in combinations(present, 2):
-            link = pairs.get(pair)
-            if link is None:
-                link = pairs[pair] = Link(*pair)
-            (link.arenas if is_arena else link.initiatives).append(item_id)
+            shared = pairs.get(pair)
+            if shared is None:
+                shared = pairs[pair] = ([], [])
+            shared[is_arena].append(item_id)
 
-    links = [link for link in pairs.values() if link.source in focus or link.target in focus]
+    links = [
+        Link(a, b, tuple(initiatives), tuple(arenas))
+        for (a, b), (initiatives, arenas) in pairs.items()
+        if a in focus or b in focus
+    ]
     by_node: dict[int, list[Link]] = defaultdict(list)
     for link in links:
         by_node[link.source].append(link)
