@@ -135,11 +135,21 @@ def _finder_ids() -> set[int]:
 
 def test_erasing_a_member_removes_what_is_theirs_and_keeps_everyone_elses(app, client):
     seed_demo()
-    holder = db.session.scalar(
-        sa.select(Member)
+    # The owner of a public arena (its public feed names them); ordered, so both databases
+    # pick the same one.
+    holder, held = db.session.execute(
+        sa.select(Member, Arena)
         .join(ArenaRole, ArenaRole.member_id == Member.id)
-        .where(ArenaRole.role == "owner", ArenaRole.ended_at.is_(None))
-    )
+        .join(Arena, Arena.id == ArenaRole.arena_id)
+        .where(
+            ArenaRole.role == "owner",
+            ArenaRole.ended_at.is_(None),
+            Arena.visibility == "public",
+            Arena.archived.is_(False),
+        )
+        .order_by(Arena.id)
+        .limit(1)
+    ).one()
     other = db.session.scalar(sa.select(Member).where(Member.id != holder.id, Member.active))
     initiative = db.session.scalar(sa.select(Initiative))
     db.session.add_all(
@@ -154,9 +164,6 @@ def test_erasing_a_member_removes_what_is_theirs_and_keeps_everyone_elses(app, c
     )
     start_session(holder)
     db.session.commit()
-    held = db.session.scalar(
-        sa.select(Arena).join(ArenaRole).where(ArenaRole.member_id == holder.id)
-    )
     feed = client.get(f"/arenas/{held.slug}/calendar.ics")
     assert holder.name in feed.get_data(as_text=True)
     assert holder.id in _finder_ids()

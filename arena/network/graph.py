@@ -108,7 +108,8 @@ class Link(NamedTuple):
 class Graph:
     #: By name: the organisations in focus and the partners they are linked to.
     nodes: dict[int, Node]
-    #: In the order of the first initiative or arena behind each (the same on every run).
+    #: In the order they were first met (initiatives by id, then arenas by id): the same on
+    #: every run.
     links: list[Link]
     #: (slug, name) of the arenas behind the links.
     arena_names: dict[int, tuple[str, str]]
