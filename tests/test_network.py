@@ -209,6 +209,10 @@ def test_selecting_an_organisation_lists_what_it_shares(client, region):
     assert 'href="/arenas/grenlandsradet">Grenlandsrådet</a>' in partners
     # The selected organisation's links stand out on the picture.
     assert len(re.findall(r'<line [^>]*class="is-selected"', page)) == 3
+    # An organisation the filters leave off the map is named as such, not as unknown.
+    page = client.get("/network?municipality=4010&org=bedrift-as").get_data(as_text=True)
+    assert 'id="selected-outside">Bedrift AS er ikke med i dette utvalget' in page
+    assert "Noen filtre finnes ikke" not in page and 'id="selected-heading"' not in page
     unknown = client.get("/network?org=finnes-ikke&municipality=9999&from=igår")
     assert unknown.status_code == 200
     warning = unknown.get_data(as_text=True)

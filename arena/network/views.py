@@ -23,8 +23,11 @@ def index():
     graph = network(chosen, current_user)
     drawing = picture.picture(graph)
     selected = next((n for n in graph.nodes.values() if n.slug == request.args.get("org")), None)
+    outside = None  # an organisation the filters leave off the map
     if request.args.get("org") and selected is None:
-        ignored["org"] = request.args["org"]
+        outside = organisations.find_organisation(request.args["org"])
+        if outside is None:
+            ignored["org"] = request.args["org"]
     partners, titles = {}, {}
     if selected is not None:
         partners = {link.other(selected.id): link for link in graph.links_of(selected.id)}
@@ -40,6 +43,7 @@ def index():
         picture_ids={d.node.id for d in drawing.nodes},
         named=picture.names_on_map(drawing, [selected.id, *partners] if selected else []),
         selected=selected,
+        outside=outside,
         partners=partners,
         titles=titles,
         kinds={kind: str(label) for kind, label in kind_labels().items()},
