@@ -17,7 +17,7 @@ from arena.access import (
 )
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
-from arena.arenas.models import ROLES, Arena, ArenaRole, RoleProposal
+from arena.arenas.models import ROLES, Arena, ArenaRole, RoleProposal, arena_organisations
 from arena.arenas.services import (
     REVIEW_EVERY,
     _holder_problem,
@@ -25,6 +25,7 @@ from arena.arenas.services import (
     _propose,
     _register_version,
     _start_role,
+    has_owner,
 )
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -137,6 +138,22 @@ def orphaned_arenas() -> list[Arena]:
         sa.select(Arena).where(Arena.archived.is_(False)).order_by(Arena.name)
     )
     return [a for a in arenas if a.is_orphaned]
+
+
+def orphaned_arenas_of(organisation_id: int) -> list[Arena]:
+    """The organisation's arenas (not archived) without a current, active owner, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Arena)
+            .join(arena_organisations, arena_organisations.c.arena_id == Arena.id)
+            .where(
+                arena_organisations.c.organisation_id == organisation_id,
+                Arena.archived.is_(False),
+                ~has_owner(),
+            )
+            .order_by(Arena.name, Arena.id)
+        )
+    )
 
 
 def confirm_review(actor, arena: Arena) -> None:

@@ -62,7 +62,7 @@ class Register:
     orphaned_total: int
 
 
-def _has_owner():
+def has_owner():
     """SQL: the arena has a current, active owner."""
     return (
         sa.select(ArenaRole.id)
@@ -96,11 +96,11 @@ def _register_order(members_only: bool) -> list[tuple[int, bool]]:
     visible = [Arena.archived.is_(False)]
     if not members_only:
         visible.append(Arena.visibility == "public")
-    has_owner = _has_owner()
+    owned = has_owner()
     rows = db.session.execute(
-        sa.select(Arena.id, has_owner)
+        sa.select(Arena.id, owned)
         .where(*visible)
-        .order_by(sa.case((has_owner, 1), else_=0), Arena.name, Arena.id)
+        .order_by(sa.case((owned, 1), else_=0), Arena.name, Arena.id)
     )
     return [(arena_id, not owned) for arena_id, owned in rows]
 
@@ -133,22 +133,6 @@ def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
         page=Page(_arenas_by_id(on_page), total, page, per_page),
         orphaned=_arenas_by_id(orphaned[:ORPHANS_NAMED]),
         orphaned_total=len(orphaned),
-    )
-
-
-def orphaned_arenas_of(organisation_id: int) -> list[Arena]:
-    """The organisation's arenas (not archived) without a current, active owner, by name."""
-    return list(
-        db.session.scalars(
-            sa.select(Arena)
-            .join(arena_organisations, arena_organisations.c.arena_id == Arena.id)
-            .where(
-                arena_organisations.c.organisation_id == organisation_id,
-                Arena.archived.is_(False),
-                ~_has_owner(),
-            )
-            .order_by(Arena.name, Arena.id)
-        )
     )
 
 

@@ -11,8 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from arena.access import can_read_initiative, sees_members_only
 from arena.accounts import membership
-from arena.arenas import meetings
-from arena.arenas import services as arenas
+from arena.arenas import meetings, ownership
 from arena.arenas.models import Arena, RoleProposal
 from arena.arenas.ownership import review_lapsed
 from arena.dates import to_local
@@ -96,7 +95,7 @@ def for_member(member, now: datetime) -> Personal:
         changes=changes[:SHOWN],
         changes_total=len(changes),
         wanted=_wanted(member),
-        orphans=arenas.orphaned_arenas_of(member.organisation_id) if member.is_verified else [],
+        orphans=ownership.orphaned_arenas_of(member.organisation_id) if member.is_verified else [],
         waiting=_waiting(member, held),
     )
 
