@@ -2,6 +2,7 @@
 stays the same (the version must change whenever anything they show changes)."""
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 
@@ -31,8 +32,41 @@ class Kept:
             self._version, self._values = None, {}
 
 
+class KeptUpToDate:
+    """One value per key, each with the version it was made for, the least recently asked for
+    dropped beyond `size`. A value made for an older version is brought up to date by
+    `update(old)`, which may answer None when only making it anew will do."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict = OrderedDict()  # key: (version, value)
+        self._lock = threading.Lock()
+        EVERY_KEPT.append(self)
+
+    def get(self, version: Hashable, key: Hashable, make: Callable, update: Callable):
+        with self._lock:
+            kept = self._values.get(key)
+            if kept is not None:
+                self._values.move_to_end(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        value = update(kept[1]) if kept is not None else None
+        if value is None:
+            value = make()
+        with self._lock:
+            self._values[key] = (version, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+    def forget(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
 #: Every Kept, so tests can start each test with nothing kept (they reuse ids and times).
-EVERY_KEPT: list[Kept] = []
+EVERY_KEPT: list = []
 
 
 def forget_everything() -> None:

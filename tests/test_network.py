@@ -2,6 +2,7 @@
 filters, members-only arenas and initiatives for verified members only, the stable layout, the
 table holding the same facts as the picture, and the API giving the same graph."""
 
+import json
 import re
 from datetime import date
 
@@ -17,6 +18,12 @@ from arena.initiatives.services import InitiativeInput
 from arena.keep import forget_everything
 from arena.network import graph as network_graph
 from arena.network import picture
+from arena.network.api import _network_json
+from arena.organisations.services import (
+    OrganisationInput,
+    merge_organisations,
+    update_organisation,
+)
 
 
 @pytest.fixture
@@ -270,3 +277,122 @@ def test_the_api_gives_the_same_graph(client, region):
     assert client.get("/api/v1/network").status_code == 401
     document = client.get("/api/v1/openapi.json").get_json()
     assert "/network" in document["paths"]
+
+
+NEW_TITLE = 'Nytt «samarbeid» om "vann" \\ æøå </script>'
+
+
+def test_a_graph_brought_up_to_date_is_the_graph_made_afresh(clock, region, make_member):
+    """After a change, a kept graph is brought up to date from the initiatives, arenas and
+    organisations that changed (a merge, or an organisation moving out of the focus, makes it
+    anew): under every filter and for both kinds of reader it must be exactly the graph made from
+    scratch, the API's answer too."""
+    orgs, people = region["orgs"], region["people"]
+    admin = make_member(org=orgs["usn"], email="admin@example.no", is_admin=True)
+    filters = [
+        network_graph.NetworkFilter(),
+        network_graph.NetworkFilter(municipality=orgs["skien"].municipality),
+        network_graph.NetworkFilter(kind="akademia"),
+        network_graph.NetworkFilter(kind="kommune"),
+        network_graph.NetworkFilter(theme=region["klima"]),
+        network_graph.NetworkFilter(shared="arenas"),
+        network_graph.NetworkFilter(start=date(2026, 1, 1), end=date(2026, 12, 31)),
+    ]
+    readers = [None, people["usn"]]
+
+    def facts(graph) -> dict:
+        return {
+            "nodes": list(graph.nodes.values()),
+            "links": sorted(graph.links.values()),
+            "by_node": {i: sorted(links.values()) for i, links in graph.by_node.items()},
+            "strength": graph.strength,
+            "not_connected": graph.not_connected,
+            "neighbours_apart": graph.neighbours_apart,
+            "api": json.loads(_network_json(graph, json.dumps)),
+        }
+
+    def compared(change, brought_up_to_date: bool | None) -> None:
+        """None: brought up to date under some filters, made anew under others."""
+        asked = [(chosen, reader) for chosen in filters for reader in readers]
+        kept = [network_graph.network(chosen, reader) for chosen, reader in asked]
+        clock.advance(minutes=1)
+        change()
+        updated = [network_graph.network(chosen, reader) for chosen, reader in asked]
+        forget_everything()
+        for (chosen, reader), before, after in zip(asked, kept, updated, strict=True):
+            assert after.version != before.version
+            if brought_up_to_date is not None:
+                assert (after.brought_from == before.version) is brought_up_to_date
+            assert facts(after) == facts(network_graph.network(chosen, reader)), chosen
+
+    overvann, lukket = region["initiatives"]["overvann"], region["initiatives"]["lukket"]
+
+    def edit(initiative, **changes):
+        fields = {
+            "title": initiative.title,
+            "summary": initiative.summary,
+            "starts_on": initiative.starts_on,
+            "ends_on": initiative.ends_on,
+            "is_public": initiative.is_public,
+            "partner_ids": [p.id for p in initiative.partners],
+            "theme_ids": [t.id for t in initiative.themes],
+        }
+        initiatives.update_initiative(
+            people["skien"] if initiative is overvann else people["usn"],
+            initiative,
+            InitiativeInput(**{**fields, **changes}),
+            initiative.version,
+        )
+
+    # A partner leaves, another joins, one stays; the period moves into 2026.
+    compared(
+        lambda: edit(
+            overvann,
+            partner_ids=[orgs["porsgrunn"].id, orgs["siljan"].id],
+            ends_on=date(2026, 6, 30),
+        ),
+        brought_up_to_date=True,
+    )
+    # A new initiative between two organisations not linked before.
+    compared(
+        lambda: initiatives.create_initiative(
+            people["bedrift"],
+            InitiativeInput(title=NEW_TITLE, summary="Nytt", partner_ids=[orgs["tf"].id]),
+        ),
+        brought_up_to_date=True,
+    )
+    answer = json.loads(_network_json(network_graph.network(filters[0], None), json.dumps))
+    assert NEW_TITLE in {i["title"] for i in answer["initiatives"]}  # written out by hand
+
+    # An arena renamed, one organisation out and another in; a members-only initiative public.
+    def arena_and_initiative():
+        arenas.update_arena(
+            people["skien"],
+            region["arena"],
+            ArenaInput(
+                name="Grenlandsrådet 2",
+                organisation_ids=[orgs[k].id for k in ("skien", "siljan", "tf")],
+            ),
+        )
+        edit(lukket, is_public=True)
+
+    compared(arena_and_initiative, brought_up_to_date=True)
+
+    def organisation(org, **changes):
+        fields = {"name": org.name, "kind": org.kind, "municipality_id": org.municipality_id}
+        update_organisation(admin, org, OrganisationInput(**{**fields, **changes}))
+
+    # An organisation renamed (its name and slug on the links), then one moving elsewhere
+    # (made anew where it leaves or enters the focus).
+    compared(lambda: organisation(orgs["skien"], name="Skien by"), brought_up_to_date=True)
+    skien_id = orgs["skien"].municipality_id
+    compared(lambda: organisation(orgs["usn"], municipality_id=skien_id), brought_up_to_date=None)
+    # An initiative removed: counted out.
+    compared(
+        lambda: initiatives.delete_initiative(
+            people["porsgrunn"], region["initiatives"]["hydrogen"]
+        ),
+        brought_up_to_date=True,
+    )
+    # Organisations merged: what the duplicate took part in moves over, and all is made anew.
+    compared(lambda: merge_organisations(admin, orgs["tf"], orgs["usn"]), brought_up_to_date=False)

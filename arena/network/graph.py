@@ -4,30 +4,25 @@ or partner) or a collaboration arena, the link weighing as many as they share.
 A filter chooses the organisations in focus (municipality, kind) and what counts as shared
 (theme, period, initiatives and/or arenas); the graph holds the organisations in focus, the
 partners they are linked to, and the links that touch the focus. It is worked out from three
-statements and kept while nothing it shows changes."""
+statements and kept; after a change, only the initiatives and arenas changed are read again and
+counted out of and into a copy of the kept graph."""
 
 import csv
+import functools
 import gc
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import InitVar, dataclass, field
+from datetime import date
 from itertools import combinations
 from pathlib import Path
-from typing import NamedTuple
-from zoneinfo import ZoneInfo
-
-import sqlalchemy as sa
+from typing import Any, NamedTuple
 
 from arena.access import sees_members_only
-from arena.arenas.models import Arena, arena_organisations
-from arena.dates import OSLO
 from arena.expertise.models import ExpertiseArea
-from arena.extensions import db
-from arena.initiatives import listing
-from arena.initiatives.models import Initiative, initiative_partners
-from arena.keep import Kept
-from arena.organisations.models import Municipality, Organisation
+from arena.keep import KeptUpToDate
+from arena.network import sources
+from arena.organisations.models import Municipality
 
 SHARED = ("both", "initiatives", "arenas")
 NEIGHBOURS_FILE = Path(__file__).resolve().parent.parent / "data" / "neighbours.csv"
@@ -63,6 +58,12 @@ class NetworkFilter:
     def counts_arenas(self) -> bool:
         # Arenas have no themes: with a theme chosen, only initiatives are about it.
         return self.shared in ("both", "arenas") and self.theme is None
+
+    def chooses(self, organisation) -> bool:
+        """Whether the municipality and kind chosen put the organisation in focus."""
+        return (
+            self.municipality is None or organisation.municipality_id == self.municipality.id
+        ) and (self.kind is None or organisation.kind == self.kind)
 
     @property
     def in_use(self) -> bool:
@@ -104,23 +105,72 @@ class Link(NamedTuple):
         return self.target if node_id == self.source else self.source
 
 
+Item = tuple[bool, int]  # (is an arena, its id): an initiative or arena
+
+
 @dataclass
 class Graph:
-    #: By name: the organisations in focus and the partners they are linked to.
-    nodes: dict[int, Node]
-    #: In the order they were first met (initiatives by id, then arenas by id): the same on
-    #: every run.
-    links: list[Link]
-    #: (slug, name) of the arenas behind the links.
+    """The network under one filter, for readers who see members-only initiatives and arenas or
+    for those who do not. Never changed once made (but for what is made from it and kept with
+    it): a change makes a new graph from it, sharing what the change left alone."""
+
+    version: sources.Version
+    #: Every approved organisation, and those the filter chooses.
+    organisations: dict[int, Any]
+    focus: frozenset[int]
+    #: The initiatives and arenas counted (with organisations chosen: those they take part in),
+    #: each with its approved organisations by id.
+    taking_part: dict[Item, tuple[int, ...]]
+    #: (slug, name) of the arenas counted.
     arena_names: dict[int, tuple[str, str]]
-    #: Organisations in focus sharing nothing with anyone, by name.
-    not_connected: list[Node]
-    #: Neighbouring municipalities whose municipality organisations share nothing.
-    neighbours_apart: list[tuple[str, str]]
-    #: Each organisation's links.
-    by_node: dict[int, list[Link]] = field(default_factory=dict)
-    #: What is made from it once and kept with it: the map drawn, the API's answer.
+    #: The links that touch the focus, by (lower id, higher id).
+    links: dict[tuple[int, int], Link]
+    #: Each organisation's links, by the organisation at the other end.
+    by_node: dict[int, dict[int, Link]]
+    #: Each organisation's (initiatives, arenas) counted.
+    activity: dict[int, tuple[int, int]]
+    #: Each organisation's links' weights added up.
+    strength: dict[int, int]
+    #: The version of the graph it was brought up to date from (None: made from scratch).
+    brought_from: sources.Version | None = None
+    #: Made from one link, by (lower id, higher id), or one initiative or arena, by
+    #: ("initiative" or "arena", id): the API's JSON of each. Carried over to the graph a change
+    #: makes, but for the links, initiatives and arenas the change touched.
+    pieces: dict = field(default_factory=dict, repr=False, compare=False)
+    #: What is made from the whole once and kept with it: the map drawn, the API's answer.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
+    #: The kept graph's nodes that a change left as they were: used again, not made anew (a
+    #: new object is work for Python's garbage collector, which walks all of them at times).
+    still_true: InitVar[dict[int, Node]] = {}
+    #: By name: the organisations in focus and the partners they are linked to.
+    nodes: dict[int, Node] = field(init=False)
+    #: Organisations in focus sharing nothing with anyone, by name.
+    not_connected: list[Node] = field(init=False)
+    #: Neighbouring municipalities whose municipality organisations share nothing.
+    neighbours_apart: list[tuple[str, str]] = field(init=False)
+
+    def __post_init__(self, still_true: dict[int, Node]) -> None:
+        self.nodes = {}
+        for row in sorted(
+            (self.organisations[i] for i in self.focus | self.by_node.keys()),
+            key=lambda o: (o.name, o.id),
+        ):
+            node = still_true.get(row.id)
+            if node is None:
+                node = Node(
+                    row.id,
+                    row.name,
+                    row.slug,
+                    row.kind,
+                    row.municipality,
+                    row.id in self.focus,
+                    *self.activity.get(row.id, (0, 0)),
+                )
+            self.nodes[row.id] = node
+        self.not_connected = [
+            n for n in self.nodes.values() if n.in_focus and n.id not in self.by_node
+        ]
+        self.neighbours_apart = _neighbours_apart(self)
 
     def once(self, name: str, make):
         """`make()`, made the first time it is asked for (a benign race: two requests may
@@ -135,42 +185,36 @@ class Graph:
 
     def links_of(self, node_id: int) -> list[Link]:
         """Heaviest first (sorted when asked: the page asks for a few organisations)."""
-        return sorted(self.by_node.get(node_id, []), key=lambda k: (-k.weight, k.other(node_id)))
-
-
-def initiative_titles(ids) -> dict[int, str]:
-    """The titles of these initiatives (those behind links: the graph keeps only their ids)."""
-    ids = sorted(set(ids))
-    titles = {}
-    for start in range(0, len(ids), 5000):  # well within every database's limit on values
-        chunk = ids[start : start + 5000]
-        titles.update(
-            db.session.execute(
-                sa.select(Initiative.id, Initiative.title).where(Initiative.id.in_(chunk))
-            ).all()
+        return sorted(
+            self.by_node.get(node_id, {}).values(), key=lambda k: (-k.weight, k.other(node_id))
         )
-    return titles
+
+    def items_behind_links(self, is_arena: bool) -> list[int]:
+        """The ids of the initiatives or arenas behind the links, in order."""
+        return sorted(
+            item_id
+            for (arena, item_id), present in self.taking_part.items()
+            if arena == is_arena and len(present) > 1
+        )
 
 
-_kept = Kept()
-
-
-def _version() -> tuple:
-    """Moves whenever an initiative, arena or organisation is added, changed or removed
-    (partners, themes, dates, visibility and arena organisations change updated_at)."""
-    counted = [
-        sa.select(aggregate).scalar_subquery()
-        for table in (Initiative, Arena, Organisation)
-        for aggregate in (sa.func.count(table.id), sa.func.max(table.updated_at))
-    ]
-    return tuple(db.session.execute(sa.select(*counted)).one())
+#: The graphs of the filters asked for lately (each reader scope its own).
+_kept = KeptUpToDate(size=16)
+#: Above this many initiatives, arenas and organisations changed at once, a graph is made anew.
+MOST_CHANGES = 2000
 
 
 def network(chosen: NetworkFilter, reader) -> Graph:
     """The graph for this filter as the reader may see it (members-only initiatives and arenas
-    count for verified members only)."""
-    members_only = sees_members_only(reader)
-    return _kept.get(_version(), (chosen.key, members_only), lambda: _build(chosen, reader))
+    count for verified members only): kept while nothing changes, and after a change made from
+    the graph kept with only the initiatives and arenas changed read again."""
+    version = sources.version()
+    return _kept.get(
+        version,
+        (chosen.key, sees_members_only(reader)),
+        make=lambda: _made(chosen, reader, version),
+        update=lambda kept: _updated(kept, chosen, reader, version),
+    )
 
 
 @contextmanager
@@ -187,192 +231,236 @@ def collector_paused():
             gc.enable()
 
 
-def _build(chosen: NetworkFilter, reader) -> Graph:
+def _made(chosen: NetworkFilter, reader, version: sources.Version) -> Graph:
+    """The graph from scratch: every initiative and arena counted, in id order (so every link
+    lists its initiatives and arenas in order)."""
     with collector_paused():
-        return _build_graph(chosen, reader)
-
-
-def _build_graph(chosen: NetworkFilter, reader) -> Graph:
-    connection = db.session.connection()  # plain rows: tens of thousands of them
-    organisations = {
-        row.id: row
-        for row in connection.execute(
-            sa.select(
-                Organisation.id,
-                Organisation.name,
-                Organisation.slug,
-                Organisation.kind,
-                Organisation.municipality_id,
-                Municipality.name.label("municipality"),
-                Municipality.number,
-            )
-            .outerjoin(Municipality, Municipality.id == Organisation.municipality_id)
-            .where(Organisation.approved)
+        organisations = sources.organisations()
+        focus = frozenset(o.id for o in organisations.values() if chosen.chooses(o))
+        narrowed = len(focus) < len(organisations)
+        items: list[tuple[Item, list[int]]] = []
+        names, arena_names = {}, {}
+        if chosen.counts_initiatives:
+            rows = sources.initiative_rows(chosen, reader)
+            items.extend(((False, i), members) for i, members in sorted(rows.items()))
+        if chosen.counts_arenas:
+            for arena_id, (members, slug, name) in sorted(
+                sources.arena_rows(chosen, reader).items()
+            ):
+                items.append(((True, arena_id), members))
+                names[arena_id] = (slug, name)
+        taking_part: dict[Item, tuple[int, ...]] = {}
+        activity: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        shared: dict[tuple[int, int], tuple[list[int], list[int]]] = {}  # initiatives, arenas
+        for item, members in items:
+            is_arena, item_id = item
+            present = _present(members, organisations)
+            if narrowed and focus.isdisjoint(present):
+                continue
+            taking_part[item] = present
+            if is_arena:
+                arena_names[item_id] = names[item_id]
+            for organisation_id in present:
+                activity[organisation_id][is_arena] += 1
+            for pair in combinations(present, 2):
+                if pair[0] in focus or pair[1] in focus:
+                    lists = shared.get(pair)
+                    if lists is None:
+                        lists = shared[pair] = ([], [])
+                    lists[is_arena].append(item_id)
+        links = {pair: Link(*pair, tuple(i), tuple(a)) for pair, (i, a) in shared.items()}
+        by_node: dict[int, dict[int, Link]] = defaultdict(dict)
+        strength: dict[int, int] = defaultdict(int)
+        for (a, b), link in links.items():
+            by_node[a][b] = by_node[b][a] = link
+            strength[a] += link.weight
+            strength[b] += link.weight
+        return Graph(
+            version=version,
+            organisations=organisations,
+            focus=focus,
+            taking_part=taking_part,
+            arena_names=arena_names,
+            links=links,
+            by_node=dict(by_node),
+            activity={o: (i, a) for o, (i, a) in activity.items()},
+            strength=dict(strength),
         )
-    }
-    focus = {
-        o.id
-        for o in organisations.values()
-        if (chosen.municipality is None or o.municipality_id == chosen.municipality.id)
-        and (chosen.kind is None or o.kind == chosen.kind)
-    }
-    # Each initiative's and arena's organisations, in id order (so every link's lists are too);
-    # with organisations chosen, only what they take part in (all their links are there).
-    narrowed = focus if len(focus) < len(organisations) else None
-    taking_part: list[tuple[bool, int, list[int]]] = []
-    arena_names: dict[int, tuple[str, str]] = {}
-    if chosen.counts_initiatives:
-        for initiative_id, orgs in _initiative_rows(chosen, reader, connection):
-            if narrowed is None or not narrowed.isdisjoint(orgs):
-                taking_part.append((False, initiative_id, orgs))
-    if chosen.counts_arenas:
-        for arena_id, orgs, slug, name in _arena_rows(chosen, reader, connection):
-            if narrowed is None or not narrowed.isdisjoint(orgs):
-                taking_part.append((True, arena_id, orgs))
-                arena_names[arena_id] = (slug, name)
 
-    activity: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    pairs: dict[tuple[int, int], tuple[list[int], list[int]]] = {}  # initiatives, arenas
-    linked: set[int] = set()  # sharing something with someone
-    for is_arena, item_id, members in taking_part:
-        present = sorted({o for o in members if o in organisations})
+
+def _present(members, organisations) -> tuple[int, ...]:
+    """The approved ones among an initiative's or arena's organisations, by id."""
+    return tuple(sorted({o for o in members if o in organisations}))
+
+
+def _updated(kept: Graph, chosen: NetworkFilter, reader, version: sources.Version):
+    """The kept graph with the initiatives, arenas and organisations changed since read again,
+    and those removed counted out; None when it must be made anew (much changed, or an
+    organisation was approved, merged, removed, or moved in or out of the focus)."""
+    changed = sources.changed_since(kept.version, version)
+    if changed is None:
+        return None
+    initiatives, arenas = changed.initiatives, changed.arenas
+    if len(initiatives) + len(arenas) + len(changed.organisations) > MOST_CHANGES:
+        return None
+    organisations = kept.organisations
+    if changed.organisations:  # names and places (the API's links name them by slug: kept)
+        rows = sources.organisations(changed.organisations)
+        for organisation_id in changed.organisations:
+            was, row = organisations.get(organisation_id), rows.get(organisation_id)
+            if (was is None) != (row is None):
+                return None  # approved, or no longer: what it takes part in counts anew
+            if was is not None and chosen.chooses(was) != chosen.chooses(row):
+                return None
+        organisations = {**organisations, **rows}
+    with collector_paused():
+        changes = _Changes(organisations, kept)
+        for is_arena, left in ((False, changed.initiatives_left), (True, changed.arenas_left)):
+            if left is not None:  # some removed
+                for item in [i for i in kept.taking_part if i[0] == is_arena and i[1] not in left]:
+                    changes.forget(item)
+        counted = {}
+        if chosen.counts_initiatives and initiatives:
+            counted = sources.initiative_rows(chosen, reader, initiatives)
+        for initiative_id in sorted(initiatives):
+            changes.forget((False, initiative_id))
+            if initiative_id in counted:
+                changes.count((False, initiative_id), counted[initiative_id])
+        counted = {}
+        if chosen.counts_arenas and arenas:
+            counted = sources.arena_rows(chosen, reader, arenas)
+        for arena_id in sorted(arenas):
+            changes.forget((True, arena_id))
+            if arena_id in counted:
+                members, slug, name = counted[arena_id]
+                changes.count((True, arena_id), members, (slug, name))
+        return changes.graph(version)
+
+
+class _Changes:
+    """Counts initiatives and arenas out of and into copies of a kept graph's tables (each
+    organisation's links copied when first touched)."""
+
+    def __init__(self, organisations: dict, kept: Graph):
+        self.organisations, self.focus, self.kept = organisations, kept.focus, kept
+        # With organisations chosen, only what they take part in is counted (all their links).
+        self.narrowed = len(self.focus) < len(organisations)
+        self.taking_part = dict(kept.taking_part)
+        self.arena_names = dict(kept.arena_names)
+        self.links = dict(kept.links)
+        self.by_node = dict(kept.by_node)
+        self.activity = dict(kept.activity)
+        self.strength = dict(kept.strength)
+        self.copied: set[int] = set()  # organisations whose links are this graph's own
+        self.stale: set = set()  # pieces of the kept graph that no longer hold
+        self.touched: set[int] = set()  # organisations whose counts may have changed
+
+    def count(self, item: Item, members, names: tuple[str, str] | None = None) -> None:
+        present = _present(members, self.organisations)
+        if self.narrowed and self.focus.isdisjoint(present):
+            return
+        self.taking_part[item] = present
+        if names is not None:
+            self.arena_names[item[1]] = names
+        self._take_part(item, present, 1)
+
+    def forget(self, item: Item) -> None:
+        present = self.taking_part.pop(item, None)
+        self.stale.add(("arena" if item[0] else "initiative", item[1]))
+        if item[0]:
+            self.arena_names.pop(item[1], None)
+        if present is not None:
+            self._take_part(item, present, -1)
+
+    def _take_part(self, item: Item, present: tuple[int, ...], sign: int) -> None:
+        is_arena, item_id = item
+        self.touched.update(present)
         for organisation_id in present:
-            activity[organisation_id][is_arena] += 1
-        if len(present) > 1:
-            linked.update(present)
+            initiatives, arenas = self.activity.get(organisation_id, (0, 0))
+            self.activity[organisation_id] = (
+                (initiatives, arenas + sign) if is_arena else (initiatives + sign, arenas)
+            )
         for pair in combinations(present, 2):
-            shared = pairs.get(pair)
-            if shared is None:
-                shared = pairs[pair] = ([], [])
-            shared[is_arena].append(item_id)
+            if pair[0] not in self.focus and pair[1] not in self.focus:
+                continue
+            self.stale.add(pair)
+            old = self.links.get(pair) or Link(*pair, (), ())
+            shared = old[2 + is_arena]
+            if sign > 0:
+                shared = tuple(sorted((*shared, item_id)))
+            else:
+                shared = tuple(i for i in shared if i != item_id)
+            link = old._replace(arenas=shared) if is_arena else old._replace(initiatives=shared)
+            self._relink(pair, link if link.weight else None, link.weight - old.weight)
 
-    links = [
-        Link(a, b, tuple(initiatives), tuple(arenas))
-        for (a, b), (initiatives, arenas) in pairs.items()
-        if a in focus or b in focus
-    ]
-    by_node: dict[int, list[Link]] = defaultdict(list)
-    for link in links:
-        by_node[link.source].append(link)
-        by_node[link.target].append(link)
-    nodes = {}
-    for row in sorted((organisations[i] for i in focus | set(by_node)), key=lambda o: o.name):
-        counts = activity.get(row.id, [0, 0])
-        nodes[row.id] = Node(
-            row.id, row.name, row.slug, row.kind, row.municipality, row.id in focus, *counts
+    def _relink(self, pair: tuple[int, int], link: Link | None, change: int) -> None:
+        if link is None:
+            del self.links[pair]
+        else:
+            self.links[pair] = link
+        for end, other in (pair, pair[::-1]):
+            self.strength[end] = self.strength.get(end, 0) + change
+            if self.strength[end] == 0:
+                del self.strength[end]
+            if end not in self.copied:
+                self.by_node[end] = dict(self.by_node.get(end, {}))
+                self.copied.add(end)
+            if link is None:
+                del self.by_node[end][other]
+                if not self.by_node[end]:
+                    del self.by_node[end]
+                    self.copied.discard(end)
+            else:
+                self.by_node[end][other] = link
+
+    def graph(self, version: sources.Version) -> Graph:
+        pieces = self.kept.pieces.copy()
+        for stale in self.stale:
+            pieces.pop(stale, None)
+        return Graph(
+            version=version,
+            organisations=self.organisations,
+            focus=self.focus,
+            taking_part=self.taking_part,
+            arena_names=self.arena_names,
+            links=self.links,
+            by_node=self.by_node,
+            activity=self.activity,
+            strength=self.strength,
+            pieces=pieces,
+            brought_from=self.kept.version,
+            still_true={
+                i: node
+                for i, node in self.kept.nodes.items()
+                if i not in self.touched and self.organisations[i] is self.kept.organisations[i]
+            },
         )
-    arenas_behind = {i for link in links for i in link.arenas}
-    return Graph(
-        nodes=nodes,
-        links=links,
-        arena_names={i: n for i, n in arena_names.items() if i in arenas_behind},
-        not_connected=[n for n in nodes.values() if n.in_focus and n.id not in linked],
-        neighbours_apart=_neighbours_apart(chosen, organisations, pairs),
-        by_node=dict(by_node),
-    )
 
 
-def _focus_select(chosen: NetworkFilter):
-    """SQL: the ids of the organisations a municipality or kind chooses (None: all)."""
-    conditions = []
-    if chosen.municipality is not None:
-        conditions.append(Organisation.municipality_id == chosen.municipality.id)
-    if chosen.kind is not None:
-        conditions.append(Organisation.kind == chosen.kind)
-    return sa.select(Organisation.id).where(*conditions) if conditions else None
-
-
-def _initiative_rows(chosen: NetworkFilter, reader, connection) -> list[tuple[int, list[int]]]:
-    """(initiative, its lead and partners) of the initiatives the filter counts, by id; with
-    organisations chosen, only those they take part in."""
-    conditions = listing.filter_conditions(
-        listing.InitiativeFilter(
-            theme=chosen.theme, active_from=chosen.start, active_to=chosen.end
-        ),
-        reader,
-    )
-    focus = _focus_select(chosen)
-    if focus is not None:
-        conditions.append(
-            sa.or_(
-                Initiative.lead_organisation_id.in_(focus),
-                Initiative.id.in_(
-                    sa.select(initiative_partners.c.initiative_id).where(
-                        initiative_partners.c.organisation_id.in_(focus)
-                    )
-                ),
-            )
-        )
-    leads = sa.select(Initiative.id, Initiative.lead_organisation_id).where(*conditions)
-    partners = sa.select(initiative_partners.c.initiative_id, initiative_partners.c.organisation_id)
-    if conditions:  # no filter and no members-only to hide: every partner row counts
-        partners = partners.join(
-            Initiative, Initiative.id == initiative_partners.c.initiative_id
-        ).where(*conditions)
-    grouped: dict[int, list[int]] = {}
-    for initiative_id, organisation_id in connection.execute(leads.union_all(partners)).all():
-        grouped.setdefault(initiative_id, []).append(organisation_id)
-    return sorted(grouped.items())
-
-
-def _arena_rows(chosen: NetworkFilter, reader, connection):
-    """(arena, its organisations, slug, name) of the arenas the filter counts, by id: not
-    archived, public unless the reader sees members-only ones, existing by the period's end;
-    with organisations chosen, only those they take part in."""
-    conditions = [Arena.archived.is_(False)]
-    if not sees_members_only(reader):
-        conditions.append(Arena.visibility == "public")
-    if chosen.end is not None:  # created before the day after the end began in Oslo
-        day_after = datetime.combine(chosen.end + timedelta(days=1), time(), ZoneInfo(OSLO))
-        conditions.append(Arena.created_at < day_after.astimezone(UTC))
-    focus = _focus_select(chosen)
-    if focus is not None:
-        conditions.append(
-            Arena.id.in_(
-                sa.select(arena_organisations.c.arena_id).where(
-                    arena_organisations.c.organisation_id.in_(focus)
-                )
-            )
-        )
-    grouped: dict[int, tuple] = {}
-    rows = connection.execute(
-        sa.select(
-            arena_organisations.c.arena_id,
-            arena_organisations.c.organisation_id,
-            Arena.slug,
-            Arena.name,
-        )
-        .join(Arena, Arena.id == arena_organisations.c.arena_id)
-        .where(*conditions)
-    ).all()
-    for arena_id, organisation_id, slug, name in rows:
-        grouped.setdefault(arena_id, (arena_id, [], slug, name))[1].append(organisation_id)
-    return [grouped[i] for i in sorted(grouped)]
-
-
-def neighbour_pairs() -> list[tuple[str, str]]:
+@functools.cache
+def neighbour_pairs() -> tuple[tuple[str, str], ...]:
     """(number, number) of each pair of neighbouring municipalities (arena/data/neighbours.csv)."""
     with NEIGHBOURS_FILE.open(encoding="utf-8") as rows:
-        return [(row["number"], row["neighbour_number"]) for row in csv.DictReader(rows)]
+        return tuple((row["number"], row["neighbour_number"]) for row in csv.DictReader(rows))
 
 
-def _neighbours_apart(chosen, organisations, pairs) -> list[tuple[str, str]]:
+def _neighbours_apart(graph: Graph) -> list[tuple[str, str]]:
     """Neighbouring municipalities whose municipality organisations (kind «kommune») both take
     part in Arena and share nothing under the filter; with a municipality chosen, its own."""
-    if chosen.kind not in (None, "kommune"):
-        return []
     councils: dict[str, list] = defaultdict(list)
-    for row in organisations.values():
+    for row in graph.organisations.values():
         if row.kind == "kommune" and row.number:
             councils[row.number].append(row)
     apart = []
     for a, b in neighbour_pairs():
         if a not in councils or b not in councils:
             continue
-        if chosen.municipality is not None and chosen.municipality.number not in (a, b):
-            continue
+        if not any(c.id in graph.focus for c in councils[a] + councils[b]):
+            continue  # a kind other than «kommune», or another municipality, chosen
         if not any(
-            (min(x.id, y.id), max(x.id, y.id)) in pairs for x in councils[a] for y in councils[b]
+            (min(x.id, y.id), max(x.id, y.id)) in graph.links
+            for x in councils[a]
+            for y in councils[b]
         ):
             apart.append((councils[a][0].municipality, councils[b][0].municipality))
     return sorted(apart)

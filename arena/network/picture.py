@@ -6,6 +6,7 @@ needs no script, and a test can read every position. It starts each organisation
 derived from its id and runs a fixed number of steps, so the same data draws the same map on
 every visit, and an organisation keeps roughly its place when others come and go."""
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -75,6 +76,8 @@ class Picture:
     links: list[DrawnLink]
     #: Organisations with at least one link (all of them would be drawn below MAP_LIMIT).
     connected: int
+    #: Each drawn organisation's links to other drawn ones, heaviest first.
+    partners: dict[int, list[Link]]
     width: int = WIDTH
     height: int = HEIGHT
 
@@ -91,10 +94,7 @@ def picture(graph: Graph) -> Picture:
 def drawn_nodes(graph: Graph) -> tuple[list[Node], int]:
     """The organisations drawn (those with links; in focus first, then the strongest, up to
     MAP_LIMIT) and how many have links."""
-    strength: dict[int, int] = {}
-    for link in graph.links:
-        for end in (link.source, link.target):
-            strength[end] = strength.get(end, 0) + link.weight
+    strength = graph.strength
     connected = [graph.nodes[i] for i in strength]
     connected.sort(key=lambda n: (not n.in_focus, -strength[n.id], n.name, n.id))
     return connected[:MAP_LIMIT], len(connected)
@@ -102,13 +102,27 @@ def drawn_nodes(graph: Graph) -> tuple[list[Node], int]:
 
 def draw(graph: Graph) -> Picture:
     nodes, connected = drawn_nodes(graph)
-    ids = {n.id for n in nodes}
-    links = [k for k in graph.links if k.source in ids and k.target in ids]
+    ids = sorted(n.id for n in nodes)
+    drawn_ids = set(ids)
+    links = sorted(
+        link
+        for i in ids
+        for other, link in graph.by_node[i].items()
+        if i < other and other in drawn_ids
+    )
     most = max((n.activity for n in nodes), default=1) or 1
     radius = {n.id: round(7 + 13 * math.sqrt(n.activity / most), 1) for n in nodes}
-    positions = _apart(_layout(sorted(ids), links), radius)
+    positions = _placed(
+        tuple((i, radius[i]) for i in ids), tuple((k.source, k.target, k.weight) for k in links)
+    )
     drawn = [DrawnNode(n, *positions[n.id], radius[n.id]) for n in nodes]
     at = {d.node.id: d for d in drawn}
+    partners: dict[int, list[Link]] = {i: [] for i in ids}
+    for link in links:
+        partners[link.source].append(link)
+        partners[link.target].append(link)
+    for node_id, found in partners.items():
+        found.sort(key=lambda k, node_id=node_id: (-k.weight, k.other(node_id)))
     return Picture(
         nodes=drawn,
         links=[
@@ -116,7 +130,15 @@ def draw(graph: Graph) -> Picture:
             for k in links
         ],
         connected=connected,
+        partners=partners,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _placed(radii: tuple, links: tuple) -> dict[int, tuple[float, float]]:
+    """Where each organisation stands, for these organisations (id, radius) and links (id, id,
+    weight): a change elsewhere in the network leaves the drawing as it was, not laid out again."""
+    return _apart(_layout([i for i, _r in radii], links), dict(radii))
 
 
 def _start(node_id: int) -> tuple[float, float]:
@@ -128,7 +150,7 @@ def _start(node_id: int) -> tuple[float, float]:
     )
 
 
-def _layout(ids: list[int], links: list[Link]) -> dict[int, tuple[float, float]]:
+def _layout(ids: list[int], links) -> dict[int, tuple[float, float]]:
     """Positions in the picture's coordinates. Each group of organisations linked to each other
     is laid out on its own (apart, the spring layout would push them to the edges and squeeze
     each): the largest fills the picture, or its left part when there are others, which share
@@ -137,7 +159,7 @@ def _layout(ids: list[int], links: list[Link]) -> dict[int, tuple[float, float]]
         return {}
     graph = networkx.Graph()
     graph.add_nodes_from(ids)
-    graph.add_weighted_edges_from((k.source, k.target, k.weight) for k in links)
+    graph.add_weighted_edges_from(links)
     groups = sorted(
         (sorted(group) for group in networkx.connected_components(graph)),
         key=lambda group: (-len(group), group[0]),

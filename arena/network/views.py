@@ -7,7 +7,8 @@ from flask_login import current_user
 from arena.expertise import services as expertise
 from arena.network import picture
 from arena.network.forms import filter_from_args
-from arena.network.graph import initiative_titles, network
+from arena.network.graph import network
+from arena.network.sources import initiative_titles
 from arena.organisations import services as organisations
 from arena.organisations.forms import kind_labels
 
@@ -22,12 +23,13 @@ def index():
     chosen, ignored = filter_from_args(request.args)
     graph = network(chosen, current_user)
     drawing = picture.picture(graph)
-    selected = next((n for n in graph.nodes.values() if n.slug == request.args.get("org")), None)
+    org = request.args.get("org")
+    selected = next((n for n in graph.nodes.values() if n.slug == org), None) if org else None
     outside = None  # an organisation the filters leave off the map
-    if request.args.get("org") and selected is None:
-        outside = organisations.find_organisation(request.args["org"])
+    if org and selected is None:
+        outside = organisations.find_organisation(org)
         if outside is None:
-            ignored["org"] = request.args["org"]
+            ignored["org"] = org
     partners, titles = {}, {}
     if selected is not None:
         partners = {link.other(selected.id): link for link in graph.links_of(selected.id)}
@@ -40,7 +42,6 @@ def index():
         ignored=ignored,
         graph=graph,
         picture=drawing,
-        picture_ids={d.node.id for d in drawing.nodes},
         named=picture.names_on_map(drawing, [selected.id, *partners] if selected else []),
         selected=selected,
         outside=outside,
