@@ -61,10 +61,10 @@ test: setup browser calendar-consumers
 	$(MAKE) --jobs=2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
-	$(VENV)/bin/pytest -q --browser-share=sqlite
+	$(VENV)/bin/pytest -q --durations=25 --browser-share=sqlite
 
 test-postgres:
-	scripts/with-postgres.sh $(VENV)/bin/pytest -q --browser-share=postgresql
+	scripts/with-postgres.sh $(VENV)/bin/pytest -q --durations=25 --browser-share=postgresql
 
 # Load benchmarks with wrk at region and nordic scale, SQLite and PostgreSQL -> bench/results.md.
 bench: setup

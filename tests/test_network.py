@@ -190,6 +190,7 @@ def test_the_neighbour_list_names_real_municipalities_once():
 def test_the_same_data_draws_the_same_map(client, region, make_organisation, make_member):
     def positions() -> dict[str, tuple[str, str]]:
         forget_everything()  # worked out afresh, not read from what was kept
+        picture._placed.cache_clear()  # laid out afresh too
         page = client.get("/network").get_data(as_text=True)
         found = re.findall(r'data-id="(\d+)" data-x="([\d.]+)" data-y="([\d.]+)"', page)
         return {node: (x, y) for node, x, y in found}
