@@ -4,8 +4,8 @@ or partner) or a collaboration arena, the link weighing as many as they share.
 A filter chooses the organisations in focus (municipality, kind) and what counts as shared
 (theme, period, initiatives and/or arenas); the graph holds the organisations in focus, the
 partners they are linked to, and the links that touch the focus. It is worked out from three
-statements and kept; after a change, only the initiatives and arenas changed are read again and
-counted out of and into a copy of the kept graph."""
+statements and kept; after a change, only the initiatives, arenas and organisations changed are
+read again, and counted out of and into a copy of the kept graph."""
 
 import csv
 import functools
