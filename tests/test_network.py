@@ -19,6 +19,7 @@ from arena.keep import forget_everything
 from arena.network import graph as network_graph
 from arena.network import picture
 from arena.network.api import _network_json
+from arena.network.making import network
 from arena.organisations.services import (
     OrganisationInput,
     merge_organisations,
@@ -119,7 +120,7 @@ def test_the_graph_is_the_network_counted_by_hand(client, region, login_as):
     assert re.findall(r">([^<]+)</a>", not_connected) == ["Bedrift AS", "Telemarksforsking"]
     # Node activity: Skien leads «Overvann» and «Eget», is a partner in «Hydrogen», and takes
     # part in the arena.
-    graph = network_graph.network(network_graph.NetworkFilter(), None)
+    graph = network(network_graph.NetworkFilter(), None)
     skien = graph.nodes[region["orgs"]["skien"].id]
     assert (skien.initiatives, skien.arenas) == (3, 1)
 
@@ -198,7 +199,7 @@ def test_the_same_data_draws_the_same_map(client, region, make_organisation, mak
     first = positions()
     assert len(first) == 4 and positions() == first
     # The figures never overlap.
-    drawing = picture.picture(network_graph.network(network_graph.NetworkFilter(), None))
+    drawing = picture.picture(network(network_graph.NetworkFilter(), None))
     for a in drawing.nodes:
         for b in drawing.nodes:
             if a is not b:
@@ -315,16 +316,16 @@ def test_a_graph_brought_up_to_date_is_the_graph_made_afresh(clock, region, make
     def compared(change, brought_up_to_date: bool | None) -> None:
         """None: brought up to date under some filters, made anew under others."""
         asked = [(chosen, reader) for chosen in filters for reader in readers]
-        kept = [network_graph.network(chosen, reader) for chosen, reader in asked]
+        kept = [network(chosen, reader) for chosen, reader in asked]
         clock.advance(minutes=1)
         change()
-        updated = [network_graph.network(chosen, reader) for chosen, reader in asked]
+        updated = [network(chosen, reader) for chosen, reader in asked]
         forget_everything()
         for (chosen, reader), before, after in zip(asked, kept, updated, strict=True):
             assert after.version != before.version
             if brought_up_to_date is not None:
                 assert (after.brought_from == before.version) is brought_up_to_date
-            assert facts(after) == facts(network_graph.network(chosen, reader)), chosen
+            assert facts(after) == facts(network(chosen, reader)), chosen
 
     overvann, lukket = region["initiatives"]["overvann"], region["initiatives"]["lukket"]
 
@@ -362,7 +363,7 @@ def test_a_graph_brought_up_to_date_is_the_graph_made_afresh(clock, region, make
         ),
         brought_up_to_date=True,
     )
-    answer = json.loads(_network_json(network_graph.network(filters[0], None), json.dumps))
+    answer = json.loads(_network_json(network(filters[0], None), json.dumps))
     assert NEW_TITLE in {i["title"] for i in answer["initiatives"]}  # written out by hand
 
     # An arena renamed, one organisation out and another in; a members-only initiative public.

@@ -11,7 +11,8 @@ from pydantic import Field
 from arena.api.declare import Answer, Query, Slug, operation
 from arena.errors import ValidationFailed
 from arena.network.forms import filter_from_args
-from arena.network.graph import SHARED, network
+from arena.network.graph import SHARED
+from arena.network.making import network
 from arena.network.sources import initiative_titles
 from arena.organisations.models import ORGANISATION_KINDS
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from arena.expertise import services as expertise
 from arena.network import picture
 from arena.network.forms import filter_from_args
-from arena.network.graph import network
+from arena.network.making import network
 from arena.network.sources import initiative_titles
 from arena.organisations import services as organisations
 from arena.organisations.forms import kind_labels
