@@ -1,6 +1,8 @@
-"""A real OpenID Connect provider for the tests: `oidc-provider` (npm, certified) run by
-scripts/oidc-provider.mjs on loopback, with clients shaped like Microsoft Entra ID (its tokens
-carry the tenant, `tid`) and like Feide, and a person who signs in on its pages."""
+"""Real OpenID Connect providers for the tests: `oidc-provider` (npm, certified) run by
+scripts/oidc-provider.mjs on loopback: one shaped like Microsoft Entra ID's multi-tenant endpoint
+(client "entra": the issuer template {tenantid}, each token from its own tenant), one in the
+package's default configuration (client "feide": the address only from userinfo), and a person
+who signs in on their pages."""
 
 import json
 import os
@@ -80,11 +82,12 @@ class Provider:
     def arena_config(self, *names: str) -> list[dict]:
         """SSO_PROVIDERS entries for Arena, as an admin would write them."""
         labels = {"entra": "Microsoft Entra ID", "feide": "Feide"}
+        issuers = {"entra": f"{self.issuer}/organizations/v2.0", "feide": self.issuer}
         return [
             {
                 "name": name,
                 "label": labels[name],
-                "issuer": self.issuer,
+                "issuer": issuers[name],
                 "client_id": self.clients[name]["client_id"],
                 "client_secret": self.clients[name]["client_secret"],
                 "scopes": "openid email profile",
@@ -92,8 +95,13 @@ class Provider:
             for name in names or self.clients
         ]
 
+    def tenant_issuer(self, tenant: str = TENANT) -> str:
+        """The issuer of the Entra-shaped provider's tokens from `tenant`."""
+        return f"{self.issuer}/{tenant}/v2.0"
+
     def set_account(self, login: str, **claims) -> None:
-        """What the provider says about `login` (default: email = login, verified)."""
+        """What the providers say about `login` (default: email = login, verified at the standard
+        provider; at the Entra-shaped one the tenant TENANT and no `email_verified`)."""
         accounts = json.loads(self.accounts_file.read_text())
         accounts[login] = claims
         self.accounts_file.write_text(json.dumps(accounts))

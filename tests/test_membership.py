@@ -10,6 +10,7 @@ from conftest import body_of, csrf_token, to_of
 
 from arena import access
 from arena.accounts.models import Member
+from arena.addresses import normalise_email
 from arena.arenas import ownership
 from arena.arenas import services as arenas
 from arena.arenas.services import ArenaInput
@@ -273,6 +274,11 @@ def test_an_admin_adding_a_domain_verifies_those_waiting_in_it(
     "typed, message",
     [
         ("gmail.com", "Alle kan få en adresse"),
+        ("fastmail.com", "Alle kan få en adresse"),
+        ("hotmail.fr", "Alle kan få en adresse"),
+        ("yahoo.co.uk", "Alle kan få en adresse"),
+        ("pm.me", "Alle kan få en adresse"),
+        ("gm\u0430il.com", "blander bokstaver fra ulike alfabet"),  # a Cyrillic «а»
         ("skien.kommune.no", "hører allerede til Skien kommune"),
         ("ikke et domene", "er ikke et domene"),
     ],
@@ -289,6 +295,20 @@ def test_domains_that_prove_nothing_are_refused(
     assert message in response.get_data(as_text=True)
     db.session.expire_all()
     assert org.domain_names == []
+
+
+def test_a_domain_with_norwegian_letters_is_kept_in_idna_form_and_verifies(
+    client, post_form, make_member, login_as, make_organisation
+):
+    org = make_organisation("Bø kommune")
+    waiting = make_member(email=normalise_email("Kari@BØ.no"), org=org, verified=False)
+    assert waiting.email == "kari@xn--b-5ga.no"
+    login_as(make_member(is_admin=True))
+    page = f"/admin/organisations/{org.slug}/edit"
+    post_form(page, {"name": org.name, "kind": "kommune", "domains": "@Bø.no"}, token_from=page)
+    db.session.expire_all()
+    assert org.domain_names == ["xn--b-5ga.no"]
+    assert waiting.is_verified
 
 
 def test_merging_organisations_keeps_their_domains(make_member, make_organisation, skien):

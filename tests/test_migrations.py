@@ -234,3 +234,44 @@ def test_every_row_survives_the_migrations(tmp_path_factory):
         }
     engine.dispose()
     assert after == filled
+
+
+def test_stored_addresses_get_their_domain_in_idna_form(tmp_path_factory):
+    """Addresses stored casefolded with æøå in the domain are written as Arena now compares
+    them, so their members still sign in; one that would clash stays as it was."""
+    url = server_database(tmp_path_factory, "addresses")
+    env = {**os.environ, "DATABASE_URL": url}
+    flask(env, "db", "upgrade", "266c0f0ed4a8")
+    engine = sa.create_engine(url)
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO organisations (id, name, slug, kind, approved, sso_required,"
+                " created_at, updated_at) VALUES (1, 'Bø', 'bo', 'kommune', true, false,"
+                " :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO organisation_domains (organisation_id, domain) VALUES (1, 'bø.no')"
+            )
+        )
+        for member_id, email in ((1, "kari@bø.no"), (2, "ola@bø.no"), (3, "ola@xn--b-5ga.no")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO members (id, email, name, title, phone, bio, ask_me_about,"
+                    " password_hash, organisation_id, is_admin, is_organisation_contact, active,"
+                    " created_at, updated_at, profile_reviewed_at) VALUES (:id, :email, :email,"
+                    " '', '', '', '', 'x', 1, false, false, true, :now, :now, :now)"
+                ),
+                {"id": member_id, "email": email, "now": now},
+            )
+    flask(env, "db", "upgrade")
+    with engine.connect() as connection:
+        emails = connection.execute(sa.text("SELECT email FROM members ORDER BY id")).scalars()
+        domain = connection.execute(sa.text("SELECT domain FROM organisation_domains")).scalar()
+        assert list(emails) == ["kari@xn--b-5ga.no", "ola@bø.no", "ola@xn--b-5ga.no"]
+        assert domain == "xn--b-5ga.no"
+    engine.dispose()

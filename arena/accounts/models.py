@@ -21,7 +21,7 @@ class Member(UserMixin, db.Model):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Stored casefolded, so uniqueness is case-insensitive.
+    #: Stored as arena.addresses.normalise_email makes it, so uniqueness is case-insensitive.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     title: Mapped[str] = mapped_column(sa.String(150), default="")

@@ -20,9 +20,11 @@ from arena import lifecycle
 from arena.access import require_admin, require_self
 from arena.accounts.models import FIELD_LIMITS, LANGUAGES, ApiToken, Member
 from arena.accounts.sessions import end_sessions
+from arena.addresses import normalise_email
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
+from arena.lines import check_one_line
 from arena.links import absolute_url
 from arena.organisations.models import Organisation
 
@@ -49,11 +51,6 @@ def common_passwords() -> frozenset[str]:
     """The 1,000 most common passwords (shipped list), lower-cased."""
     text = files("arena").joinpath("data/common-passwords.txt").read_text("utf-8")
     return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip())
-
-
-def normalise_email(email: str) -> str:
-    """Emails compare case-insensitively, so they are stored casefolded."""
-    return (email or "").strip().casefold()
 
 
 def email_problem(email: str) -> str | None:
@@ -98,6 +95,7 @@ def _check_profile_fields(data: dict, errors: dict[str, str]) -> None:
             errors[field] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
     if "name" in data and not (data["name"] or "").strip():
         errors["name"] = _("Navn må fylles ut.")
+    check_one_line(data, ("name", "title", "phone"), errors)
     if data.get("preferred_language") not in (None, "", *LANGUAGES):
         errors["preferred_language"] = _("Velg et av språkene i lista.")
 

@@ -3,8 +3,15 @@
 claims); this module decides who the person is in Arena.
 
 Only the provider's issuer and subject are kept, linked to the member (MemberIdentity); no
-access or refresh token. A sign-in is trusted to prove its email address when the provider says
-it is verified (`email_verified`) or when it comes from an organisation's Entra ID tenant.
+access or refresh token. Identities are found by issuer and subject, never by address. An address
+from a provider counts as proven (to link to the member who has it, to make an account, to
+verify a membership) only when the provider vouches for it:
+- a provider configured as Microsoft Entra ID (its discovery announces the issuer template
+  `{tenantid}`): for addresses in the email domains of the organisation whose tenant the sign-in
+  came from (`tid`, matching the token's issuer). Entra's email claim is an attribute the
+  tenant's administrators and guests can set to anything («nOAuth»), so `email_verified` from it
+  is ignored, and a tenant says nothing about addresses outside its organisation's domains;
+- any other provider: when it says `email_verified` is true (the JSON value, not a string).
 """
 
 from dataclasses import asdict, dataclass
@@ -19,9 +26,11 @@ from arena.access import require_self
 from arena.accounts import membership
 from arena.accounts import services as accounts
 from arena.accounts.models import Member, MemberIdentity
+from arena.addresses import domain_of, normalise_email
 from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
+from arena.lines import one_line
 from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
 
@@ -71,6 +80,25 @@ def claims_options(name: str) -> dict:
     return {"iss": {"essential": True, "validate": issued_by_provider}}
 
 
+def announced_issuer(name: str) -> str:
+    return client(name).load_server_metadata()["issuer"]
+
+
+def read_claims(name: str, token: dict) -> dict:
+    """The validated ID token's claims, completed from the userinfo endpoint when the ID token
+    lacks the address (OpenID Connect Core 5.4 lets a provider give it there only). Who signed in
+    (issuer, subject, tenant) is only ever the ID token's."""
+    claims = dict(token["userinfo"])
+    if not claims.get("email"):
+        more = client(name).userinfo(token=token)
+        if str(more.get("sub")) != str(claims["sub"]):  # Core 5.3.2: must be the same person
+            raise ValueError("userinfo answered for another subject")
+        for key in ("email", "email_verified", "name"):
+            if key not in claims and key in more:
+                claims[key] = more[key]
+    return claims
+
+
 def expected_issuer(announced: str, claims) -> str | None:
     if "{tenantid}" not in announced:
         return announced
@@ -90,18 +118,26 @@ class SignIn:
     email: str
     email_verified: bool
     name: str
+    #: Whether the provider is Entra ID (its issuer a `{tenantid}` template).
+    entra: bool
+    #: The Entra tenant the sign-in came from, when its token's issuer is that tenant's.
     tenant: str | None
 
     @classmethod
-    def from_claims(cls, provider_name: str, claims) -> "SignIn":
+    def from_claims(cls, provider_name: str, claims, announced: str) -> "SignIn":
+        entra = "{tenantid}" in announced
+        tid = claims.get("tid")
+        from_tenant = entra and isinstance(tid, str) and tid != ""
+        from_tenant = from_tenant and claims["iss"] == expected_issuer(announced, claims)
         return cls(
             provider=provider_name,
             issuer=str(claims["iss"]),
             subject=str(claims["sub"]),
-            email=accounts.normalise_email(str(claims.get("email") or "")),
+            email=normalise_email(str(claims.get("email") or "")),
             email_verified=claims.get("email_verified") is True,
-            name=str(claims.get("name") or "").strip()[:120],
-            tenant=str(claims["tid"]) if claims.get("tid") else None,
+            name=one_line(str(claims.get("name") or ""))[:120],
+            entra=entra,
+            tenant=tid.lower() if from_tenant else None,
         )
 
     def as_pending(self) -> dict:
@@ -131,8 +167,13 @@ class SignIn:
 
     @property
     def email_trusted(self) -> bool:
-        """The provider vouches for the address: verified, or from an organisation's tenant."""
-        return bool(self.email) and (self.email_verified or self.tenant_organisation is not None)
+        """The provider vouches for the address (see the module's rule)."""
+        if not self.email:
+            return False
+        if self.entra:
+            organisation = self.tenant_organisation
+            return organisation is not None and domain_of(self.email) in organisation.domain_names
+        return self.email_verified
 
 
 @dataclass
@@ -158,23 +199,22 @@ def complete(sign_in: SignIn) -> Outcome:
         identity.email, identity.last_used_at = sign_in.email, utcnow()
         db.session.commit()
         return Outcome("signed_in", member)
-    existing = accounts.find_member_by_email(sign_in.email) if sign_in.email else None
-    if existing is not None:
-        _refuse_inactive(existing)
-        if not sign_in.email_trusted:
-            return Outcome("needs_password", existing)
-        link(existing, sign_in)
-        return Outcome("signed_in", existing)
-    if not sign_in.email_trusted:
+    if not sign_in.email:
         raise ValidationFailed(
             _(
-                "Innloggingstjenesten bekreftet ikke e-postadressen din, så Arena kan ikke lage "
-                "en konto med den. Registrer deg med e-post og passord i stedet."
+                "Innloggingstjenesten oppga ingen e-postadresse. Registrer deg med e-post og "
+                "passord i stedet."
             )
         )
-    organisation = sign_in.tenant_organisation or organisations.organisation_for_domain(
-        sign_in.email.rpartition("@")[2]
-    )
+    if not sign_in.email_trusted:
+        # The same answer whether or not the address has an account here: it must not tell.
+        return Outcome("needs_password")
+    existing = accounts.find_member_by_email(sign_in.email)
+    if existing is not None:
+        _refuse_inactive(existing)
+        link(existing, sign_in)
+        return Outcome("signed_in", existing)
+    organisation = organisations.organisation_for_domain(domain_of(sign_in.email))
     if organisation is None or not organisation.approved:
         return Outcome("choose_organisation")
     member = _new_member(sign_in, organisation, sign_in.name or sign_in.email, "")
@@ -239,22 +279,22 @@ def _link_identity(member: Member, sign_in: SignIn) -> MemberIdentity:
         last_used_at=utcnow(),
     )
     db.session.add(identity)
-    if member.email_confirmed_at is None and sign_in.email == member.email:
-        member.email_confirmed_at = utcnow()
+    if sign_in.email_trusted and sign_in.email == member.email:
+        member.email_confirmed_at = member.email_confirmed_at or utcnow()
     _verify_by_provider(member, sign_in)
     db.session.flush()
     return identity
 
 
 def _verify_by_provider(member: Member, sign_in: SignIn) -> None:
-    """A tenant or domain that is the member's organisation's verifies the membership."""
+    """A proven address in the member's organisation's domains verifies the membership (from
+    its tenant, or from a provider that verified the address)."""
     if member.is_verified or not sign_in.email_trusted:
         return
-    tenant_org = sign_in.tenant_organisation
-    if tenant_org is not None and tenant_org.id == member.organisation_id:
-        membership.verify(member, "tenant")
-    elif sign_in.email.rpartition("@")[2] in member.organisation.domain_names:
-        membership.verify(member, "domain")
+    if domain_of(sign_in.email) not in member.organisation.domain_names:
+        return
+    from_tenant = sign_in.tenant_organisation == member.organisation
+    membership.verify(member, "tenant" if from_tenant else "domain")
 
 
 def _refuse_inactive(member: Member) -> None:

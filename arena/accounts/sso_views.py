@@ -48,7 +48,8 @@ def sso_callback(name: str):
             claims_options=sso.claims_options(name),
             leeway=current_app.config["SSO_CLOCK_SKEW_SECONDS"],
         )
-        found = sso.SignIn.from_claims(name, token["userinfo"])
+        claims = sso.read_claims(name, token)
+        found = sso.SignIn.from_claims(name, claims, sso.announced_issuer(name))
     except RequestException:
         return _failed(
             entry,
@@ -78,8 +79,9 @@ def sso_callback(name: str):
     if outcome.step == "needs_password":
         flash(
             _(
-                "Du har allerede en konto med %(email)s. Logg inn med passordet ditt én gang, så "
-                "kobles innloggingen med %(provider)s til kontoen.",
+                "%(provider)s bekrefter ikke adressen %(email)s for Arena. Har du en konto med "
+                "den, logg inn med passordet ditt én gang, så kobles innloggingen med "
+                "%(provider)s til kontoen. Har du ingen konto, registrer deg.",
                 email=found.email,
                 provider=entry["label"],
             ),

@@ -15,6 +15,7 @@ from arena.access import require_admin
 from arena.accounts import membership
 from arena.accounts import services as accounts
 from arena.accounts.models import Member
+from arena.addresses import normalise_email
 from arena.expertise import services as expertise
 from arena.expertise.models import LEVELS, ExpertiseArea, MemberExpertise
 from arena.extensions import db
@@ -127,7 +128,7 @@ def check(content: bytes) -> ImportReport:
             continue
         cells = dict(zip(HEADER, (c.strip() for c in row), strict=True))
         problems = []
-        email = accounts.normalise_email(cells["email"])
+        email = normalise_email(cells["email"])
         if problem := accounts.email_problem(email):
             problems.append(problem)
         elif email in seen:

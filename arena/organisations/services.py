@@ -3,14 +3,13 @@
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib.resources import files
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from arena import lifecycle
 from arena.access import require_admin
+from arena.addresses import is_public_email_domain, mixes_scripts, normalise_domain
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
 from arena.organisations.models import (
@@ -232,18 +231,6 @@ _DOMAIN = re.compile(r"(?=.{4,253}$)([^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,
 MAX_DOMAINS = 20
 
 
-@cache
-def public_email_domains() -> frozenset[str]:
-    """Providers anyone can get an address at (shipped list): no organisation owns them."""
-    text = files("arena").joinpath("data/public-email-domains.txt").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line and line[0] != "#")
-
-
-def normalise_domain(text: str) -> str:
-    """«@Skien.Kommune.no» -> «skien.kommune.no»."""
-    return text.strip().casefold().removeprefix("@").rstrip(".")
-
-
 def _clean_domains(typed: list[str], current: Organisation | None, errors: dict) -> list[str]:
     """The organisation's email domains, each checked; what is wrong goes into `errors`."""
     domains = sorted({normalise_domain(d) for d in typed if d.strip()})
@@ -253,7 +240,15 @@ def _clean_domains(typed: list[str], current: Organisation | None, errors: dict)
             problems.append(
                 _("«%(domain)s» er ikke et domene, som skien.kommune.no.", domain=domain)
             )
-        elif domain in public_email_domains():
+        elif mixes_scripts(domain):
+            problems.append(
+                _(
+                    "«%(domain)s» blander bokstaver fra ulike alfabet, som en etterligning av et "
+                    "annet domene.",
+                    domain=domain,
+                )
+            )
+        elif is_public_email_domain(domain):
             problems.append(
                 _(
                     "Alle kan få en adresse på «%(domain)s», så den kan ikke høre til én "

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 import arena.dates
 from arena.dates import UTCDateTime
-from arena.organisations.services import public_email_domains
+from arena.addresses import is_public_email_domain
 
 
 # revision identifiers, used by Alembic.
@@ -83,7 +83,7 @@ def _verify_existing_members(bind):
     owner = {
         domain: next(iter(orgs))
         for domain, orgs in used.items()
-        if len(orgs) == 1 and sum(orgs.values()) >= 2 and domain not in public_email_domains()
+        if len(orgs) == 1 and sum(orgs.values()) >= 2 and not is_public_email_domain(domain)
     }
     for domain, org_id in sorted(owner.items()):
         bind.execute(domains.insert().values(organisation_id=org_id, domain=domain))

@@ -1,0 +1,29 @@
+"""One-line fields: names, titles, places. A line break in one is never a person's intent, and in
+an email it starts a paragraph of the sender's choosing (a fake «your account is locked» notice
+under Arena's name), so one-line fields refuse them wherever text comes in: forms, the API,
+imports. Text from elsewhere that Arena cannot refuse (a provider's name claim) is joined.
+"""
+
+import re
+
+from flask_babel import gettext as _
+
+#: Every character Unicode or an email client may take as the end of a line.
+LINE_BREAK = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def has_line_break(text: str | None) -> bool:
+    return bool(text) and LINE_BREAK.search(text) is not None
+
+
+def one_line(text: str) -> str:
+    """The text on one line, its breaks become spaces."""
+    return " ".join(LINE_BREAK.sub(" ", text or "").split())
+
+
+def check_one_line(data: dict, fields: tuple[str, ...], errors: dict[str, str]) -> None:
+    """Adds an error for each of `fields` in `data` that holds a line break."""
+    for field in fields:
+        value = data.get(field)
+        if isinstance(value, str) and has_line_break(value) and field not in errors:
+            errors[field] = _("Skal stå på én linje, uten linjeskift.")
