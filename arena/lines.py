@@ -27,3 +27,9 @@ def check_one_line(data: dict, fields: tuple[str, ...], errors: dict[str, str]) 
         value = data.get(field)
         if isinstance(value, str) and has_line_break(value) and field not in errors:
             errors[field] = _("Skal stå på én linje, uten linjeskift.")
+
+
+def quoted(text: str) -> str:
+    """What a member wrote, set apart in an email as a quotation: each line starts with «> », the
+    plain-text convention, and the HTML part shows the lines as a quotation without links."""
+    return "\n".join(f"> {line}".rstrip() for line in (text or "").strip().splitlines() or [""])

@@ -34,6 +34,7 @@ from arena.dates import (
 from arena.errors import ServiceError
 from arena.extensions import db, login_manager
 from arena.forms import csrf_field
+from arena.lines import quoted
 from arena.links import absolute_url, this_request_url
 from arena.markup import render_markdown
 
@@ -252,6 +253,7 @@ def init_app(app) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(quoted, "quoted")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_plain_date, "plain_date")

@@ -135,7 +135,7 @@ def test_cancelled_edited_and_awkward_meetings_pass_every_consumer(
     meeting(
         owner,
         arena,
-        title='Tekst med komma, semikolon; «sitat» "quote"\nog æøå 😀',
+        title='Tekst med komma, semikolon; «sitat» "quote" og æøå 😀',
         description="Linje 1, med komma; og semikolon\nLinje 2 " + "lang " * 400,
         location="Rådhuset, sal 2; Skien",
     )

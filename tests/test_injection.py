@@ -15,6 +15,7 @@ from arena.accounts.models import Member
 from arena.accounts.services import issue_api_token
 from arena.declaration.services import sign_declaration
 from arena.extensions import db
+from arena.lines import has_line_break, one_line
 
 PAYLOADS = [
     line.replace("\\r", "\r").replace("\\n", "\n")
@@ -42,14 +43,22 @@ def enter_everywhere(client, world, smtp_server) -> dict:
             headers=api,
         )
         assert response.status_code in (200, 422), response.get_json()
+        # One-line fields refuse line breaks; the payload goes on, joined, in them and whole in
+        # the fields of many lines.
+        title = one_line(payload)
+        if has_line_break(payload):
+            response = client.post(
+                "/api/v1/initiatives", json={"title": payload, "summary": "x"}, headers=api
+            )
+            assert response.status_code == 422 and "title" in response.get_json()["error"]["fields"]
         response = client.post(
             "/api/v1/initiatives",
-            json={"title": payload, "summary": payload, "description": payload},
+            json={"title": title, "summary": payload, "description": payload},
             headers=api,
         )
         assert response.status_code == 201, (payload, response.get_json())
         initiative = response.get_json()
-        assert initiative["title"] == payload.strip()  # stored as text, given back as text
+        assert initiative["title"] == title.strip()  # stored as text, given back as text
         made["initiatives"].append(initiative["id"])
         response = client.post(
             f"/initiatives/{initiative['id']}/updates", data={"csrf_token": token, "body": payload}
@@ -57,7 +66,7 @@ def enter_everywhere(client, world, smtp_server) -> dict:
         assert response.status_code == 302
         response = client.post(
             "/api/v1/arenas",
-            json={"name": f"{payload} {n}", "purpose": payload, "cadence": "monthly"},
+            json={"name": f"{title} {n}", "purpose": payload, "cadence": "monthly"},
             headers=api,
         )
         assert response.status_code == 201, (payload, response.get_json())
@@ -66,9 +75,9 @@ def enter_everywhere(client, world, smtp_server) -> dict:
         response = client.post(
             f"/api/v1/arenas/{slug}/meetings",
             json={
-                "title": payload,
+                "title": title,
                 "description": payload,
-                "location": payload,
+                "location": title,
                 "starts_at": f"2027-04-{n + 1:02d}T09:00",
             },
             headers=api,

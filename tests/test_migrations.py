@@ -275,3 +275,34 @@ def test_stored_addresses_get_their_domain_in_idna_form(tmp_path_factory):
         assert list(emails) == ["kari@xn--b-5ga.no", "ola@bø.no", "ola@xn--b-5ga.no"]
         assert domain == "xn--b-5ga.no"
     engine.dispose()
+
+
+def test_stored_names_with_line_breaks_are_joined(tmp_path_factory):
+    url = server_database(tmp_path_factory, "one-line")
+    env = {**os.environ, "DATABASE_URL": url}
+    flask(env, "db", "upgrade", "a1d3e5f70b26")
+    engine = sa.create_engine(url)
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO organisations (id, name, slug, kind, approved, sso_required,"
+                " created_at, updated_at) VALUES (1, 'Skien', 'skien', 'kommune', true, false,"
+                " :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO members (id, email, name, title, phone, bio, ask_me_about,"
+                " password_hash, organisation_id, is_admin, is_organisation_contact, active,"
+                " created_at, updated_at, profile_reviewed_at) VALUES (1, 'ola@skien.no',"
+                " :name, '', '', :bio, '', 'x', 1, false, false, true, :now, :now, :now)"
+            ),
+            {"name": "Ola\r\n\r\nKontoen din er låst", "bio": "To\nlinjer", "now": now},
+        )
+    flask(env, "db", "upgrade")
+    with engine.connect() as connection:
+        name, bio = connection.execute(sa.text("SELECT name, bio FROM members")).one()
+    engine.dispose()
+    assert name == "Ola Kontoen din er låst" and bio == "To\nlinjer"

@@ -32,9 +32,9 @@ class Member(Answer):
 class ProfileChange(Body):
     """Only the fields sent change."""
 
-    name: text(FIELD_LIMITS["name"], required=True) = None
-    title: text(FIELD_LIMITS["title"]) = None
-    phone: text(FIELD_LIMITS["phone"]) = None
+    name: text(FIELD_LIMITS["name"], required=True, one_line=True) = None
+    title: text(FIELD_LIMITS["title"], one_line=True) = None
+    phone: text(FIELD_LIMITS["phone"], one_line=True) = None
     bio: text(FIELD_LIMITS["bio"]) = None
     ask_me_about: text(FIELD_LIMITS["ask_me_about"]) = None
     preferred_language: Literal[LANGUAGES] = None

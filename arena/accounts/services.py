@@ -81,6 +81,13 @@ def find_member_by_email(email: str) -> Member | None:
     return db.session.scalar(sa.select(Member).filter_by(email=normalise_email(email)))
 
 
+def one_at_a_time(member: Member) -> None:
+    """Takes the member's row for the rest of this transaction (a row lock on PostgreSQL, the
+    write lock on SQLite), so that a count-then-insert for them (a daily limit) runs one request
+    at a time: two parallel requests cannot both see room for one more."""
+    db.session.execute(sa.update(Member).where(Member.id == member.id).values(id=Member.id))
+
+
 def get_member(member_id: int) -> Member:
     """The member with this id, or NotFound."""
     member = db.session.get(Member, member_id)

@@ -10,6 +10,7 @@ as the services' own checks: {"error": {"code", "message", "fields"}}).
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import wraps
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from arena.dates import FIRST_YEAR, LAST_YEAR
 from arena.errors import ValidationFailed
 from arena.links import absolute_url
 from arena.paging import MAX_PAGE
@@ -29,8 +31,29 @@ MAX_PER_PAGE = 100
 #: Characters no person types, which Arena does not store (arena/web.py): text with them is
 #: refused rather than changed behind the caller's back.
 NOT_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+#: What arena.lines.LINE_BREAK matches, as a character class body.
+LINE_BREAKS = r"\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029"
 _TEXT = rf"^[^{NOT_TEXT}]*$"
 _SOMETHING = rf"^[^{NOT_TEXT}]*[^\s{NOT_TEXT}][^{NOT_TEXT}]*$"  # and not only spaces
+
+
+#: The years of arena.dates (FIRST_YEAR-LAST_YEAR) as a pattern, so the OpenAPI document says
+#: which dates are valid (JSON Schema has no range for a date); test_api checks the two agree.
+SUPPORTED_YEARS = r"^(19[0-9]{2}|2[01][0-9]{2})-"
+
+
+def supported_date(description: str, **kwargs):
+    """A date field within the years Arena supports (arena/dates.py), which the OpenAPI
+    document states; a date outside them is a 422 naming the field."""
+    first, last = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+    return Field(
+        None,
+        ge=first,
+        le=last,
+        description=f"{description} ({first} to {last})",
+        json_schema_extra={"pattern": SUPPORTED_YEARS},
+        **kwargs,
+    )
 
 
 class Body(BaseModel):
@@ -90,9 +113,13 @@ def page_json(endpoint: str, page, results: list) -> dict:
     }
 
 
-def text(limit: int, *, required: bool = False) -> Any:
-    """A text field of at most `limit` characters; a required one must say something."""
-    return Annotated[str, Field(max_length=limit, pattern=_SOMETHING if required else _TEXT)]
+def text(limit: int, *, required: bool = False, one_line: bool = False) -> Any:
+    """A text field of at most `limit` characters; a required one must say something; a
+    one-line one (a name, a title) holds no line break (arena/lines.py)."""
+    pattern = _SOMETHING if required else _TEXT
+    if one_line:
+        pattern = pattern.replace(NOT_TEXT, NOT_TEXT + LINE_BREAKS)
+    return Annotated[str, Field(max_length=limit, pattern=pattern)]
 
 
 Email = Annotated[str, Field(max_length=254, pattern=_TEXT, json_schema_extra={"format": "email"})]
@@ -152,6 +179,8 @@ def _message(error: dict) -> str:
         return _("Skriv en gyldig dato (åååå-mm-dd).")
     if kind.startswith(("datetime", "timezone")):
         return _("Skriv tiden som veggur i tidssonen, for eksempel 2027-03-22T09:00.")
+    if kind == "string_pattern_mismatch" and LINE_BREAKS in str(ctx.get("pattern")):
+        return _("Skal stå på én linje, uten linjeskift.")
     if kind == "string_pattern_mismatch":
         return _("Har ikke riktig form.")
     return _("Ugyldig verdi.")
@@ -181,8 +210,9 @@ def _lone_surrogates(value, path: str = ""):
 def _body(model: type[Body]) -> Body:
     if not request.is_json:
         raise UnsupportedMediaType()
-    sent = request.get_data(as_text=True)
     try:
+        # Strictly UTF-8 (RFC 8259): bytes that are not would otherwise be replaced silently.
+        sent = request.get_data().decode("utf-8")
         data = json.loads(sent)
     except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         data = None

@@ -72,7 +72,7 @@ class ArenaPage(Page):
 class ArenaChange(Body):
     """Only the fields sent change."""
 
-    name: text(ARENA_LIMITS["name"], required=True) = None
+    name: text(ARENA_LIMITS["name"], required=True, one_line=True) = None
     purpose: text(ARENA_LIMITS["purpose"]) = None
     kind: Literal[KINDS] = None
     cadence: Literal["", *CADENCES] = None

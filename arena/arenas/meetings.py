@@ -26,6 +26,7 @@ from arena.arenas.repetitions import Recurrence, rrule_from_form
 from arena.dates import format_datetime, to_local, utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
+from arena.lines import check_one_line
 from arena.links import absolute_url
 from arena.notifications import jobs
 from arena.notifications.outbox import language_of, queue_email
@@ -73,8 +74,9 @@ class MeetingInput:
 
 def _clean_meeting(data: MeetingInput) -> dict:
     errors: dict[str, str] = {}
+    check_one_line({"title": data.title, "location": data.location}, ("title", "location"), errors)
     title = " ".join((data.title or "").split())
-    if not title:
+    if not title and "title" not in errors:
         errors["title"] = _("Må fylles ut.")
     elif len(title) > MEETING_LIMITS["title"]:
         errors["title"] = _("Kan ikke være lengre enn %(n)d tegn.", n=MEETING_LIMITS["title"])

@@ -79,14 +79,14 @@ class MeetingAttendance(Answer):
 class MeetingChange(Body):
     """Only the fields sent change; times are wall-clock in `timezone`."""
 
-    title: text(MEETING_LIMITS["title"], required=True) = None
+    title: text(MEETING_LIMITS["title"], required=True, one_line=True) = None
     starts_at: WallClock = None
     ends_at: WallClock | None = None
     timezone: Literal[TZID] = TZID
     recurrence: text(MEETING_LIMITS["recurrence"]) = Field(
         None, description="An RFC 5545 RRULE, e.g. FREQ=WEEKLY;COUNT=10"
     )
-    location: text(MEETING_LIMITS["location"]) = None
+    location: text(MEETING_LIMITS["location"], one_line=True) = None
     online_url: Annotated[
         str,
         Field(max_length=MEETING_LIMITS["online_url"], pattern=rf"^(https?://[^\s{NOT_TEXT}]+)?$"),

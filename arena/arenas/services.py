@@ -36,6 +36,7 @@ from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
 from arena.keep import Kept
+from arena.lines import check_one_line
 from arena.links import absolute_url
 from arena.notifications.outbox import language_of, queue_email
 from arena.organisations.models import Organisation
@@ -169,8 +170,9 @@ class ArenaInput:
 
 def _clean(data: ArenaInput) -> dict:
     errors: dict[str, str] = {}
+    check_one_line({"name": data.name}, ("name",), errors)
     name = " ".join((data.name or "").split())
-    if not name:
+    if not name and "name" not in errors:
         errors["name"] = _("Må fylles ut.")
     elif len(name) > ARENA_LIMITS["name"]:
         errors["name"] = _("Kan ikke være lengre enn %(n)d tegn.", n=ARENA_LIMITS["name"])

@@ -9,10 +9,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena.access import require_verified
+from arena.accounts import services as accounts
 from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, TooMany, ValidationFailed
 from arena.expertise.models import ContactRequest
 from arena.extensions import db
+from arena.lines import check_one_line
 from arena.notifications.outbox import language_of, mailbox, queue_email
 
 CONTACTS_PER_DAY = 10
@@ -29,12 +31,14 @@ def send_contact_request(actor, expert, subject: str, message: str, profile_url:
         errors["subject"] = _("Må fylles ut.")
     elif len(subject) > 150:
         errors["subject"] = _("Kan ikke være lengre enn %(n)d tegn.", n=150)
+    check_one_line({"subject": subject}, ("subject",), errors)
     if not message:
         errors["message"] = _("Må fylles ut.")
     elif len(message) > 3000:
         errors["message"] = _("Kan ikke være lengre enn %(n)d tegn.", n=3000)
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
+    accounts.one_at_a_time(actor)
     since = utcnow() - timedelta(days=1)
     sent_today = db.session.scalar(
         sa.select(sa.func.count())

@@ -19,6 +19,7 @@ from arena.addresses import normalise_email
 from arena.expertise import services as expertise
 from arena.expertise.models import LEVELS, ExpertiseArea, MemberExpertise
 from arena.extensions import db
+from arena.lines import has_line_break
 from arena.organisations import services as organisations
 from arena.organisations.models import ORGANISATION_KINDS, Organisation
 
@@ -138,6 +139,9 @@ def check(content: bytes) -> ImportReport:
             problems.append(_("navn må fylles ut og ha høyst 120 tegn"))
         if len(cells["title"]) > 150 or len(cells["ask_me_about"]) > 2000:
             problems.append(_("stilling eller «spør meg om» er for lang"))
+        for column in ("name", "title", "organisation", "municipality"):
+            if has_line_break(cells[column]):
+                problems.append(_("«%(column)s» har linjeskift", column=column))
         kind = cells["organisation_kind"]
         if kind and kind not in ORGANISATION_KINDS:
             problems.append(_("ukjent type organisasjon «%(kind)s»", kind=kind))

@@ -18,6 +18,7 @@ from arena.api.declare import (
     Slug,
     operation,
     page_json,
+    supported_date,
     text,
 )
 from arena.errors import NotFound, ValidationFailed
@@ -98,20 +99,20 @@ class InitiativeQuery(Paging):
     organisation: Slug | None = Field(None, description="Lead or partner organisation (slug)")
     kind: Literal[ORGANISATION_KINDS] | None = Field(None, description="Lead organisation's kind")
     municipality: MunicipalityNumber | None = None
-    active_from: date | None = Field(None, alias="from", description="Active on or after")
-    active_to: date | None = Field(None, alias="to", description="Active on or before")
+    active_from: date | None = supported_date("Active on or after", alias="from")
+    active_to: date | None = supported_date("Active on or before", alias="to")
 
 
 class InitiativeFields(Body):
     """Only the fields sent change (a new initiative needs title and summary)."""
 
-    title: text(LIMITS["title"], required=True) = None
+    title: text(LIMITS["title"], required=True, one_line=True) = None
     summary: text(LIMITS["summary"], required=True) = None
     description: text(LIMITS["description"]) = None
     status: Literal[STATUSES] = None
     is_priority: bool = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: date | None = supported_date("First day")
+    ends_on: date | None = supported_date("Last day")
     contact_email: Email = Field(None, description="The contact person; default: you")
     lead_organisation: Slug = Field(None, description="Default: your organisation")
     partners: list[Slug] = None

@@ -30,6 +30,7 @@ from arena.initiatives.models import (
     InitiativeLink,
     InitiativeUpdate,
 )
+from arena.lines import check_one_line
 from arena.notifications import jobs
 from arena.organisations.models import Municipality, Organisation
 from arena.search import services as search
@@ -95,6 +96,7 @@ def _clean(actor, data: InitiativeInput) -> dict:
         elif len(value) > limit:
             errors[name] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
         cleaned[name] = value
+    check_one_line(cleaned, ("title",), errors)
     if data.status not in STATUSES:
         errors["status"] = _("Velg et av alternativene i lista.")
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:

@@ -8,7 +8,7 @@ from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from pydantic import Field
 
-from arena.api.declare import Answer, Query, Slug, operation
+from arena.api.declare import Answer, Query, Slug, operation, supported_date
 from arena.errors import ValidationFailed
 from arena.network.forms import filter_from_args
 from arena.network.graph import SHARED
@@ -23,8 +23,8 @@ class NetworkQuery(Query):
     )
     kind: Literal[ORGANISATION_KINDS] | None = Field(None, description="Organisations of this kind")
     theme: Slug | None = Field(None, description="Initiatives with this theme (then no arenas)")
-    start: date | None = Field(None, alias="from", description="Shared on or after")
-    end: date | None = Field(None, alias="to", description="Shared on or before")
+    start: date | None = supported_date("Shared on or after", alias="from")
+    end: date | None = supported_date("Shared on or before", alias="to")
     shared: Literal[SHARED] = Field("both", description="What counts as shared")
 
 

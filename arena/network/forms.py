@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from arena.dates import is_supported
 from arena.errors import NotFound
 from arena.expertise import services as expertise
 from arena.network.graph import SHARED, NetworkFilter
@@ -10,10 +11,13 @@ from arena.organisations.models import ORGANISATION_KINDS
 
 
 def _date(value: str) -> date | None:
+    """A date within the years Arena supports, else None (a later year overflows a day's
+    arithmetic)."""
     try:
-        return date.fromisoformat(value)
+        found = date.fromisoformat(value)
     except ValueError:
         return None
+    return found if is_supported(found) else None
 
 
 def _theme(slug: str):

@@ -15,6 +15,7 @@ from arena.dates import utcnow
 from arena.expertise.models import MemberExpertise
 from arena.extensions import db
 from arena.initiatives.models import Follow, Initiative, InitiativeUpdate
+from arena.lines import quoted
 from arena.links import absolute_url
 from arena.notifications import jobs, settings
 from arena.notifications.models import CompetenceNotice
@@ -57,7 +58,7 @@ def tell_followers_of_update(update_id: int) -> None:
                     "Det er skrevet en ny oppdatering på «%(title)s», som du følger:",
                     title=initiative.title,
                 )
-                + f"\n\n{update.body}\n\n"
+                + f"\n\n{quoted(update.body)}\n\n"
                 + _("Les den i Arena")
                 + f": {link}\n"
             )

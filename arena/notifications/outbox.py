@@ -106,7 +106,9 @@ def render_html(subject: str, text: str, footer: str, language: str) -> str:
 
 
 def _blocks(text: str) -> list[tuple[str, list[list[tuple[str, str | None]]]]]:
-    """Paragraphs ("p") and lists ("ul") of lines, each line a list of (text, link) pieces."""
+    """Paragraphs ("p"), lists ("ul") and quotations of what a member wrote ("quote": lines
+    that start with «>», see arena.lines.quoted) of lines, each line a list of (text, link)
+    pieces."""
     blocks = []
     for chunk in re.split(r"\n\s*\n", text.strip()):
         lines = [line.rstrip() for line in chunk.splitlines() if line.strip()]
@@ -115,7 +117,9 @@ def _blocks(text: str) -> list[tuple[str, list[list[tuple[str, str | None]]]]]:
             lines = lines[2:]
         if not lines:
             continue
-        if all(line.lstrip().startswith("- ") for line in lines):
+        if all(line.startswith(">") for line in lines):
+            blocks.append(("quote", [[(line[1:].removeprefix(" "), None)] for line in lines]))
+        elif all(line.lstrip().startswith("- ") for line in lines):
             blocks.append(("ul", [_pieces(line.lstrip()[2:]) for line in lines]))
         else:
             blocks.append(("p", [_pieces(line) for line in lines]))
@@ -123,13 +127,23 @@ def _blocks(text: str) -> list[tuple[str, list[list[tuple[str, str | None]]]]]:
 
 
 def _pieces(line: str) -> list[tuple[str, str | None]]:
-    """A line «Label: https://...» becomes one link named Label; other addresses link
-    themselves."""
+    """A line «Label: <Arena's address>» becomes one link named Label, and Arena's own
+    addresses link themselves. No other address becomes a link: text a member wrote (a name, a
+    title) could put any address under any words."""
     labelled = _LABELLED.fullmatch(line.strip())
-    if labelled:
+    if labelled and _is_arenas(labelled["url"]):
         return [(labelled["label"], labelled["url"])]
     parts = _URL.split(line)
-    return [(part, part if index % 2 else None) for index, part in enumerate(parts) if part]
+    return [
+        (part, part if index % 2 and _is_arenas(part) else None)
+        for index, part in enumerate(parts)
+        if part
+    ]
+
+
+def _is_arenas(url: str) -> bool:
+    own = base_url()
+    return url == own or url.startswith(own + "/")
 
 
 # --- for admins ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from arena.access import require_admin
 from arena.addresses import is_public_email_domain, mixes_scripts, normalise_domain
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
+from arena.lines import check_one_line
 from arena.organisations.models import (
     ORGANISATION_KINDS,
     Municipality,
@@ -158,6 +159,7 @@ def _clean(data: OrganisationInput, current: Organisation | None = None) -> dict
     """Checks organisation fields; raises ValidationFailed naming each bad field."""
     errors: dict[str, str] = {}
     name = (data.name or "").strip()
+    check_one_line({"name": name}, ("name",), errors)
     if not name:
         errors["name"] = _("Navn må fylles ut.")
     elif len(name) > 200:
