@@ -43,10 +43,12 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel --quiet update -i arena/translations/messages.pot -d arena/translations
 
 # Browser tests drive Debian's Chromium and check markup with the Nu HTML checker (Java); install
-# them when missing (never a downloaded browser).
+# them when missing (never a downloaded browser). Redis: the shared store of rate limits, as in
+# production (tests start their own server).
 browser:
 	@test -x /usr/bin/chromium || scripts/install-debian-package.sh chromium
 	@command -v java >/dev/null || scripts/install-debian-package.sh default-jre-headless
+	@command -v redis-server >/dev/null || scripts/install-debian-package.sh redis-server
 
 # The seven calendar consumers of ../shared/tools/ical-check (calcurse, khal, libical, ical.js, ...).
 ICAL_CHECK := ../shared/tools/ical-check

@@ -235,6 +235,8 @@ def test_who_gets_invitations_and_who_gets_cancels(smtp_server, make_member, clo
     services.follow_arena(eager, arena)
     assert len(smtp_server) == 3
     settings.change_settings(eager, eager, {"meeting_invitations": "off"})
+    assert len(smtp_server) == 3  # once the choice has stood for a while
+    clock.advance(minutes=5, seconds=1)
     assert [parts(m)["method"] for m in smtp_server] == ["REQUEST", "CANCEL", "REQUEST", "CANCEL"]
     # Nobody who never asked gets anything, and needs no job.
     assert all(to_of(m) == eager.email for m in smtp_server)
@@ -244,6 +246,33 @@ def test_who_gets_invitations_and_who_gets_cancels(smtp_server, make_member, clo
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxJob)) == jobs_before
     assert past.id and len(smtp_server) == 4
+
+
+def test_turning_invitations_on_and_off_again_within_minutes_sends_nothing(
+    smtp_server, make_member, clock
+):
+    """Two cycles used to send every coming meeting each time (262 emails)."""
+    owner = make_member()
+    arena, _ = services.create_arena(owner, ArenaInput(name="Planforum"))
+    for day in (14, 21, 28):
+        meetings.create_meeting(
+            owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 1, day, 9))
+        )
+    member = make_member(email="vinglete@example.no")
+    services.follow_arena(member, arena)
+    for _cycle in range(2):
+        settings.change_settings(member, member, {"meeting_invitations": "on"})
+        clock.advance(minutes=1)
+        settings.change_settings(member, member, {"meeting_invitations": "off"})
+        clock.advance(minutes=1)
+    clock.advance(minutes=10)
+    assert len(smtp_server) == 0
+    waiting = sa.select(sa.func.count()).select_from(OutboxJob).filter_by(status="queued")
+    assert db.session.scalar(waiting) == 0
+    # A choice that stands is followed, once.
+    settings.change_settings(member, member, {"meeting_invitations": "on"})
+    clock.advance(minutes=5, seconds=1)
+    assert len(smtp_server) == 3
 
 
 def test_members_only_arenas_invite_only_verified_members(smtp_server, make_member):

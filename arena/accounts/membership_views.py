@@ -11,6 +11,7 @@ from arena.accounts import membership, services
 from arena.accounts.forms import MembershipForm
 from arena.accounts.views import bp, render_profile
 from arena.errors import ValidationFailed
+from arena.extensions import JOIN_REQUESTS_LIMIT, limiter, signed_in_member
 from arena.forms import show_service_errors
 from arena.organisations import services as organisations
 
@@ -40,6 +41,7 @@ def answer_membership(member_id: int, answer: str):
 
 @bp.post("/profile/membership")
 @login_required
+@limiter.limit(JOIN_REQUESTS_LIMIT, key_func=signed_in_member)
 def request_membership():
     """Ask to join an organisation (when not yet verified)."""
     form = MembershipForm(prefix="membership")

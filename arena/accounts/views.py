@@ -29,7 +29,7 @@ from arena.accounts.forms import (
     TokenForm,
 )
 from arena.errors import ValidationFailed
-from arena.extensions import SECRETS_LIMIT, limiter, submitted_email
+from arena.extensions import EMAILS_PER_ADDRESS_LIMIT, SECRETS_LIMIT, limiter, submitted_email
 from arena.forms import show_service_errors
 from arena.links import absolute_url
 from arena.notifications import settings as notification_settings
@@ -212,7 +212,7 @@ def _int_or_none(value) -> int | None:
 
 @bp.route("/auth/forgot", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=submitted_email)
+@limiter.limit(EMAILS_PER_ADDRESS_LIMIT, methods=["POST"], key_func=submitted_email)
 def forgot_password():
     """Ask for a password reset link by email."""
     form = ForgotPasswordForm()

@@ -5,6 +5,7 @@ same job and a worker that dies leaves it for the next."""
 
 import traceback
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +36,24 @@ def queue_job(name: str, **payload) -> OutboxJob:
         raise ValueError(f"no handler for job {name}")
     job = OutboxJob(name=name, payload=payload, next_attempt_at=utcnow(), created_at=utcnow())
     db.session.add(job)
+    return job
+
+
+def queue_settled_job(name: str, settle: timedelta, **payload) -> OutboxJob:
+    """Like queue_job, but run only once things have been still for `settle`: the same job
+    still waiting is put off instead of queued again, so a member who changes their mind back
+    and forth within minutes causes one run, which finds what they chose last."""
+    if name not in HANDLERS:
+        raise ValueError(f"no handler for job {name}")
+    waiting = db.session.scalars(
+        sa.select(OutboxJob).where(
+            OutboxJob.name == name, OutboxJob.status == "queued", OutboxJob.attempts == 0
+        )
+    )
+    job = next((j for j in waiting if j.payload == payload), None)
+    if job is None:
+        job = queue_job(name, **payload)
+    job.next_attempt_at = utcnow() + settle
     return job
 
 

@@ -1,6 +1,8 @@
 """What each member wants to receive, changed on the profile, in the API or by the one-click
 unsubscribe link in an email (RFC 8058)."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -80,6 +82,10 @@ def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str,
     return settings_of(member)
 
 
+#: How long a member's choice about invitations must stand before their calendar follows it.
+INVITATIONS_SETTLE = timedelta(minutes=5)
+
+
 def _store(member: Member, changes: dict[str, str]) -> None:
     before = settings_of(member)
     for kind, value in changes.items():
@@ -95,7 +101,10 @@ def _store(member: Member, changes: dict[str, str]) -> None:
     ):
         # On: the coming meetings go into their calendar; off: Arena takes out what it put
         # there, as its invitations will no longer keep them right (arena/arenas/invitations.py).
-        jobs.queue_job("member_invitations", member_id=member.id, arena_id=None)
+        # Once the choice has settled: on and off again within minutes sends nothing.
+        jobs.queue_settled_job(
+            "member_invitations", INVITATIONS_SETTLE, member_id=member.id, arena_id=None
+        )
 
 
 def _serializer() -> URLSafeSerializer:
