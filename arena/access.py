@@ -1,6 +1,7 @@
 """Who may do what, in one place: services raise PermissionDenied through these checks, views and
 templates ask the same questions to show only what a person may use."""
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from arena.errors import PermissionDenied
@@ -20,6 +21,12 @@ def acts_for_organisation(person) -> bool:
 def sees_members_only(person) -> bool:
     """Members-only arenas and initiatives are for verified members."""
     return acts_for_organisation(person)
+
+
+def sees_members_only_sql(members):
+    """sees_members_only as SQL over the members table (`members`: the Member model or an alias
+    of it), for the places that pick many readers in one query: emails, the digest."""
+    return sa.or_(members.is_admin.is_(True), members.verified_at.is_not(None))
 
 
 def sees_contact_details(viewer, member) -> bool:
@@ -64,6 +71,11 @@ def can_see_arena(reader, arena) -> bool:
     return arena.visibility == "public" or sees_members_only(reader)
 
 
+def readers_of_arena_sql(arena, members):
+    """can_see_arena as SQL over the members table: who among many may see this arena."""
+    return sa.true() if arena.visibility == "public" else sees_members_only_sql(members)
+
+
 def can_manage_arena(actor, arena) -> bool:
     """The owner, the deputy and admins edit an arena and its meetings."""
     if not acts_for_organisation(actor):
@@ -86,6 +98,18 @@ def can_take_responsibility(actor, arena) -> bool:
         and arena.is_orphaned
         and (actor.is_admin or actor.organisation_id in {o.id for o in arena.organisations})
     )
+
+
+# --- fields of expertise (rule 8) ----------------------------------------------------------------
+
+
+def can_see_area(reader, area) -> bool:
+    """A field of expertise an admin approved is for everyone; one somebody proposed waits for
+    approval, seen meanwhile by its proposer and admins (the finder still finds members by the
+    words they typed)."""
+    if area.approved:
+        return True
+    return is_signed_in(reader) and (reader.is_admin or reader.id == area.proposed_by_id)
 
 
 # --- initiatives (rule 4) ------------------------------------------------------------------------

@@ -139,6 +139,8 @@ class Config:
         self.WTF_I18N_ENABLED = False
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.PASSWORD_RESET_MAX_AGE = 3600
+        #: An emailed link that confirms deleting one's account works for an hour.
+        self.DELETE_ACCOUNT_MAX_AGE = 3600
         #: A registration's link to confirm the address works for three days.
         self.CONFIRM_MAX_AGE = 3 * 24 * 3600
 

@@ -105,3 +105,31 @@ def test_the_documented_years_are_the_supported_ones():
     for year in range(1, 10_000):
         documented = pattern.match(f"{year:04d}-01-01") is not None
         assert documented == (FIRST_YEAR <= year <= LAST_YEAR), year
+
+
+def test_a_proposed_field_waits_for_approval_outside_its_proposer_and_admins(
+    client, make_member, login_as
+):
+    """Anyone could propose «Ring meg på 99 99 99 99» and have it shown as Arena's vocabulary."""
+    from arena.expertise import services as expertise
+
+    proposer = make_member(name="Foreslår Frida")
+    stranger = make_member(name="Fremmed Finn")
+    admin = make_member(is_admin=True)
+    area = expertise.propose_area(proposer, "Tangoundervisning")
+    expertise.set_expertise(proposer, proposer, area, 2)
+    assert not area.approved
+    page = f"/areas/{area.slug}"
+    assert client.get(page).status_code == 404  # anonymous
+    for reader, status in ((stranger, 404), (proposer, 200), (admin, 200)):
+        login_as(reader)
+        assert client.get(page).status_code == status, reader.name
+        api = client.get(
+            "/api/v1/expertise-areas",
+            query_string={"q": "tango"},
+            headers=bearer(issue_api_token(reader, "skript")),
+        ).get_json()["results"]
+        assert (area.slug in [a["slug"] for a in api]) == (status == 200), reader.name
+    # The finder still finds the proposer by the words they typed.
+    login_as(stranger)
+    assert "Foreslår Frida" in client.get("/experts?q=tangoundervisning").get_data(as_text=True)

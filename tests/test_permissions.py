@@ -37,6 +37,12 @@ MATRIX = {
     "/profile/password": (lambda w: "/profile/password", {}, ("login", 422, 422, 422, 422)),
     "/profile/sessions/end": (lambda w: "/profile/sessions/end", {}, ("login", 302, 302, 302, 302)),
     "/profile/delete": (lambda w: "/profile/delete", {}, ("login", 200, 200, 200, 200)),
+    # A link that is not the signed-in member's: refused (test_account_deletion has the rest).
+    "/profile/delete/<token>": (
+        lambda w: "/profile/delete/ugyldig",
+        {},
+        ("login", 302, 302, 302, 302),
+    ),
     "/profile/tokens": (lambda w: "/profile/tokens", {"name": ""}, ("login", 200, 200, 200, 200)),
     "/profile/tokens/<int:token_id>/revoke": (
         lambda w: f"/profile/tokens/{w['token_id']}/revoke",

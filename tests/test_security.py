@@ -53,16 +53,18 @@ def test_secret_links_and_tokens_never_reach_the_logs(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "method, path, api",
+    "method, path, api, allowed",
     [
-        ("post", "/auth/reset/{token}", False),
-        ("post", "/auth/forgot", False),
-        ("post", "/profile/tokens", False),
-        ("post", "/profile/calendar-token", False),
-        ("post", "/api/v1/me/calendar-token", True),
+        ("post", "/auth/reset/{token}", False, 10),
+        ("post", "/auth/forgot", False, 3),  # each one an email to the address
+        ("post", "/profile/tokens", False, 10),
+        ("post", "/profile/calendar-token", False, 10),
+        ("post", "/api/v1/me/calendar-token", True, 10),
     ],
 )
-def test_reset_and_token_endpoints_are_rate_limited(client, make_member, method, path, api):
+def test_reset_and_token_endpoints_are_rate_limited(
+    client, make_member, method, path, api, allowed
+):
     member = make_member()
     headers = {}
     if api:
@@ -72,9 +74,10 @@ def test_reset_and_token_endpoints_are_rate_limited(client, make_member, method,
     data = {} if api else {"csrf_token": csrf_token(client, "/profile"), "email": member.email}
     path = path.format(token="ugyldig")
     answers = [
-        client.open(path, method=method, data=data, headers=headers).status_code for _ in range(11)
+        client.open(path, method=method, data=data, headers=headers).status_code
+        for _ in range(allowed + 1)
     ]
-    assert 429 not in answers[:10] and answers[10] == 429, answers
+    assert 429 not in answers[:allowed] and answers[allowed] == 429, answers
     limiter.reset()
 
 

@@ -1,16 +1,21 @@
 """A member's own data: everything Arena keeps about them, to download, and erasing it with the
 account. Each area adds its part through arena/lifecycle.py."""
 
+from flask import render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from arena import lifecycle
 from arena.access import require_self
+from arena.accounts import services as accounts
 from arena.accounts import sessions
 from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.errors import ValidationFailed
 from arena.extensions import db
+from arena.links import absolute_url
+from arena.notifications.outbox import language_of, queue_email
 
 
 def _iso(moment) -> str | None:
@@ -62,10 +67,38 @@ def export_member_data(actor, member: Member) -> dict:
 
 
 def delete_account(actor, member: Member, password: str) -> None:
-    """A member erases their account; what they wrote stays as "former member"."""
+    """A member erases their account with their password; what they wrote stays as "former
+    member". One without a usable password confirms by email (send_deletion_link)."""
     require_self(actor, member)
-    if not check_password_hash(member.password_hash, password or ""):
+    if not member.signs_in_with_password or not check_password_hash(
+        member.password_hash, password or ""
+    ):
         raise ValidationFailed(_("Passordet er feil."), {"password": _("Passordet er feil.")})
+    erase_member(member)
+    db.session.commit()
+
+
+def send_deletion_link(actor, member: Member) -> None:
+    """A member who signs in only with their organisation's account (no password to type)
+    gets a link by email that confirms deleting the account, valid for an hour."""
+    require_self(actor, member)
+    link = absolute_url(
+        "accounts.delete_account_by_link", token=accounts.link_token(member, "delete-account")
+    )
+    with force_locale(language_of(member)):
+        subject = _("Bekreft at kontoen din i Arena skal slettes")
+        body = render_template("accounts/email/delete_account.txt", member=member, link=link)
+    queue_email(member, "account", subject, body)
+    db.session.commit()
+
+
+def delete_account_by_link(actor, token: str) -> None:
+    """The signed-in member confirms with the emailed link: the account is erased."""
+    member = accounts.member_for_link(token, "delete-account")
+    if member is None or actor is None or member.id != getattr(actor, "id", None):
+        raise ValidationFailed(
+            _("Lenken virker ikke lenger, eller den er til en annen konto. Be om en ny.")
+        )
     erase_member(member)
     db.session.commit()
 

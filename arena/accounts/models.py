@@ -87,6 +87,17 @@ class Member(UserMixin, db.Model):
         return self.verified_at is not None
 
     @property
+    def has_password(self) -> bool:
+        """Whether the member has a password of their own (not one who only ever signed in with
+        their organisation's account, or was imported and has not chosen one)."""
+        return not self.password_hash.startswith("!")
+
+    @property
+    def signs_in_with_password(self) -> bool:
+        """Whether a password proves it is them: they have one and may use it."""
+        return self.has_password and not self.organisation.sso_required
+
+    @property
     def email_domain(self) -> str:
         return self.email.rpartition("@")[2]
 

@@ -163,7 +163,11 @@ def authenticate(email: str, password: str) -> Member | None:
 # --- links that prove an address: password reset and confirmation ------------------------------
 
 #: What a link is for, and how long it works.
-LINK_PURPOSES = {"password-reset": "PASSWORD_RESET_MAX_AGE", "confirm-email": "CONFIRM_MAX_AGE"}
+LINK_PURPOSES = {
+    "password-reset": "PASSWORD_RESET_MAX_AGE",
+    "confirm-email": "CONFIRM_MAX_AGE",
+    "delete-account": "DELETE_ACCOUNT_MAX_AGE",
+}
 
 
 def _link_serializer(purpose: str) -> URLSafeTimedSerializer:

@@ -325,10 +325,6 @@ def identities_of(member: Member) -> list[MemberIdentity]:
     )
 
 
-def has_password(member: Member) -> bool:
-    return not member.password_hash.startswith("!")
-
-
 def unlink(actor, identity_id: int) -> None:
     """The member removes a linked sign-in, unless it is their last way to sign in."""
     identity = db.session.get(MemberIdentity, identity_id)
@@ -336,9 +332,7 @@ def unlink(actor, identity_id: int) -> None:
         raise NotFound(_("Fant ikke innloggingen."))
     require_self(actor, identity.member)
     member = identity.member
-    if len(identities_of(member)) == 1 and (
-        not has_password(member) or member.organisation.sso_required
-    ):
+    if len(identities_of(member)) == 1 and not member.signs_in_with_password:
         raise ValidationFailed(
             _("Dette er den eneste måten du kan logge inn på. Velg et passord først.")
         )

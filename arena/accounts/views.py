@@ -29,7 +29,13 @@ from arena.accounts.forms import (
     TokenForm,
 )
 from arena.errors import ValidationFailed
-from arena.extensions import EMAILS_PER_ADDRESS_LIMIT, SECRETS_LIMIT, limiter, submitted_email
+from arena.extensions import (
+    EMAILS_PER_ADDRESS_LIMIT,
+    SECRETS_LIMIT,
+    limiter,
+    signed_in_member,
+    submitted_email,
+)
 from arena.forms import show_service_errors
 from arena.links import absolute_url
 from arena.notifications import settings as notification_settings
@@ -310,7 +316,7 @@ def render_profile(
         levels=level_labels(),
         missing=expertise.missing_from_profile(member),
         needs_review=expertise.profile_needs_review(member),
-        all_areas=expertise.all_areas(),
+        all_areas=expertise.areas_for(current_user),
         feed_url=calendar.personal_feed_url(member),
         invitations_on=notification_settings.choice_of(member, "meeting_invitations") == "on",
         membership_form=membership_form,
@@ -353,21 +359,55 @@ def export_data():
 
 @bp.route("/profile/delete", methods=["GET", "POST"])
 @login_required
+@limiter.limit(SECRETS_LIMIT, methods=["POST"], key_func=signed_in_member)
 def delete_account():
-    """Delete one's own account, after confirming with the password."""
+    """Delete one's own account, confirmed with the password or, for a member who signs in only
+    with their organisation's account, with a link sent by email."""
     form = DeleteAccountForm()
+    by_email = not current_user.signs_in_with_password
+    if by_email:
+        del form.password
     if form.validate_on_submit():
+        member = current_user._get_current_object()
         try:
-            member_data.delete_account(
-                current_user, current_user._get_current_object(), form.password.data
-            )
+            if by_email:
+                member_data.send_deletion_link(current_user, member)
+            else:
+                member_data.delete_account(current_user, member, form.password.data)
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
+            if by_email:
+                flash(
+                    _(
+                        "Vi har sendt en lenke til %(email)s. Åpne den innen én time for å "
+                        "slette kontoen.",
+                        email=member.email,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("accounts.profile"))
             sign_out()
             flash(_("Kontoen din er slettet."), "success")
             return redirect(url_for("main.index"))
-    return render_template("accounts/delete.html", form=form)
+    return render_template("accounts/delete.html", form=form, by_email=by_email)
+
+
+@bp.route("/profile/delete/<token>", methods=["GET", "POST"])
+@login_required
+def delete_account_by_link(token: str):
+    """The emailed link: one more button, then the account is gone."""
+    g.no_store = True
+    if request.method == "POST":  # CSRFProtect has checked the form's token
+        try:
+            member_data.delete_account_by_link(current_user, token)
+        except ValidationFailed as failure:
+            flash(failure.message, "error")
+            return redirect(url_for("accounts.delete_account"))
+        sign_out()
+        flash(_("Kontoen din er slettet."), "success")
+        return redirect(url_for("main.index"))
+    return render_template("accounts/delete_confirm.html", token=token)
 
 
 @bp.route("/profile/tokens", methods=["GET", "POST"])

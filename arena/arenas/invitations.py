@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from arena.access import readers_of_arena_sql
 from arena.accounts.models import Member
 from arena.arenas import attendance
 from arena.arenas.models import (
@@ -53,9 +54,11 @@ def _members_of(arena: Arena, member_ids=None) -> set[int]:
     """Members following or holding the arena who may see it (all, or among `member_ids`)."""
     if arena.archived:
         return set()
-    query = sa.select(Member.id).where(Member.id.in_(_followers_and_holders(arena)), Member.active)
-    if arena.visibility != "public":
-        query = query.where(Member.verified_at.is_not(None))
+    query = sa.select(Member.id).where(
+        Member.id.in_(_followers_and_holders(arena)),
+        Member.active,
+        readers_of_arena_sql(arena, Member),
+    )
     if member_ids is not None:
         query = query.where(Member.id.in_(list(member_ids)))
     return set(db.session.scalars(query))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from arena import lifecycle
 from arena.accounts.models import Member
+from arena.arenas import invitations
 from arena.arenas.models import (
     Arena,
     ArenaRole,
@@ -38,6 +39,15 @@ def holders_changed(members: list[Member]) -> None:
     )
 
 
+@lifecycle.on("member", "changed", "meeting_invitations")
+def deactivated_members_lose_invitations(members: list[Member]) -> None:
+    """A deactivated member's calendar loses the meetings Arena put there (the worker sends a
+    CANCEL for each: nobody keeps them right any more)."""
+    for member in members:
+        if not member.active:
+            invitations.member_changed(member.id)
+
+
 @lifecycle.on("member", "deleted", "arena_roles")
 def holder_deleted(member: Member) -> None:
     """The database clears the role's member; the feeds stop naming them."""
@@ -50,7 +60,6 @@ lifecycle.declare(
     "arena_followers",
     "role_proposals",
     "meeting_answers",
-    "meeting_invitations",
     because="they keep the member's id only; pages and messages read names when they are made",
 )
 lifecycle.declare(

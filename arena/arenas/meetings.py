@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from arena.access import can_see_arena, require_manage_arena
+from arena.access import can_see_arena, readers_of_arena_sql, require_manage_arena
 from arena.accounts.models import Member
 from arena.arenas import invitations
 from arena.arenas.models import (
@@ -224,7 +224,11 @@ def tell_followers(meeting_id: int, when: str, new_start: str | None) -> None:
     followers = db.session.scalars(
         sa.select(Member)
         .join(arena_followers, arena_followers.c.member_id == Member.id)
-        .where(arena_followers.c.arena_id == meeting.arena_id, Member.active)
+        .where(
+            arena_followers.c.arena_id == meeting.arena_id,
+            Member.active,
+            readers_of_arena_sql(meeting.arena, Member),
+        )
     ).all()
     invited = invitations.invited_ids(meeting.arena)  # their calendars are told at once
     for member in followers:

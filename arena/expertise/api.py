@@ -167,5 +167,9 @@ def replace_my_expertise(body: ExpertiseList):
 @operation("GET", "/expertise-areas", query=AreaSearch, answer=AreaList)
 def list_expertise_areas(query: AreaSearch):
     """The shared vocabulary of fields of expertise (or suggestions for `q`)."""
-    areas = services.suggest_areas(query.q, limit=20) if query.q.strip() else services.all_areas()
+    reader = g.api_member
+    if query.q.strip():
+        areas = services.suggest_areas(reader, query.q, limit=20)
+    else:
+        areas = services.areas_for(reader)
     return {"results": _areas_json(areas)}

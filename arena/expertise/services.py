@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena import text
-from arena.access import require_self
+from arena.access import can_see_area, require_self
 from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
@@ -35,6 +35,19 @@ def get_area(slug: str) -> ExpertiseArea:
     return area
 
 
+def areas_for(reader) -> list[ExpertiseArea]:
+    """The areas the reader may see (access.can_see_area), by name: what lists offer."""
+    return [a for a in all_areas() if can_see_area(reader, a)]
+
+
+def area_for(reader, slug: str) -> ExpertiseArea:
+    """The area's own page: NotFound for one the reader may not see yet."""
+    area = get_area(slug)
+    if not can_see_area(reader, area):
+        raise NotFound(_("Fant ikke fagområdet."))
+    return area
+
+
 def areas_by_ids(ids) -> list[ExpertiseArea]:
     """The areas with these ids; ValidationFailed names any that do not exist."""
     ids = sorted({int(i) for i in ids})
@@ -49,11 +62,13 @@ def index_area(area: ExpertiseArea) -> None:
     search.index("area", area.id, [(names, 3.0), (area.synonyms, 2.0)])
 
 
-def suggest_areas(query: str, limit: int = 10) -> list[ExpertiseArea]:
-    """Areas matching what is typed, by name, nynorsk name or synonym, best first."""
-    hits = search.search("area", query, limit=limit)
+def suggest_areas(reader, query: str, limit: int = 10) -> list[ExpertiseArea]:
+    """Areas the reader may see matching what is typed, by name, nynorsk name or synonym, best
+    first."""
+    hits = search.search("area", query, limit=limit * 2)  # some may wait for approval
     areas = {a.id: a for a in areas_by_ids([h.object_id for h in hits])} if hits else {}
-    return [areas[h.object_id] for h in hits]
+    found = [areas[h.object_id] for h in hits if can_see_area(reader, areas[h.object_id])]
+    return found[:limit]
 
 
 def name_key(name: str) -> str:
@@ -225,7 +240,7 @@ def resolve_area(actor, typed: str) -> tuple[ExpertiseArea | None, list[Expertis
     if not typed:
         raise ValidationFailed(_("Skriv navnet på fagområdet."), {"area": _("Må fylles ut.")})
     exact = find_area_by_name(typed)
-    return exact, ([] if exact else suggest_areas(typed, limit=6))
+    return exact, ([] if exact else suggest_areas(actor, typed, limit=6))
 
 
 def members_with_area(area, exclude_organisation_ids=(), limit: int = 50) -> list:

@@ -31,7 +31,7 @@ bp = Blueprint("expertise", __name__)
 @bp.get("/areas/<slug>")
 def area(slug: str):
     """A field of expertise: who knows it (by level) and the initiatives on this theme."""
-    area = services.get_area(slug)
+    area = services.area_for(current_user, slug)
     return render_template(
         "expertise/area.html",
         area=area,
@@ -127,7 +127,7 @@ def experts():
         levels=level_labels(),
         kinds=dict(kind_choices()),
         municipalities=organisations.municipalities(),
-        areas=services.all_areas(),
+        areas=services.areas_for(current_user),
     )
 
 

@@ -68,7 +68,7 @@ def index():
         ignored=ignored,
         statuses=status_labels(),
         kinds=dict(kind_choices()),
-        areas=expertise.all_areas(),
+        areas=expertise.areas_for(current_user),
         municipalities=organisations.municipalities(),
         organisations=organisations.organisation_menu(),
     )
@@ -89,9 +89,16 @@ def feed():
 
 def _form(initiative=None) -> InitiativeForm:
     form = InitiativeForm(obj=initiative)
+    # Fields waiting for approval are offered to their proposer and admins, and kept where the
+    # initiative already has them.
+    offered = expertise.areas_for(current_user)
+    if initiative is not None:
+        having = {a.id for a in offered}
+        kept = [a for a in initiative.themes + initiative.wanted_competence if a.id not in having]
+        offered = sorted(offered + list({a.id: a for a in kept}.values()), key=lambda a: a.name)
     form.fill_choices(
         organisations.organisation_choices(),
-        expertise.all_areas(),
+        offered,
         organisations.municipalities(),
         str(get_locale()),
     )

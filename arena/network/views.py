@@ -49,7 +49,7 @@ def index():
         titles=titles,
         kinds={kind: str(label) for kind, label in kind_labels().items()},
         kind_styles=picture.KIND_STYLES,
-        areas=expertise.all_areas(),
+        areas=expertise.areas_for(current_user),
         municipalities=organisations.municipalities(),
         not_connected_shown=NOT_CONNECTED_SHOWN,
         legend_shape=lambda kind: picture.shape_path(picture.KIND_STYLES[kind][1], 12, 12, 8),

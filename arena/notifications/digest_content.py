@@ -10,7 +10,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from arena.access import can_read_initiative
+from arena.access import can_read_initiative, sees_members_only_sql
 from arena.accounts.models import Member
 from arena.arenas.models import Arena, ArenaRole, Meeting, RoleProposal, arena_followers
 from arena.dates import format_date, format_datetime, to_local
@@ -196,7 +196,7 @@ def _notices(member_ids, cutoff) -> defaultdict:
 
 
 def arenas_of(ids) -> defaultdict:
-    """(arena, role) the members follow ("follower") or hold ("owner", "deputy")."""
+    """(arena, role) the members follow ("follower") or hold ("owner", "deputy") and may see."""
     pairs = db.session.execute(
         sa.select(arena_followers.c.member_id, arena_followers.c.arena_id, sa.literal("follower"))
         .where(arena_followers.c.member_id.in_(ids))
@@ -216,10 +216,17 @@ def arenas_of(ids) -> defaultdict:
             .options(selectinload(Arena.meetings).selectinload(Meeting.exceptions))
         )
     }
+    seeing = set(
+        db.session.scalars(
+            sa.select(Member.id).where(Member.id.in_(ids), sees_members_only_sql(Member))
+        )
+    )
     found = defaultdict(list)
     for member_id, arena_id, role in pairs:
-        if arena_id in arenas:
-            found[member_id].append((arenas[arena_id], role))
+        arena = arenas.get(arena_id)
+        # A follower who may not see the arena (members-only, they unverified) hears nothing.
+        if arena is not None and (arena.visibility == "public" or member_id in seeing):
+            found[member_id].append((arena, role))
     return found
 
 
