@@ -18,6 +18,15 @@ def acts_for_organisation(person) -> bool:
     return is_signed_in(person) and (person.is_admin or person.is_verified)
 
 
+def speaks_for(person, organisation) -> bool:
+    """Whether what the person says counts as the organisation's (that it leads or takes part
+    in an initiative, that the initiative is its priority): a verified member of it, or an
+    admin."""
+    return acts_for_organisation(person) and (
+        person.is_admin or person.organisation_id == organisation.id
+    )
+
+
 def sees_members_only(person) -> bool:
     """Members-only arenas and initiatives are for verified members."""
     return acts_for_organisation(person)

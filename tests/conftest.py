@@ -22,7 +22,7 @@ from arena.calendar import services as calendar
 from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertise
 from arena.extensions import db, limiter
 from arena.initiatives import services as initiatives
-from arena.initiatives.models import Initiative, InitiativeUpdate
+from arena.initiatives.models import Initiative, InitiativeUpdate, OrganisationProposal
 from arena.notifications import delivery, jobs
 from arena.notifications.models import OutboxMessage
 from arena.organisations.models import Municipality, Organisation
@@ -326,6 +326,16 @@ def world(make_member, make_organisation):
     )
     candidate = make_member(email="kandidat@example.no")
     proposal = ownership.propose_role(owner, arena, "deputy", "kandidat@example.no")
+    other = make_member(email="annen@example.no")
+    # The owner named the other member's organisation a partner: it is theirs to answer.
+    asked = OrganisationProposal(
+        initiative_id=initiative.id,
+        organisation_id=other.organisation_id,
+        role="partner",
+        proposed_by_id=owner.id,
+    )
+    db.session.add(asked)
+    db.session.commit()
     return {
         "arena": arena.slug,
         "meeting": meeting.id,
@@ -336,7 +346,8 @@ def world(make_member, make_organisation):
         "contact_request": db.session.scalar(sa.select(ContactRequest.id)),
         "initiative": initiative.id,
         "owner_org": owner.organisation_id,
-        "other": make_member(email="annen@example.no"),
+        "other": other,
+        "initiative_proposal": asked.id,
         # The owner's sign-in with an organisation's provider.
         "identity": _identity(owner),
         # The proposal's email to the candidate, waiting in the outbox.
@@ -436,3 +447,26 @@ def provider(app, oidc_server, monkeypatch):
     monkeypatch.setitem(app.config, "SSO_PROVIDERS", oidc_server.arena_config())
     oidc_server.reset()
     return oidc_server
+
+
+def agree(initiative):
+    """Each organisation named on the initiative says yes, through one of its verified members
+    (as it would on the initiative's page): for tests about what follows from agreed facts."""
+    from arena.initiatives import services as initiatives
+    from arena.initiatives import statements
+
+    for proposal in list(initiative.proposals):
+        speaker = db.session.scalar(
+            sa.select(Member)
+            .where(
+                Member.organisation_id == proposal.organisation_id,
+                Member.active,
+                Member.verified_at.is_not(None),
+            )
+            .order_by(Member.id)
+            .limit(1)
+        )
+        assert speaker is not None, f"nobody can answer for {proposal.organisation}"
+        statements.answer(speaker, proposal.id, True, initiative)
+    initiatives.organisations_answered(initiative)
+    return initiative

@@ -7,7 +7,7 @@ from datetime import date
 import feedparser
 import pytest
 import sqlalchemy as sa
-from conftest import body_of, to_of
+from conftest import agree, body_of, to_of
 
 from arena.errors import Conflict, PermissionDenied, ValidationFailed
 from arena.expertise.models import ExpertiseArea
@@ -79,7 +79,11 @@ def test_register_with_defaults_and_relations(make_member, make_organisation, ma
         ),
     )
     assert initiative.contact == member and initiative.lead_organisation == skien
-    assert [o.name for o in initiative.partners] == ["USN"]
+    assert initiative.partners == []  # USN has not said so yet
+    assert [(p.organisation.name, p.role) for p in initiative.proposals] == [("USN", "partner")]
+    make_member(org=usn)
+    agree(initiative)
+    assert [o.name for o in initiative.partners] == ["USN"] and initiative.proposals == []
     assert [a.name for a in initiative.wanted_competence] == ["Hydrologi"]
     assert initiative.wanted_competence[0].approved is False  # proposed, usable at once
     assert initiative.links[0].label == "Prosjektside"
@@ -205,7 +209,9 @@ def test_filters_and_search(make_member, make_organisation, make_area, make_init
     assert found(statuses=["idea"]) == [b.id]
     assert found(priority_only=True) == [a.id]
     assert found(theme=hydrogen) == [a.id]
-    assert found(organisation=usn) == [b.id, a.id]  # lead or partner
+    assert found(organisation=usn) == [b.id]  # USN was named a partner of a, not yet agreed
+    agree(a)
+    assert found(organisation=usn) == [a.id, b.id]  # lead or partner; a changed last
     assert found(organisation_kind="akademia") == [b.id]
     assert found(municipality=municipality("Porsgrunn")) == [a.id]
     assert found(active_from=date(2027, 1, 1)) == [b.id]
@@ -543,7 +549,8 @@ def test_partners_are_typed_by_name_when_there_are_too_many_to_tick(
     response = post_form("/initiatives/new", {**data, "partner_ids": typed}, token_from="/")
     assert response.status_code == 302
     initiative = db.session.scalar(sa.select(Initiative))
-    assert {o.name for o in initiative.partners} == {"Østlandsforskning", "Porsgrunn kommune"}
+    named = {p.organisation.name for p in initiative.proposed("partner")}
+    assert named == {"Østlandsforskning", "Porsgrunn kommune"}  # asked, until they say yes
     edit = client.get(f"/initiatives/{initiative.id}/edit").get_data(as_text=True)
     names = edit.split('id="partner_ids"')[1].split("</textarea>")[0]
     assert "Østlandsforskning" in names and "Porsgrunn kommune" in names

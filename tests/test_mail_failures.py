@@ -172,14 +172,15 @@ def test_a_name_or_title_with_line_breaks_cannot_add_a_header(
 ):
     clock.now = datetime(2027, 3, 1, 7, tzinfo=UTC)
     owner = login_as(make_member(email="eier@example.no"))
-    arena, _ = arenas.create_arena(owner, ArenaInput(name="Forum\r\nBcc: spion@evil.example"))
+    arena, _ = arenas.create_arena(owner, ArenaInput(name="Forum"))
     follower = make_member(name="Ola\r\nBcc: spion@evil.example", email="ola@example.no")
     arenas.follow_arena(follower, arena)
     meeting = meetings.create_meeting(
-        owner,
-        arena,
-        MeetingInput(title="Møte\nBcc: spion@evil.example", starts_at=datetime(2027, 3, 2, 9)),
+        owner, arena, MeetingInput(title="Møte", starts_at=datetime(2027, 3, 2, 9))
     )
+    # Names with line breaks are refused now; these stand for ones stored before that.
+    arena.name, meeting.title = "Forum\r\nBcc: spion@evil.example", "Møte\nBcc: spion@evil.example"
+    db.session.commit()
     post_form(f"/meetings/{meeting.id}/cancel", token_from=f"/arenas/{arena.slug}")
     (mail,) = smtp_server
     assert mail["Bcc"] is None and "evil.example" not in str(mail["To"].addresses[0].addr_spec)

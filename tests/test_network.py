@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from conftest import agree
 
 from arena.accounts.services import issue_api_token
 from arena.arenas import services as arenas
@@ -52,11 +53,13 @@ def region(make_member, make_organisation):
     people = {key: make_member(org=org, name=f"Person {key}") for key, org in orgs.items()}
 
     def initiative(lead, title, partners, **fields):
-        return initiatives.create_initiative(
-            people[lead],
-            InitiativeInput(
-                title=title, summary=title, partner_ids=[orgs[p].id for p in partners], **fields
-            ),
+        return agree(
+            initiatives.create_initiative(
+                people[lead],
+                InitiativeInput(
+                    title=title, summary=title, partner_ids=[orgs[p].id for p in partners], **fields
+                ),
+            )
         )
 
     made = {
@@ -245,9 +248,11 @@ def test_the_table_holds_the_same_facts_as_the_picture(client, region, login_as)
 def test_a_change_shows_at_once(client, region, clock):
     assert len(weights(client.get("/network").get_data(as_text=True))) == 5
     clock.advance(minutes=1)
-    initiatives.create_initiative(
-        region["people"]["siljan"],
-        InitiativeInput(title="Ny", summary="Ny", partner_ids=[region["orgs"]["usn"].id]),
+    agree(
+        initiatives.create_initiative(
+            region["people"]["siljan"],
+            InitiativeInput(title="Ny", summary="Ny", partner_ids=[region["orgs"]["usn"].id]),
+        )
     )
     found = by_name(region, weights(client.get("/network").get_data(as_text=True)))
     assert found[frozenset({"siljan", "usn"})] == 1
@@ -345,6 +350,7 @@ def test_a_graph_brought_up_to_date_is_the_graph_made_afresh(clock, region, make
             InitiativeInput(**{**fields, **changes}),
             initiative.version,
         )
+        agree(initiative)
 
     # A partner leaves, another joins, one stays; the period moves into 2026.
     compared(
@@ -357,9 +363,11 @@ def test_a_graph_brought_up_to_date_is_the_graph_made_afresh(clock, region, make
     )
     # A new initiative between two organisations not linked before.
     compared(
-        lambda: initiatives.create_initiative(
-            people["bedrift"],
-            InitiativeInput(title=NEW_TITLE, summary="Nytt", partner_ids=[orgs["tf"].id]),
+        lambda: agree(
+            initiatives.create_initiative(
+                people["bedrift"],
+                InitiativeInput(title=NEW_TITLE, summary="Nytt", partner_ids=[orgs["tf"].id]),
+            )
         ),
         brought_up_to_date=True,
     )

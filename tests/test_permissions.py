@@ -71,6 +71,12 @@ MATRIX = {
         },
         ("login", 403, 403, 302, 302),
     ),
+    # Asked of the other member's organisation: theirs (and an admin's) to answer.
+    "/initiatives/<int:initiative_id>/proposals/<int:proposal_id>/<any(accept, decline):answer>": (
+        lambda w: f"/initiatives/{w['initiative']}/proposals/{w['initiative_proposal']}/accept",
+        {},
+        ("login", 302, 403, 403, 302),
+    ),
     "/initiatives/<int:initiative_id>/updates": (
         lambda w: f"/initiatives/{w['initiative']}/updates",
         {"body": "Nytt"},

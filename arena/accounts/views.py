@@ -2,10 +2,8 @@
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     g,
-    json,
     redirect,
     render_template,
     request,
@@ -15,11 +13,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from arena.accounts import member_data, membership, services, sessions
+from arena.accounts import membership, services, sessions
 from arena.accounts.forms import (
     NEW_ORGANISATION,
     ChangePasswordForm,
-    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     MembershipForm,
@@ -33,7 +30,6 @@ from arena.extensions import (
     EMAILS_PER_ADDRESS_LIMIT,
     SECRETS_LIMIT,
     limiter,
-    signed_in_member,
     submitted_email,
 )
 from arena.forms import show_service_errors
@@ -345,71 +341,6 @@ def change_password():
     return render_profile(password_form=form), 422
 
 
-@bp.get("/profile/export")
-@login_required
-def export_data():
-    """Download all of one's own data as JSON."""
-    data = member_data.export_member_data(current_user, current_user)
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        mimetype="application/json",
-        headers={"Content-Disposition": "attachment; filename=arena-mine-data.json"},
-    )
-
-
-@bp.route("/profile/delete", methods=["GET", "POST"])
-@login_required
-@limiter.limit(SECRETS_LIMIT, methods=["POST"], key_func=signed_in_member)
-def delete_account():
-    """Delete one's own account, confirmed with the password or, for a member who signs in only
-    with their organisation's account, with a link sent by email."""
-    form = DeleteAccountForm()
-    by_email = not current_user.signs_in_with_password
-    if by_email:
-        del form.password
-    if form.validate_on_submit():
-        member = current_user._get_current_object()
-        try:
-            if by_email:
-                member_data.send_deletion_link(current_user, member)
-            else:
-                member_data.delete_account(current_user, member, form.password.data)
-        except ValidationFailed as failure:
-            show_service_errors(form, failure)
-        else:
-            if by_email:
-                flash(
-                    _(
-                        "Vi har sendt en lenke til %(email)s. Åpne den innen én time for å "
-                        "slette kontoen.",
-                        email=member.email,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("accounts.profile"))
-            sign_out()
-            flash(_("Kontoen din er slettet."), "success")
-            return redirect(url_for("main.index"))
-    return render_template("accounts/delete.html", form=form, by_email=by_email)
-
-
-@bp.route("/profile/delete/<token>", methods=["GET", "POST"])
-@login_required
-def delete_account_by_link(token: str):
-    """The emailed link: one more button, then the account is gone."""
-    g.no_store = True
-    if request.method == "POST":  # CSRFProtect has checked the form's token
-        try:
-            member_data.delete_account_by_link(current_user, token)
-        except ValidationFailed as failure:
-            flash(failure.message, "error")
-            return redirect(url_for("accounts.delete_account"))
-        sign_out()
-        flash(_("Kontoen din er slettet."), "success")
-        return redirect(url_for("main.index"))
-    return render_template("accounts/delete_confirm.html", token=token)
-
-
 @bp.route("/profile/tokens", methods=["GET", "POST"])
 @login_required
 @limiter.limit(SECRETS_LIMIT, methods=["POST"])
@@ -455,5 +386,6 @@ def member(member_id: int):
     )
 
 
+from arena.accounts import data_views as _data_views  # noqa: E402, F401
 from arena.accounts import membership_views as _membership_views  # noqa: E402, F401
 from arena.accounts import sso_views as _sso_views  # noqa: E402, F401

@@ -81,7 +81,7 @@ class ArenaChange(Body):
 
 
 class NewArena(ArenaChange):
-    name: text(ARENA_LIMITS["name"], required=True)
+    name: text(ARENA_LIMITS["name"], required=True, one_line=True)
     owner: Email | Literal[""] = Field(
         "", description="Propose another owner (they must accept); empty: you own it"
     )

@@ -95,7 +95,7 @@ class MeetingChange(Body):
 
 
 class NewMeeting(MeetingChange):
-    title: text(MEETING_LIMITS["title"], required=True)
+    title: text(MEETING_LIMITS["title"], required=True, one_line=True)
     starts_at: WallClock
 
 

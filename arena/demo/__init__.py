@@ -93,7 +93,7 @@ def _seed_areas() -> dict:
 def _seed_initiatives(rng: random.Random, areas: dict) -> int:
     """About 40 initiatives across the region, with partners, themes and updates."""
     from arena.demo.initiatives import INITIATIVES, UPDATES
-    from arena.initiatives.models import Initiative, InitiativeUpdate
+    from arena.initiatives.models import Initiative, InitiativeUpdate, OrganisationProposal
     from arena.initiatives.services import index_initiative
 
     orgs = {o.name: o for o in db.session.scalars(sa.select(Organisation))}
@@ -134,6 +134,17 @@ def _seed_initiatives(rng: random.Random, areas: dict) -> int:
             created_by_id=getattr(contact, "id", None),
         )
         db.session.add(initiative)
+        if added % 6 == 5 and contact is not None:  # some organisations have yet to answer
+            asked = next(
+                o
+                for o in sorted(orgs.values(), key=lambda o: o.name)
+                if o is not lead_org and o not in partners and o.approved
+            )
+            initiative.proposals.append(
+                OrganisationProposal(
+                    organisation=asked, role="partner", proposed_by=contact, created_at=updated
+                )
+            )
         for body in rng.sample(UPDATES, k=rng.randint(0, 2)):
             posted = created + (updated - created) * rng.random()
             db.session.add(

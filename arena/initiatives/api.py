@@ -23,9 +23,9 @@ from arena.api.declare import (
 )
 from arena.errors import NotFound, ValidationFailed
 from arena.expertise import services as expertise
-from arena.initiatives import listing, services
+from arena.initiatives import listing, services, statements
 from arena.initiatives.listing import InitiativeFilter
-from arena.initiatives.models import LIMITS, MAX_LINKS, STATUSES
+from arena.initiatives.models import LIMITS, MAX_LINKS, PROPOSAL_ROLES, STATUSES
 from arena.links import absolute_url
 from arena.organisations import services as organisations
 from arena.organisations.models import ORGANISATION_KINDS
@@ -64,6 +64,13 @@ class Contact(Answer):
     email: str | None = Field(description="Only for verified members")
 
 
+class Proposed(Answer):
+    organisation: Ref
+    role: Literal[PROPOSAL_ROLES] = Field(
+        description="Asked to lead, to take part as a partner, or to call it a priority"
+    )
+
+
 class Initiative(Answer):
     id: int
     url: str
@@ -75,8 +82,12 @@ class Initiative(Answer):
     starts_on: date | None
     ends_on: date | None
     contact: Contact | None
-    lead_organisation: Ref
-    partners: list[Ref]
+    lead_organisation: Ref = Field(description="Accepted by the organisation")
+    partners: list[Ref] = Field(description="Accepted by each organisation")
+    proposed: list[Proposed] = Field(
+        description="Named by somebody outside the organisation, not yet accepted by it; counted "
+        "nowhere until then"
+    )
     themes: list[Ref]
     wanted_competence: list[Ref]
     municipalities: list[Municipality]
@@ -153,6 +164,13 @@ def initiative_json(i, reader) -> dict:
         else None,
         "lead_organisation": {"slug": i.lead_organisation.slug, "name": i.lead_organisation.name},
         "partners": [{"slug": o.slug, "name": o.name} for o in i.partners],
+        "proposed": [
+            {
+                "organisation": {"slug": p.organisation.slug, "name": p.organisation.name},
+                "role": p.role,
+            }
+            for p in i.proposals
+        ],
         "themes": [{"slug": a.slug, "name": a.name} for a in i.themes],
         "wanted_competence": [{"slug": a.slug, "name": a.name} for a in i.wanted_competence],
         "municipalities": [{"number": m.number, "name": m.name} for m in i.municipalities],
@@ -265,17 +283,18 @@ def _input(body: InitiativeFields, current) -> services.InitiativeInput:
     """The fields sent (onto the current initiative for PATCH) as service input."""
     data = services.InitiativeInput()
     if current is not None:
+        lead_id, partner_ids, priority = statements.as_asked(current)
         data = services.InitiativeInput(
             title=current.title,
             summary=current.summary,
             description=current.description,
             status=current.status,
-            is_priority=current.is_priority,
+            is_priority=priority,
             starts_on=current.starts_on,
             ends_on=current.ends_on,
             contact_email=current.contact.email if current.contact else "",
-            lead_organisation_id=current.lead_organisation_id,
-            partner_ids=[o.id for o in current.partners],
+            lead_organisation_id=lead_id,
+            partner_ids=partner_ids,
             theme_ids=[a.id for a in current.themes],
             wanted_ids=[a.id for a in current.wanted_competence],
             municipality_ids=[m.id for m in current.municipalities],

@@ -12,6 +12,7 @@ from arena.initiatives.models import (
     Follow,
     Initiative,
     InitiativeUpdate,
+    OrganisationProposal,
     OverviewVisit,
     initiative_partners,
     initiative_themes,
@@ -27,6 +28,7 @@ lifecycle.declare(
     "initiative_updates",
     "follows",
     "overview_visits",
+    "initiative_proposals",
     because="they keep the member's id only; an initiative's search entry holds no names",
 )
 lifecycle.declare(
@@ -36,6 +38,7 @@ lifecycle.declare(
     "initiative_updates",
     "follows",
     "overview_visits",
+    "initiative_proposals",
     because=lifecycle.ON_DELETE,  # what they wrote stays, as a former member's
 )
 
@@ -61,7 +64,11 @@ def organisation_changed(organisation: Organisation) -> None:
 
 
 lifecycle.declare(
-    "organisation", "changed", "follows", because="a follow keeps the organisation's id only"
+    "organisation",
+    "changed",
+    "follows",
+    "initiative_proposals",
+    because="a follow and a proposal keep the organisation's id only",
 )
 
 
@@ -73,10 +80,32 @@ def _move_follows(kind: str, source_id: int, target_id: int) -> None:
     db.session.execute(sa.update(Follow).where(*duplicate).values(target_id=target_id))
 
 
-@lifecycle.on("organisation", "merged", "initiatives", "initiative_partners", "follows")
+@lifecycle.on(
+    "organisation",
+    "merged",
+    "initiatives",
+    "initiative_partners",
+    "initiative_proposals",
+    "follows",
+)
 def move_organisation(source: Organisation, target: Organisation) -> None:
-    """Part of merging organisations: initiatives and follows move to the target."""
+    """Part of merging organisations: initiatives, proposals waiting for an answer and follows
+    move to the target."""
     affected = _of_organisation(source.id)
+    asked = sa.select(OrganisationProposal.initiative_id, OrganisationProposal.role).where(
+        OrganisationProposal.organisation_id == target.id
+    )
+    for initiative_id, role in db.session.execute(asked).all():
+        db.session.execute(
+            sa.delete(OrganisationProposal).filter_by(
+                organisation_id=source.id, initiative_id=initiative_id, role=role
+            )
+        )
+    db.session.execute(
+        sa.update(OrganisationProposal)
+        .where(OrganisationProposal.organisation_id == source.id)
+        .values(organisation_id=target.id)
+    )
     db.session.execute(
         sa.update(Initiative)
         .where(Initiative.lead_organisation_id == source.id)
@@ -160,6 +189,7 @@ def move_area(source: ExpertiseArea, target: ExpertiseArea) -> None:
     "initiative_updates",
     "follows",
     "overview_visits",
+    "initiative_proposals",
     section="initiatives",
 )
 def export_member_initiatives(member: Member) -> dict:
@@ -183,6 +213,12 @@ def export_member_initiatives(member: Member) -> dict:
         "registered": [
             i.id
             for i in db.session.scalars(sa.select(Initiative).filter_by(created_by_id=member.id))
+        ],
+        "proposed_organisations": [
+            {"initiative_id": p.initiative_id, "organisation": p.organisation.name, "role": p.role}
+            for p in db.session.scalars(
+                sa.select(OrganisationProposal).filter_by(proposed_by_id=member.id)
+            )
         ],
         "overview_last_seen_at": (
             visit.seen_at.isoformat()

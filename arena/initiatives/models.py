@@ -100,10 +100,56 @@ class Initiative(db.Model):
         back_populates="initiative",
     )
 
+    proposals: Mapped[list["OrganisationProposal"]] = relationship(
+        back_populates="initiative",
+        cascade="all, delete-orphan",
+        order_by="OrganisationProposal.id",
+    )
+
     __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Initiative {self.id} {self.title!r}>"
+
+    def proposed(self, role: str) -> list["OrganisationProposal"]:
+        return [p for p in self.proposals if p.role == role]
+
+
+#: What an organisation may be asked to say about an initiative.
+PROPOSAL_ROLES = ("lead", "partner", "priority")
+
+
+class OrganisationProposal(db.Model):
+    """Somebody named an organisation they do not speak for as the initiative's lead or a
+    partner, or asked the lead to call it a priority: it counts only once a verified member of
+    that organisation (or an admin) accepts; until then pages say «foreslått»."""
+
+    __tablename__ = "initiative_proposals"
+    __table_args__ = (sa.UniqueConstraint("initiative_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiatives.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    #: One of PROPOSAL_ROLES.
+    role: Mapped[str] = mapped_column(sa.String(20))
+    #: A proposed lead is asked to call the initiative its priority too.
+    with_priority: Mapped[bool] = mapped_column(default=False)
+    #: None once the proposer has deleted their account.
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    initiative: Mapped["Initiative"] = relationship(back_populates="proposals")
+    organisation: Mapped[Organisation] = relationship()
+    proposed_by: Mapped[Member | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OrganisationProposal {self.role} {self.organisation_id} for {self.initiative_id}>"
 
 
 class InitiativeLink(db.Model):

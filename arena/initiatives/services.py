@@ -13,6 +13,7 @@ from arena.access import (
     can_read_initiative,
     require_edit_initiative,
     require_verified,
+    speaks_for,
 )
 from arena.accounts import services as accounts
 from arena.dates import utcnow
@@ -21,6 +22,7 @@ from arena.expertise import concepts
 from arena.expertise import services as expertise
 from arena.expertise.models import ExpertiseArea
 from arena.extensions import db
+from arena.initiatives import statements
 from arena.initiatives.models import (
     LIMITS,
     MAX_LINKS,
@@ -153,9 +155,14 @@ def _existing(model, ids, errors: dict, field_name: str) -> list:
     return found
 
 
+#: What the form says of organisations: statements.settle decides what of it takes effect.
+_ORGANISATIONS_SAY = ("lead_organisation", "partners", "is_priority")
+
+
 def _apply(actor, initiative: Initiative, data: InitiativeInput, cleaned: dict) -> None:
     for key, value in cleaned.items():
-        setattr(initiative, key, value)
+        if key not in _ORGANISATIONS_SAY:
+            setattr(initiative, key, value)
     for names, relation in (
         (data.new_theme_names, "themes"),
         (data.new_wanted_names, "wanted_competence"),
@@ -183,12 +190,32 @@ def create_initiative(actor, data: InitiativeInput) -> Initiative:
     now = utcnow()
     initiative = Initiative(created_by_id=actor.id, created_at=now, updated_at=now, reviewed_at=now)
     _apply(actor, initiative, data, cleaned)
+    lead = cleaned["lead_organisation"]
+    initiative.lead_organisation = lead if speaks_for(actor, lead) else actor.organisation
     db.session.add(initiative)
     db.session.flush()
+    _settle_organisations(actor, initiative, cleaned)
     index_initiative(initiative)
     _ask_for_competence(initiative, set())
     db.session.commit()
     return initiative
+
+
+def _settle_organisations(actor, initiative: Initiative, cleaned: dict) -> None:
+    statements.settle(
+        actor,
+        initiative,
+        cleaned["lead_organisation"],
+        cleaned["partners"],
+        cleaned["is_priority"],
+    )
+
+
+def organisations_answered(initiative: Initiative) -> None:
+    """An organisation accepted or declined what it was asked (statements.answer)."""
+    db.session.flush()
+    index_initiative(initiative)
+    db.session.commit()
 
 
 def _ask_for_competence(initiative: Initiative, wanted_before: set[int]) -> None:
@@ -207,6 +234,7 @@ def update_initiative(actor, initiative: Initiative, data: InitiativeInput, vers
     cleaned = _clean(actor, data)
     wanted_before = {a.id for a in initiative.wanted_competence}
     _apply(actor, initiative, data, cleaned)
+    _settle_organisations(actor, initiative, cleaned)
     initiative.updated_at = initiative.reviewed_at = utcnow()
     try:
         db.session.flush()

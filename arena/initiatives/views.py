@@ -20,7 +20,7 @@ from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, ValidationFailed
 from arena.expertise import services as expertise
 from arena.forms import show_service_errors
-from arena.initiatives import following, listing, services
+from arena.initiatives import following, listing, services, statements
 from arena.initiatives.forms import InitiativeForm, UpdateForm, filter_from_args, status_labels
 from arena.organisations import services as organisations
 from arena.organisations.forms import kind_choices, kind_labels
@@ -157,7 +157,28 @@ def show(initiative_id: int):
         needs_review=initiative in following.needing_review(current_user)
         if current_user.is_authenticated
         else False,
+        answerable=statements.answerable_by(current_user, initiative),
+        describe_proposal=statements.describe,
     )
+
+
+@bp.post(
+    "/initiatives/<int:initiative_id>/proposals/<int:proposal_id>/<any(accept, decline):answer>"
+)
+@login_required
+def answer_proposal(initiative_id: int, proposal_id: int, answer: str):
+    """A verified member says whether their organisation leads, takes part in or prioritises
+    the initiative, as somebody proposed."""
+    initiative = services.get_initiative(initiative_id, current_user)
+    proposal = statements.answer(current_user, proposal_id, answer == "accept", initiative)
+    services.organisations_answered(initiative)
+    if answer == "accept":
+        flash(
+            _("Takk! %(name)s står nå på initiativet.", name=proposal.organisation.name), "success"
+        )
+    else:
+        flash(_("Svaret er sendt til den som foreslo det."), "success")
+    return redirect(url_for("initiatives.show", initiative_id=initiative.id))
 
 
 @bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
@@ -172,8 +193,9 @@ def edit(initiative_id: int):
     if request.method == "GET":
         form.version.data = str(initiative.version)
         form.contact_email.data = initiative.contact.email if initiative.contact else ""
-        form.lead_organisation_id.data = initiative.lead_organisation_id
-        form.partner_ids.data = [o.id for o in initiative.partners]
+        lead_id, partner_ids, priority = statements.as_asked(initiative)
+        form.lead_organisation_id.data, form.partner_ids.data = lead_id, partner_ids
+        form.is_priority.data = priority
         form.theme_ids.data = [a.id for a in initiative.themes]
         form.wanted_ids.data = [a.id for a in initiative.wanted_competence]
         form.municipality_ids.data = [m.id for m in initiative.municipalities]

@@ -18,6 +18,7 @@ from arena.dates import to_local
 from arena.expertise.models import MemberExpertise
 from arena.expertise.services import profile_needs_review
 from arena.extensions import db
+from arena.initiatives import statements
 from arena.initiatives.models import (
     Initiative,
     InitiativeUpdate,
@@ -55,6 +56,8 @@ class Waiting:
     contact_requests: int = 0
     membership_requests: int = 0
     proposals: list[RoleProposal] = field(default_factory=list)
+    #: What the member's organisation is asked to say about initiatives.
+    organisation_asked: list = field(default_factory=list)
     lapsed_reviews: list[Arena] = field(default_factory=list)
     review_profile: bool = False
 
@@ -64,6 +67,7 @@ class Waiting:
             self.contact_requests
             or self.membership_requests
             or self.proposals
+            or self.organisation_asked
             or self.lapsed_reviews
             or self.review_profile
         )
@@ -215,6 +219,7 @@ def _waiting(member, held) -> Waiting:
         contact_requests=waiting["requests"].get(member.id, 0),
         membership_requests=membership.count_pending_requests(member),
         proposals=waiting["proposals"][member.id],
+        organisation_asked=statements.waiting_for(member),
         lapsed_reviews=[a for a, role in held if role == "owner" and review_lapsed(a)],
         review_profile=profile_needs_review(member),
     )
