@@ -442,6 +442,20 @@ def oidc_server(tmp_path_factory):
 
 
 @pytest.fixture
+def skien_tenant(make_organisation):
+    """Skien kommune with its email domain and the test provider's Entra tenant."""
+    from oidc_provider import TENANT
+
+    from arena.organisations.models import OrganisationDomain
+
+    org = make_organisation(name="Skien kommune")
+    db.session.add(OrganisationDomain(organisation=org, domain="skien.kommune.no"))
+    org.sso_tenant_id = TENANT.lower()
+    db.session.commit()
+    return org
+
+
+@pytest.fixture
 def provider(app, oidc_server, monkeypatch):
     """Arena configured with the provider's clients (entra, feide, kort), as SSO_PROVIDERS."""
     monkeypatch.setitem(app.config, "SSO_PROVIDERS", oidc_server.arena_config())

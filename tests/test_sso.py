@@ -13,7 +13,6 @@ from oidc_provider import TENANT, sign_in_at_provider
 from arena.accounts import sso
 from arena.accounts.models import Member, MemberIdentity
 from arena.extensions import db
-from arena.organisations.models import OrganisationDomain
 
 BASE = "http://localhost"
 
@@ -38,12 +37,8 @@ def signed_in_as(client) -> str | None:
 
 
 @pytest.fixture
-def skien(make_organisation):
-    org = make_organisation(name="Skien kommune")
-    db.session.add(OrganisationDomain(organisation=org, domain="skien.kommune.no"))
-    org.sso_tenant_id = TENANT.lower()
-    db.session.commit()
-    return org
+def skien(skien_tenant):
+    return skien_tenant
 
 
 def test_nothing_configured_the_pages_look_as_today(client):

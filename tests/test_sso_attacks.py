@@ -25,12 +25,8 @@ def sso_sign_in(client, login, name="entra"):
 
 
 @pytest.fixture
-def skien(make_organisation):
-    org = make_organisation(name="Skien kommune")
-    db.session.add(OrganisationDomain(organisation=org, domain="skien.kommune.no"))
-    org.sso_tenant_id = TENANT.lower()
-    db.session.commit()
-    return org
+def skien(skien_tenant):
+    return skien_tenant
 
 
 @pytest.fixture
@@ -181,3 +177,21 @@ def test_signing_out_and_in_again_keeps_one_member(client, provider, skien):
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/profile")})
     sso_sign_in(client, "kari")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 1
+
+
+def test_a_changed_email_claim_from_the_tenant_is_followed_only_within_its_domains(
+    client, provider, skien, admin
+):
+    provider.set_account("kari", email="kari@skien.kommune.no")
+    sso_sign_in(client, "kari")
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    provider.set_account("kari", email="admin@arena.example")  # the tenant changes the claim
+    assert sso_sign_in(client, "kari").headers["Location"] == "/"  # still Kari, by her subject
+    db.session.expire_all()
+    kari = db.session.scalar(sa.select(Member).join(MemberIdentity))
+    assert kari.email == "kari@skien.kommune.no" and kari.id != admin.id
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    provider.set_account("kari", email="kari.nordmann@skien.kommune.no")
+    sso_sign_in(client, "kari")
+    db.session.expire_all()
+    assert kari.email == "kari.nordmann@skien.kommune.no"

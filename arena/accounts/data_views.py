@@ -66,12 +66,15 @@ def delete_account():
 def delete_account_by_link(token: str):
     """The emailed link: one more button, then the account is gone."""
     g.no_store = True
-    if request.method == "POST":  # CSRFProtect has checked the form's token
-        try:
+    try:
+        if request.method == "POST":  # CSRFProtect has checked the form's token
             member_data.delete_account_by_link(current_user, token)
-        except ValidationFailed as failure:
-            flash(failure.message, "error")
-            return redirect(url_for("accounts.delete_account"))
+        else:
+            member_data.check_deletion_link(current_user, token)
+    except ValidationFailed as failure:
+        flash(failure.message, "error")
+        return redirect(url_for("accounts.delete_account"))
+    if request.method == "POST":
         sign_out()
         flash(_("Kontoen din er slettet."), "success")
         return redirect(url_for("main.index"))

@@ -92,14 +92,19 @@ def send_deletion_link(actor, member: Member) -> None:
     db.session.commit()
 
 
-def delete_account_by_link(actor, token: str) -> None:
-    """The signed-in member confirms with the emailed link: the account is erased."""
+def check_deletion_link(actor, token: str) -> Member:
+    """The signed-in member the emailed link was made for; ValidationFailed otherwise."""
     member = accounts.member_for_link(token, "delete-account")
     if member is None or actor is None or member.id != getattr(actor, "id", None):
         raise ValidationFailed(
             _("Lenken virker ikke lenger, eller den er til en annen konto. Be om en ny.")
         )
-    erase_member(member)
+    return member
+
+
+def delete_account_by_link(actor, token: str) -> None:
+    """The signed-in member confirms with the emailed link: the account is erased."""
+    erase_member(check_deletion_link(actor, token))
     db.session.commit()
 
 

@@ -135,11 +135,12 @@ def _seed_initiatives(rng: random.Random, areas: dict) -> int:
         )
         db.session.add(initiative)
         if added % 6 == 5 and contact is not None:  # some organisations have yet to answer
-            asked = next(
+            candidates = [
                 o
                 for o in sorted(orgs.values(), key=lambda o: o.name)
                 if o is not lead_org and o not in partners and o.approved
-            )
+            ]
+            asked = candidates[added * 7 % len(candidates)]
             initiative.proposals.append(
                 OrganisationProposal(
                     organisation=asked, role="partner", proposed_by=contact, created_at=updated

@@ -109,23 +109,28 @@ def _asked(organisation_id: int) -> list[Member]:
 
 
 def _ask(proposal: OrganisationProposal) -> None:
-    initiative = proposal.initiative
-    link = absolute_url("initiatives.show", initiative_id=initiative.id, _anchor="proposals")
     for member in _asked(proposal.organisation_id):
-        with force_locale(language_of(member)):
-            subject = _(
+        _email(
+            member,
+            proposal,
+            lambda: _(
                 "Arena: Er %(organisation)s med på «%(title)s»?",
                 organisation=proposal.organisation.name,
-                title=initiative.title,
-            )
-            body = render_template(
-                "initiatives/email/proposal.txt",
-                member=member,
-                proposal=proposal,
-                what=describe(proposal),
-                link=link,
-            )
-        queue_email(member, "role_proposals", subject, body)
+                title=proposal.initiative.title,
+            ),
+            "initiatives/email/proposal.txt",
+            "proposals",
+        )
+
+
+def _email(member, proposal, subject, template: str, anchor: str | None = None) -> None:
+    """One email about a proposal, in the member's language (`subject` is called in it)."""
+    link = absolute_url("initiatives.show", initiative_id=proposal.initiative_id, _anchor=anchor)
+    with force_locale(language_of(member)):
+        body = render_template(
+            template, member=member, proposal=proposal, what=describe(proposal), link=link
+        )
+        queue_email(member, "role_proposals", subject(), body)
 
 
 def describe(proposal: OrganisationProposal) -> str:
@@ -201,19 +206,13 @@ def _accept(proposal: OrganisationProposal) -> None:
 
 
 def _tell_declined(proposal: OrganisationProposal) -> None:
-    proposer = proposal.proposed_by
-    initiative = proposal.initiative
-    with force_locale(language_of(proposer)):
-        subject = _(
+    _email(
+        proposal.proposed_by,
+        proposal,
+        lambda: _(
             "%(organisation)s sa nei til «%(title)s»",
             organisation=proposal.organisation.name,
-            title=initiative.title,
-        )
-        body = render_template(
-            "initiatives/email/proposal_declined.txt",
-            member=proposer,
-            proposal=proposal,
-            what=describe(proposal),
-            link=absolute_url("initiatives.show", initiative_id=initiative.id),
-        )
-    queue_email(proposer, "role_proposals", subject, body)
+            title=proposal.initiative.title,
+        ),
+        "initiatives/email/proposal_declined.txt",
+    )

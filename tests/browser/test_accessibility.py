@@ -41,6 +41,7 @@ MEMBER_PAGES = [
     "/profile",
     "/profile/tokens",
     "/profile/delete",
+    "/profile/delete/ugyldig",  # a link that is not theirs: back to the page above, with why
     "/profile/notifications",
     "/members/{member_id}",
     "/declaration",
