@@ -418,6 +418,7 @@ def api_path(world, rule: str) -> str:
         rule.replace("<int:initiative_id>", str(world["initiative"]))
         .replace("<slug>", world["arena"])
         .replace("<int:proposal_id>", str(world["proposal"]))
+        .replace("<int:organisation_proposal_id>", str(world["initiative_proposal"]))
         .replace("<int:meeting_id>", str(world["meeting"]))
     )
 

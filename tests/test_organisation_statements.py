@@ -178,3 +178,21 @@ def test_an_admin_and_the_organisations_own_members_say_it_at_once(grenland, mak
 
 def bearer(member) -> dict:
     return {"Authorization": f"Bearer {issue_api_token(member, 'skript')}"}
+
+
+def test_the_api_answers_for_the_organisation_as_the_page_does(client, grenland, smtp_server):
+    initiative = forged(grenland)
+    (lead,) = initiative.proposed("lead")
+    (partner,) = initiative.proposed("partner")
+    base = f"/api/v1/initiatives/{initiative.id}/proposals"
+    refused = client.post(f"{base}/{lead.id}/accept", headers=bearer(grenland["forsker"]))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    accepted = client.post(f"{base}/{lead.id}/accept", headers=bearer(grenland["ansatt"]))
+    assert accepted.status_code == 200
+    shown = accepted.get_json()
+    assert shown["lead_organisation"]["slug"] == "skagerak-energi" and shown["is_priority"]
+    declined = client.post(f"{base}/{partner.id}/decline", headers=bearer(grenland["forsker"]))
+    assert declined.status_code == 200 and declined.get_json()["proposed"] == []
+    assert "usn" not in {p["slug"] for p in declined.get_json()["partners"]}
+    gone = client.post(f"{base}/{partner.id}/accept", headers=bearer(grenland["forsker"]))
+    assert gone.status_code == 404

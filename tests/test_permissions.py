@@ -311,6 +311,19 @@ API_MATRIX = [
     ("/api/v1/initiatives", "POST", {"title": "Nytt", "summary": "Nytt"}, (201, 403, 201, 201)),
     ("/api/v1/initiatives/<int:initiative_id>", "PATCH", {"title": "Endret"}, (403, 403, 200, 200)),
     ("/api/v1/initiatives/<int:initiative_id>", "DELETE", None, (403, 403, 204, 204)),
+    # Asked of the other member's organisation: theirs (and an admin's) to answer.
+    (
+        "/api/v1/initiatives/<int:initiative_id>/proposals/<int:organisation_proposal_id>/accept",
+        "POST",
+        None,
+        (200, 403, 403, 200),
+    ),
+    (
+        "/api/v1/initiatives/<int:initiative_id>/proposals/<int:organisation_proposal_id>/decline",
+        "POST",
+        None,
+        (200, 403, 403, 200),
+    ),
     ("/api/v1/me/expertise", "PUT", {"expertise": []}, (200, 200, 200, 200)),
     ("/api/v1/me/calendar-token", "POST", None, (200, 200, 200, 200)),
     ("/api/v1/me/notifications", "PATCH", {"meeting_changes": "off"}, (200, 200, 200, 200)),

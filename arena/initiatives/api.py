@@ -279,6 +279,30 @@ def delete_initiative(initiative_id: int):
     services.delete_initiative(g.api_member, services.get_initiative(initiative_id, g.api_member))
 
 
+ASKED = "/initiatives/<int:initiative_id>/proposals/<int:organisation_proposal_id>"
+
+
+@operation("POST", f"{ASKED}/accept", answer=Initiative, errors=(403,))
+def accept_organisation_proposal(initiative_id: int, organisation_proposal_id: int):
+    """Say yes for your organisation: it leads, is a partner or prioritises it, as proposed.
+
+    Only verified members of the organisation asked (and admins) may answer."""
+    return _answer(initiative_id, organisation_proposal_id, accept=True)
+
+
+@operation("POST", f"{ASKED}/decline", answer=Initiative, errors=(403,))
+def decline_organisation_proposal(initiative_id: int, organisation_proposal_id: int):
+    """Say no for your organisation; whoever proposed it hears of it by email."""
+    return _answer(initiative_id, organisation_proposal_id, accept=False)
+
+
+def _answer(initiative_id: int, proposal_id: int, accept: bool) -> dict:
+    initiative = services.get_initiative(initiative_id, g.api_member)
+    statements.answer(g.api_member, proposal_id, accept, initiative)
+    services.organisations_answered(initiative)
+    return initiative_json(initiative, g.api_member)
+
+
 def _input(body: InitiativeFields, current) -> services.InitiativeInput:
     """The fields sent (onto the current initiative for PATCH) as service input."""
     data = services.InitiativeInput()
