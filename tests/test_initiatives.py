@@ -571,3 +571,17 @@ def test_lists_name_themes_in_the_readers_language_form(client, make_area, make_
         html = client.get(f"/initiatives?lang={lang}").get_data(as_text=True)
         card = html.split("Felles innkjøp av el-bilar")[1].split("</article>")[0]
         assert shown in card and hidden not in card, lang
+
+
+def test_a_colleague_editing_keeps_a_field_still_waiting_for_approval(
+    client, make_member, make_initiative, login_as
+):
+    author = make_member()
+    initiative = make_initiative(author, new_wanted_names=["Hydrologi"])
+    (wanted,) = initiative.wanted_competence
+    assert not wanted.approved
+    login_as(make_member(org=author.organisation))
+    form = client.get(f"/initiatives/{initiative.id}/edit").get_data(as_text=True)
+    assert f'value="{wanted.id}"' in form and "Hydrologi" in form
+    new = client.get("/initiatives/new").get_data(as_text=True)
+    assert "Hydrologi" not in new  # offered elsewhere only to its proposer and admins

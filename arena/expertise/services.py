@@ -35,9 +35,11 @@ def get_area(slug: str) -> ExpertiseArea:
     return area
 
 
-def areas_for(reader) -> list[ExpertiseArea]:
-    """The areas the reader may see (access.can_see_area), by name: what lists offer."""
-    return [a for a in all_areas() if can_see_area(reader, a)]
+def areas_for(reader, keeping=()) -> list[ExpertiseArea]:
+    """The areas the reader may see (access.can_see_area), by name: what lists offer; with
+    those in `keeping` (what a thing already has, so editing it loses none)."""
+    kept = {a.id for a in keeping}
+    return [a for a in all_areas() if a.id in kept or can_see_area(reader, a)]
 
 
 def area_for(reader, slug: str) -> ExpertiseArea:

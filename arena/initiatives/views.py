@@ -89,16 +89,10 @@ def feed():
 
 def _form(initiative=None) -> InitiativeForm:
     form = InitiativeForm(obj=initiative)
-    # Fields waiting for approval are offered to their proposer and admins, and kept where the
-    # initiative already has them.
-    offered = expertise.areas_for(current_user)
-    if initiative is not None:
-        having = {a.id for a in offered}
-        kept = [a for a in initiative.themes + initiative.wanted_competence if a.id not in having]
-        offered = sorted(offered + list({a.id: a for a in kept}.values()), key=lambda a: a.name)
+    having = initiative.themes + initiative.wanted_competence if initiative else []
     form.fill_choices(
         organisations.organisation_choices(),
-        offered,
+        expertise.areas_for(current_user, keeping=having),
         organisations.municipalities(),
         str(get_locale()),
     )
