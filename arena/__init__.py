@@ -105,13 +105,24 @@ def create_app(config: Config | dict | None = None) -> Flask:
     # Each area's part in what happens when a member, an organisation or a field of expertise
     # changes, is merged, exported or deleted (arena/lifecycle.py); importing registers it.
     import arena.accounts.lifecycle
+
+    # Each area's jobs and slots on the worker's timetable (arena/outbox/); importing registers.
+    import arena.accounts.membership
+    import arena.arenas.invitations
     import arena.arenas.lifecycle
+    import arena.arenas.meetings
+    import arena.arenas.reminders
     import arena.declaration.lifecycle
+    import arena.expertise.concepts
     import arena.expertise.lifecycle
+    import arena.expertise.services
+    import arena.initiatives.following
     import arena.initiatives.lifecycle
+    import arena.initiatives.news
+    import arena.notifications.digest
     import arena.notifications.lifecycle
-    import arena.notifications.news
-    import arena.organisations.lifecycle  # noqa: F401
+    import arena.organisations.lifecycle
+    import arena.outbox.messages  # noqa: F401
     from arena.cli import register_commands
 
     register_commands(app)

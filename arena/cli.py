@@ -74,39 +74,39 @@ def create_token_command(email: str, label: str) -> None:
     click.echo(accounts.issue_api_token(member, label))
 
 
+def _run_timetable(group: str) -> None:
+    """Takes the group's slots that are due, as a worker would, and does their jobs now."""
+    from arena.outbox import jobs, schedule
+
+    taken = schedule.run_due(group)
+    names = tuple(name for name, s in schedule.SLOTS.items() if s.group == group)
+    done = jobs.run_jobs(names)
+    for name in names:
+        if name in done:
+            click.echo(f"{name}: {sum(r or 0 for r in done[name])}")
+        elif name not in taken:
+            click.echo(f"{name}: not due (done at its last slot)")
+
+
 @click.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue the reminders that are due and forget registrations nobody confirmed (idempotent;
-    the worker does this on its own every morning, so cron is optional)."""
-    from arena.notifications import schedule
-
-    counts = schedule.daily_reminders()
-    orphan_lists = schedule.weekly_orphan_list()
-    click.echo(
-        f"Queued {counts['initiative_reviews']} initiative review reminder(s) and "
-        f"{counts['profile_reviews']} profile reminder(s); {counts['arena_reviews']} arena review "
-        f"reminder(s), {orphan_lists} list(s) of arenas without owner; "
-        f"{counts['forgotten_registrations']} unconfirmed registration(s) forgotten, "
-        f"{counts['forgotten_messages']} old email(s) deleted."
-    )
+    """Run the reminders and clean-ups due on the timetable (the worker does this on its own
+    every morning, so cron is optional); prints how many each queued or forgot."""
+    _run_timetable("reminders")
 
 
 @click.command("send-digests")
 def send_digests_command() -> None:
     """Queue the weekly digests due now (the worker does this on Monday at 07:00 in Oslo; a
-    second run in the same week sends nothing more)."""
-    from arena.notifications import digest
-
-    cutoff = digest.latest_cutoff()
-    sent = digest.send_digests(cutoff)
-    click.echo(f"Queued {sent} digest(s) covering up to {cutoff.isoformat()}.")
+    second run in the same week sends nothing more); prints how many were queued."""
+    _run_timetable("digests")
 
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Deliver what is due and run due schedules, then stop.")
 def worker_command(once: bool) -> None:
     """Deliver queued email and run the daily and weekly schedules until SIGTERM."""
-    from arena.notifications import worker
+    from arena.outbox import worker
 
     handled = worker.run(once=once)
     if once:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -97,8 +98,6 @@ def _locale(locale: str | None = None) -> str:
 
 def to_local(value: datetime, tz: str = OSLO) -> datetime:
     """A UTC time as wall-clock time in Norway (or the given zone)."""
-    from zoneinfo import ZoneInfo
-
     return value.astimezone(ZoneInfo(tz))
 
 
@@ -184,6 +183,11 @@ def weekday_names(locale: str | None = None) -> list[str]:
 
     names = get_day_names("wide", locale=BABEL_LOCALES[_locale(locale)])
     return [names[weekday] for weekday in range(7)]  # by weekday number, never by position
+
+
+def wall_clock_in_oslo(moment: datetime | None) -> datetime | None:
+    """A naive Europe/Oslo wall-clock time as an aware one, for the date formatters."""
+    return moment.replace(tzinfo=ZoneInfo(OSLO)) if moment is not None else None
 
 
 def week_number(value: date) -> int:

@@ -17,7 +17,6 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Secur
 from werkzeug.routing import BuildError, IntegerConverter
 
 from arena.access import sees_contact_details
-from arena.arenas.repetitions import describe as describe_repetition
 from arena.dates import (
     format_clock,
     format_date,
@@ -28,24 +27,18 @@ from arena.dates import (
     format_plain_date,
     format_range,
     format_short_day,
+    wall_clock_in_oslo,
     week_number,
     weekday_names,
 )
 from arena.errors import ServiceError
-from arena.extensions import db, login_manager
+from arena.extensions import db
 from arena.forms import csrf_field
 from arena.lines import quoted
 from arena.links import absolute_url, this_request_url
 from arena.markup import render_markdown
 
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
-
-
-@login_manager.user_loader
-def load_member(session_token: str):
-    from arena.accounts import sessions
-
-    return sessions.member_for_session(session_token)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -140,13 +133,6 @@ def optional_url(endpoint: str, **values) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
-
-
-def wall_clock_in_oslo(moment):
-    """A naive Europe/Oslo wall-clock time as an aware one, for the date formatters."""
-    from zoneinfo import ZoneInfo
-
-    return moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment is not None else None
 
 
 def combine_args(args: dict, **changes) -> dict:
@@ -264,7 +250,6 @@ def init_app(app) -> None:
     app.add_template_global(format_range, "format_range")
     app.add_template_global(format_period, "format_period")
     app.add_template_global(weekday_names, "weekday_names")
-    app.add_template_global(describe_repetition, "describe_repetition")
     app.add_template_global(csrf_field, "csrf_field")
     app.add_template_filter(week_number, "week_number")
     app.add_template_filter(wall_clock_in_oslo, "oslo")

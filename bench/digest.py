@@ -71,7 +71,7 @@ def measure_digests(app) -> None:
     from arena.extensions import db
     from arena.initiatives.models import Initiative
     from arena.notifications import digest
-    from arena.notifications.models import OutboxMessage
+    from arena.outbox.models import OutboxMessage
 
     with app.app_context():
         cutoff = digest.latest_cutoff()

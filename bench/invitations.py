@@ -32,8 +32,8 @@ def create_timings(database_url: str, followers: int) -> tuple[float, float, flo
     from arena.arenas import services as arenas
     from arena.arenas.models import arena_followers
     from arena.extensions import db
-    from arena.notifications import jobs
-    from arena.notifications.models import NotificationSetting, OutboxMessage
+    from arena.outbox import jobs
+    from arena.outbox.models import NotificationSetting, OutboxMessage
 
     app = prepare(database_url)
     with app.app_context():

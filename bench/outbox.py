@@ -111,8 +111,8 @@ def worker_throughput(database_url: str) -> float:
 
     from arena.accounts.models import Member
     from arena.extensions import db
-    from arena.notifications import delivery
-    from arena.notifications.outbox import queue_email
+    from arena.outbox import delivery
+    from arena.outbox.messages import queue_email
 
     port = free_port()
     sink = subprocess.Popen(

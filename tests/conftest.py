@@ -23,10 +23,10 @@ from arena.expertise.models import ContactRequest, ExpertiseArea, MemberExpertis
 from arena.extensions import db, limiter
 from arena.initiatives import services as initiatives
 from arena.initiatives.models import Initiative, InitiativeUpdate, OrganisationProposal
-from arena.notifications import delivery, jobs
-from arena.notifications.models import OutboxMessage
 from arena.organisations.models import Municipality, Organisation
 from arena.organisations.services import slugify
+from arena.outbox import delivery, jobs
+from arena.outbox.models import OutboxMessage
 
 #: `make test` runs the suite on SQLite and on PostgreSQL at once, one pass a core. Every test of
 #: the database-bound suite runs in both passes; the browser tests, which check what pages say and

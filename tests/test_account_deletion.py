@@ -16,7 +16,7 @@ from arena.arenas import services as arenas
 from arena.arenas.meetings import MeetingInput
 from arena.arenas.services import ArenaInput
 from arena.extensions import db
-from arena.notifications import settings
+from arena.outbox import settings
 
 
 def sso_member(client, provider, skien_tenant):

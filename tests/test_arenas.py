@@ -352,7 +352,7 @@ def test_send_reminders_reviews_and_weekly_orphan_list(
 
     clock.advance(days=360)  # a year on: the owner is asked to review, once
     result = runner.invoke(args=["send-reminders"])
-    assert "1 arena review reminder" in result.output
+    assert "arena-reviews: 1" in result.output
     assert any(
         to_of(m) == "eier@example.no" and "Levende arena" in m["Subject"] for m in smtp_server
     )

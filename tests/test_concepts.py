@@ -13,8 +13,8 @@ from arena.expertise.models import BROADER, RELATED, AreaLink, ExpertiseArea, Me
 from arena.extensions import db
 from arena.initiatives import services as initiatives
 from arena.initiatives.services import InitiativeInput
-from arena.notifications.jobs import run_next_job
-from arena.notifications.models import OutboxJob
+from arena.outbox.jobs import run_next_job
+from arena.outbox.models import OutboxJob
 
 HEADER = "email,name,organisation,organisation_kind,municipality,title,expertise,ask_me_about\n"
 

@@ -3,6 +3,7 @@ moved through several weeks: nothing missed, nothing twice, nothing when nothing
 interrupted run resumed, in three languages."""
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,11 +17,13 @@ from arena.arenas.services import ArenaInput
 from arena.expertise import services as expertise
 from arena.expertise.models import ContactRequest, ExpertiseArea
 from arena.extensions import db
-from arena.initiatives import following
+from arena.initiatives import following, news
 from arena.initiatives import services as initiatives
+from arena.initiatives.models import CompetenceNotice
 from arena.initiatives.services import InitiativeInput
-from arena.notifications import digest, news
-from arena.notifications.models import CompetenceNotice, NotificationSetting
+from arena.notifications import digest
+from arena.outbox import jobs, schedule
+from arena.outbox.models import NotificationSetting, OutboxJob, OutboxMessage
 
 #: Mondays 07:00 in Oslo (winter time: 06:00 UTC).
 MONDAY = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
@@ -127,6 +130,82 @@ def test_an_interrupted_run_resumes_without_repeating(
     receivers = sorted(to_of(m) for m in smtp_server)
     followers = sorted([network["kari"].email] + [m.email for m in others])
     assert receivers == followers  # each once
+
+
+def klima_followers(network, make_member, count):
+    others = [
+        make_member(org=network["porsgrunn"], email=f"p{n}@porsgrunn.kommune.no")
+        for n in range(count)
+    ]
+    for member in others:
+        following.follow(member, "theme", network["klima"].id)
+    register(network, "Klimatilpasning i Skien", themes=[network["klima"]])
+    return sorted([network["kari"].email] + [m.email for m in others])
+
+
+def test_the_worker_sends_digests_batch_by_batch_and_the_next_worker_finishes_a_killed_run(
+    network, smtp_server, clock, make_member, monkeypatch
+):
+    """Each batch is a job of its own (email goes out between them, SIGTERM is heard between
+    them); a worker killed in the middle of a batch leaves that batch to the next worker."""
+    followers = klima_followers(network, make_member, 4)
+    clock.now = week(0) + timedelta(minutes=1)
+    assert schedule.run_due("digests") == ["weekly-digest"]
+    job = db.session.scalar(sa.select(OutboxJob).where(OutboxJob.name == "weekly-digest"))
+    job.payload = {**job.payload, "batch": 2}
+    db.session.commit()
+
+    # The first batch: Sara (nothing new for her) and Kari; the next batch queued.
+    assert jobs.run_next_job()
+    queued = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.kind == "digest"))
+    assert len(list(queued)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                OutboxJob.name == "weekly-digest", OutboxJob.status == "queued"
+            )
+        )
+        == 1
+    )
+    real_compose = digest.compose
+
+    def killed(*args):
+        raise SystemExit("the worker's process was killed")
+
+    monkeypatch.setattr(digest, "compose", killed)
+    with pytest.raises(SystemExit):
+        jobs.run_next_job()
+    db.session.rollback()  # the process is gone: its transaction never committed
+    monkeypatch.setattr(digest, "compose", real_compose)
+
+    # The next worker (reading the inbox runs its jobs and delivery rounds).
+    assert sorted(to_of(m) for m in smtp_server) == followers  # each once
+    assert schedule.run_due("digests") == []
+
+
+def test_two_digest_runs_at_once_send_each_member_one_digest(
+    app, network, smtp_server, clock, make_member
+):
+    followers = klima_followers(network, make_member, 7)
+    clock.now = week(0)
+    errors = []
+
+    def run():
+        with app.app_context():
+            try:
+                digest.send_digests(batch=2)
+            except Exception as error:  # pragma: no cover - shown by the assertion below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join()
+    assert errors == []
+    assert sorted(to_of(m) for m in smtp_server) == followers
 
 
 def test_the_digest_in_nynorsk_with_meetings_orphans_and_what_waits(
@@ -244,8 +323,8 @@ def test_send_digests_command_twice_in_a_week_sends_nothing_more(
 ):
     register(network, "Klimatilpasning i Skien", themes=[network["klima"]])
     clock.now = week(0) + timedelta(hours=3)
-    assert "Queued 1 digest(s)" in runner.invoke(args=["send-digests"]).output
-    assert "Queued 0 digest(s)" in runner.invoke(args=["send-digests"]).output
+    assert "weekly-digest: 1" in runner.invoke(args=["send-digests"]).output
+    assert "weekly-digest: not due" in runner.invoke(args=["send-digests"]).output
 
 
 # --- someone needs your competence --------------------------------------------------------------

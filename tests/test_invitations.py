@@ -20,8 +20,8 @@ from arena.arenas.meetings import MeetingInput
 from arena.arenas.models import MeetingAnswer, MeetingInvitation
 from arena.arenas.services import ArenaInput
 from arena.extensions import db
-from arena.notifications import settings
-from arena.notifications.models import OutboxJob
+from arena.outbox import settings
+from arena.outbox.models import OutboxJob
 
 NO_REPLY = "ikke-svar@arena.localhost"
 

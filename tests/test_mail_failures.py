@@ -21,9 +21,9 @@ from arena.arenas.meetings import MeetingInput
 from arena.arenas.models import Meeting
 from arena.arenas.services import ArenaInput
 from arena.extensions import db
-from arena.notifications import delivery
-from arena.notifications.models import OutboxJob, OutboxMessage
-from arena.notifications.outbox import queue_email
+from arena.outbox import delivery
+from arena.outbox.messages import queue_email
+from arena.outbox.models import OutboxJob, OutboxMessage
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ from arena.arenas import meetings
 from arena.arenas import services as arenas
 from arena.arenas.meetings import MeetingInput
 from arena.arenas.services import ArenaInput
-from arena.notifications import settings
+from arena.outbox import settings
 
 
 @pytest.fixture

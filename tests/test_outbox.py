@@ -14,9 +14,9 @@ from arena.arenas import ownership
 from arena.arenas import services as arenas
 from arena.arenas.services import ArenaInput
 from arena.extensions import db
-from arena.notifications import schedule
-from arena.notifications.models import NotificationSetting, OutboxMessage
-from arena.notifications.outbox import queue_email
+from arena.outbox import schedule
+from arena.outbox.messages import queue_email
+from arena.outbox.models import NotificationSetting, OutboxJob, OutboxMessage
 
 
 def bearer(token: str) -> dict:
@@ -225,8 +225,10 @@ def test_development_without_a_mail_server_writes_the_message_to_the_log(make_me
     assert db.session.scalar(sa.select(OutboxMessage.status)) == "sent"
 
 
-def test_the_timetable_runs_each_slot_once_at_oslo_wall_clock_times(clock):
-    daily, weekly, digest_slot = schedule.SLOTS
+def test_the_timetable_queues_each_slot_once_at_oslo_wall_clock_times(clock):
+    daily = schedule.SLOTS["arena-reviews"]
+    weekly = schedule.SLOTS["orphan-list"]
+    every_day = {name for name, slot in schedule.SLOTS.items() if slot.weekday is None}
     # Summer time: 07:00 in Oslo is 05:00 UTC; winter time: 06:00 UTC.
     summer = schedule.latest_slot(daily, datetime(2027, 6, 10, 5, 30, tzinfo=UTC))
     winter = schedule.latest_slot(daily, datetime(2027, 1, 10, 5, 30, tzinfo=UTC))
@@ -235,17 +237,38 @@ def test_the_timetable_runs_each_slot_once_at_oslo_wall_clock_times(clock):
     monday = schedule.latest_slot(weekly, datetime(2027, 1, 13, 12, tzinfo=UTC))  # a Wednesday
     assert monday == datetime(2027, 1, 11, 7, 0, tzinfo=UTC)  # Monday 08:00 in Oslo
 
+    def queued():
+        names = list(
+            db.session.scalars(sa.select(OutboxJob.name).where(OutboxJob.status == "queued"))
+        )
+        db.session.execute(sa.update(OutboxJob).values(status="done"))
+        db.session.commit()
+        return sorted(names)
+
     clock.now = datetime(2027, 1, 13, 12, tzinfo=UTC)
-    assert schedule.run_due() == [daily.name, weekly.name, digest_slot.name]
+    assert sorted(schedule.run_due()) == sorted(schedule.SLOTS) == queued()
     assert schedule.run_due() == []  # a second worker, or the same one a second later
     clock.now = datetime(2027, 1, 14, 5, 59, tzinfo=UTC)
     assert schedule.run_due() == []
     clock.now = datetime(2027, 1, 14, 6, 0, tzinfo=UTC)
-    assert schedule.run_due() == [daily.name]
+    assert sorted(schedule.run_due()) == sorted(every_day) == queued()
     clock.now = datetime(2027, 1, 18, 6, 30, tzinfo=UTC)  # Monday 07:30 in Oslo
-    assert schedule.run_due() == [daily.name, digest_slot.name]
+    assert sorted(schedule.run_due()) == sorted(every_day | {"weekly-digest"}) == queued()
     clock.now = datetime(2027, 1, 18, 7, 0, tzinfo=UTC)
-    assert schedule.run_due() == [weekly.name]
+    assert schedule.run_due() == ["orphan-list"]
+
+
+def test_weekly_slots_come_every_week_across_daylight_saving_and_after_downtime(clock):
+    """The weekly list went out «seven days after the last one»: after the spring change
+    Monday 08:00 comes an hour sooner in UTC, and it was skipped that week."""
+    clock.now = datetime(2027, 3, 22, 7, 0, 5, tzinfo=UTC)  # Monday 08:00:05 in Oslo (winter)
+    assert "orphan-list" in schedule.run_due()
+    clock.now = datetime(2027, 3, 29, 6, 0, 5, tzinfo=UTC)  # Monday 08:00:05 in Oslo (summer)
+    assert "orphan-list" in schedule.run_due()
+    # No worker ran for three weeks: the first to start does each slot once, not three times.
+    clock.now = datetime(2027, 4, 21, 12, tzinfo=UTC)
+    assert sorted(schedule.run_due()) == sorted(schedule.SLOTS)
+    assert schedule.run_due() == []
 
 
 def test_export_and_deletion_cover_settings_and_emails(

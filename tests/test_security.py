@@ -118,8 +118,8 @@ def test_production_app_sets_secure_cookie_and_headers(app, make_member, monkeyp
 
 
 def test_production_never_logs_an_unsent_email_body(app, monkeypatch, caplog, make_member):
-    from arena.notifications import delivery
-    from arena.notifications.outbox import queue_email
+    from arena.outbox import delivery
+    from arena.outbox.messages import queue_email
 
     monkeypatch.setitem(app.config, "ARENA_ENV", "production")
     monkeypatch.setitem(app.config, "MAIL_SERVER", "")

@@ -15,7 +15,7 @@ from arena.dates import utcnow
 from arena.errors import ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
-from arena.notifications.outbox import language_of, queue_email
+from arena.outbox.messages import language_of, queue_email
 
 
 def _iso(moment) -> str | None:

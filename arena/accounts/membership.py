@@ -9,7 +9,7 @@ organisation (arena/access.py).
 """
 
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 from flask import render_template
@@ -24,9 +24,10 @@ from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
-from arena.notifications.outbox import language_of, queue_email
 from arena.organisations import services as organisations
 from arena.organisations.models import Organisation
+from arena.outbox import schedule
+from arena.outbox.messages import language_of, queue_email
 
 #: A registration nobody confirms is forgotten after this long.
 UNCONFIRMED_KEPT = timedelta(days=7)
@@ -142,7 +143,8 @@ def address_confirmed(member: Member) -> bool:
     return first_time and member.join_refused_at is None
 
 
-def forget_unconfirmed_registrations() -> int:
+@schedule.slot("forget-unconfirmed-registrations", time(7, 0))
+def forget_unconfirmed_registrations(due: str | None = None) -> int:
     """Erases registrations nobody confirmed within UNCONFIRMED_KEPT (and organisations they
     proposed that nobody else belongs to). Returns how many."""
     stale = db.session.scalars(

@@ -215,7 +215,7 @@ def request_password_reset(email: str) -> None:
     member = find_member_by_email(email)
     if member is None or not member.active:
         return
-    from arena.notifications.outbox import language_of, queue_email  # builds on accounts
+    from arena.outbox.messages import language_of, queue_email  # builds on accounts
 
     with force_locale(language_of(member)):
         subject = _("Nytt passord i Arena")

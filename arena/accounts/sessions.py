@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from arena.access import require_self
 from arena.accounts.models import Member, MemberSession
 from arena.dates import utcnow
-from arena.extensions import db
+from arena.extensions import db, login_manager
 
 
 def _sha256(token: str) -> str:
@@ -19,6 +19,12 @@ def _sha256(token: str) -> str:
 
 #: A sign-in lasts this long at most; then the member signs in again.
 SESSION_LIFETIME = timedelta(days=30)
+
+
+@login_manager.user_loader
+def member_for_cookie(session_token: str) -> Member | None:
+    """Flask-Login's question: who is signed in with this session?"""
+    return member_for_session(session_token)
 
 
 def start_session(member: Member) -> str:

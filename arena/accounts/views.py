@@ -34,8 +34,8 @@ from arena.extensions import (
 )
 from arena.forms import show_service_errors
 from arena.links import absolute_url
-from arena.notifications import settings as notification_settings
 from arena.organisations import services as organisations
+from arena.outbox import settings as notification_settings
 from arena.web import safe_next
 
 bp = Blueprint("accounts", __name__)

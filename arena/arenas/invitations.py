@@ -29,11 +29,11 @@ from arena.arenas.models import (
 )
 from arena.arenas.repetitions import describe
 from arena.calendar.ical import build_invitation
-from arena.dates import format_datetime, to_local, utcnow
+from arena.dates import format_datetime, to_local, utcnow, wall_clock_in_oslo
 from arena.extensions import db
 from arena.links import base_url
-from arena.notifications import jobs, settings
-from arena.notifications.outbox import language_of, queue_email
+from arena.outbox import jobs, settings
+from arena.outbox.messages import language_of, queue_email
 
 KIND = "meeting_invitations"
 
@@ -246,8 +246,6 @@ def _queue(member: Member, meeting, method: str, news: str, occurrence: datetime
 
 
 def _words(member, meeting, method, news, occurrence, url) -> tuple[str, str]:
-    from arena.web import wall_clock_in_oslo
-
     locale = language_of(member)
 
     def when(moment: datetime) -> str:

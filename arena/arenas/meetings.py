@@ -23,13 +23,13 @@ from arena.arenas.models import (
 )
 from arena.arenas.recurrence import occurrence_starts, parse_rule, wall_clock_problem
 from arena.arenas.repetitions import Recurrence, rrule_from_form
-from arena.dates import format_datetime, to_local, utcnow
+from arena.dates import format_datetime, to_local, utcnow, wall_clock_in_oslo
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
 from arena.lines import check_one_line
 from arena.links import absolute_url
-from arena.notifications import jobs
-from arena.notifications.outbox import language_of, queue_email
+from arena.outbox import jobs
+from arena.outbox.messages import language_of, queue_email
 
 
 def get_meeting(meeting_id: int, reader=None) -> Meeting:
@@ -214,8 +214,6 @@ def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None
 @jobs.handler("meeting_change")
 def tell_followers(meeting_id: int, when: str, new_start: str | None) -> None:
     """The job: one email to each active follower, in their language."""
-    from arena.web import wall_clock_in_oslo
-
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:  # deleted since: its calendar entry is gone too
         return

@@ -241,15 +241,6 @@ class MeetingException(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="exceptions")
 
 
-class ReminderMark(db.Model):
-    """When a periodic reminder (such as the weekly list of arenas without owner) last went out."""
-
-    __tablename__ = "reminder_marks"
-
-    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class MeetingInvitation(db.Model):
     """A calendar invitation Arena sent a member for a meeting: the meeting is in their own
     calendar, at this SEQUENCE, until a CANCEL takes it out (then the row goes)."""

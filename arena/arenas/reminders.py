@@ -1,26 +1,24 @@
-"""What arenas ask of people on a schedule: owners review their arenas yearly, admins get the
-list of arenas without owner weekly. Both are queued in the outbox with the mark that keeps
-them from going out twice."""
+"""What arenas ask of people on the worker's timetable: owners review their arenas yearly
+(asked each morning when due), admins get the list of arenas without owner each Monday."""
 
-from datetime import timedelta
+from datetime import time
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena.accounts.models import Member
-from arena.arenas.models import ReminderMark
 from arena.arenas.ownership import orphaned_arenas, review_lapsed
 from arena.arenas.services import all_arenas
 from arena.dates import utcnow
 from arena.extensions import db
 from arena.links import absolute_url
-from arena.notifications.outbox import language_of, queue_email
+from arena.outbox import schedule
+from arena.outbox.messages import language_of, queue_email
 
-ORPHAN_LIST_EVERY = timedelta(days=7)
 
-
-def send_arena_reviews() -> int:
+@schedule.slot("arena-reviews", time(7, 0))
+def send_arena_reviews(due: str | None = None) -> int:
     """Asks owners of arenas due for review to confirm them, once per lapse. Returns how many."""
     now = utcnow()
     reviews = 0
@@ -51,13 +49,12 @@ def send_arena_reviews() -> int:
     return reviews
 
 
-def send_orphan_list() -> int:
-    """Sends admins the list of arenas without owner, at most once a week. Returns how many
-    emails were queued."""
-    now = utcnow()
-    mark = db.session.get(ReminderMark, "orphaned_arenas")
+@schedule.slot("orphan-list", time(8, 0), weekday=0)
+def send_orphan_list(due: str | None = None) -> int:
+    """Sends admins the list of arenas without owner (the timetable runs it once each Monday).
+    Returns how many emails were queued."""
     orphans = orphaned_arenas()
-    if not orphans or (mark is not None and now - mark.sent_at < ORPHAN_LIST_EVERY):
+    if not orphans:
         return 0
     admins = db.session.scalars(sa.select(Member).where(Member.is_admin, Member.active)).all()
     for admin in admins:
@@ -70,9 +67,5 @@ def send_orphan_list() -> int:
                 f"\n\n{lines}\n"
             )
         queue_email(admin, "admin", subject, body)
-    if mark is None:
-        mark = ReminderMark(name="orphaned_arenas", sent_at=now)
-        db.session.add(mark)
-    mark.sent_at = now
     db.session.commit()
     return len(admins)

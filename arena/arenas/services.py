@@ -38,9 +38,9 @@ from arena.extensions import db
 from arena.keep import Kept
 from arena.lines import check_one_line
 from arena.links import absolute_url
-from arena.notifications.outbox import language_of, queue_email
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
+from arena.outbox.messages import language_of, queue_email
 from arena.paging import Page
 from arena.search import services as search
 

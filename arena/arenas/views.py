@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from arena import access
 from arena.access import require_verified
-from arena.arenas import attendance, meetings, ownership, services
+from arena.arenas import attendance, meetings, ownership, repetitions, services
 from arena.arenas.attendance_views import answer_labels
 from arena.arenas.forms import (
     ArenaForm,
@@ -29,6 +29,7 @@ from arena.organisations import services as organisations
 from arena.paging import page_number
 
 bp = Blueprint("arenas", __name__)
+bp.add_app_template_global(repetitions.describe, "describe_repetition")
 
 UPCOMING = timedelta(days=183)
 

@@ -14,7 +14,7 @@ from arena import text
 from arena.dates import utcnow
 from arena.expertise.models import ALTERNATIVES_MAX, BROADER, RELATED, AreaLink, ExpertiseArea
 from arena.extensions import db
-from arena.notifications import jobs
+from arena.outbox import jobs
 from arena.search import services as search
 
 #: How much a query for a concept counts a narrower concept one or two steps down («planlegging»

@@ -15,7 +15,7 @@ from arena.errors import NotFound, PermissionDenied, TooMany, ValidationFailed
 from arena.expertise.models import ContactRequest
 from arena.extensions import db
 from arena.lines import check_one_line
-from arena.notifications.outbox import language_of, mailbox, queue_email
+from arena.outbox.messages import language_of, mailbox, queue_email
 
 CONTACTS_PER_DAY = 10
 

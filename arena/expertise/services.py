@@ -1,7 +1,7 @@
 """Fields of expertise (rule 8): the areas, suggesting and proposing them, members' expertise and
 the colleague finder's index of it, and keeping profiles complete and current."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 from flask import render_template
@@ -16,8 +16,10 @@ from arena.errors import NotFound, ValidationFailed
 from arena.expertise import concepts
 from arena.expertise.models import LEVELS, NOTE_MAX, ExpertiseArea, MemberExpertise
 from arena.extensions import db
-from arena.notifications.outbox import language_of, queue_email
+from arena.links import absolute_url
 from arena.organisations.services import slugify
+from arena.outbox import schedule
+from arena.outbox.messages import language_of, queue_email
 from arena.search import services as search
 
 AREA_NAME_MAX = 100
@@ -344,7 +346,8 @@ def confirm_profile(actor, member) -> None:
     db.session.commit()
 
 
-def send_profile_reminders(link: str) -> int:
+@schedule.slot("profile-reviews", time(7, 0))
+def send_profile_reminders(due: str | None = None) -> int:
     """Asks members whose profile nobody has looked at for a year to review it (once a year)."""
     stale = utcnow() - PROFILE_REVIEW_AFTER
     due = db.session.scalars(
@@ -365,7 +368,7 @@ def send_profile_reminders(link: str) -> int:
             body = render_template(
                 "expertise/email/profile_review.txt",
                 member=member,
-                link=link,
+                link=absolute_url("accounts.profile"),
                 missing=missing_from_profile(member),
             )
         queue_email(member, "review_reminders", subject, body)

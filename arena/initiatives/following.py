@@ -2,7 +2,7 @@
 last looked, and the reminders to confirm an initiative is still current."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import render_template
@@ -25,8 +25,10 @@ from arena.initiatives.models import (
     initiative_partners,
     initiative_themes,
 )
-from arena.notifications.outbox import language_of, queue_email
+from arena.links import absolute_url
 from arena.organisations.models import Organisation
+from arena.outbox import schedule
+from arena.outbox.messages import language_of, queue_email
 
 FOLLOW_KINDS = ("initiative", "theme", "organisation")
 REVIEW_AFTER = timedelta(days=182)
@@ -186,7 +188,8 @@ def due_review_reminders() -> list[Initiative]:
     )
 
 
-def send_review_reminders(link_for) -> int:
+@schedule.slot("initiative-reviews", time(7, 0))
+def send_review_reminders(due: str | None = None) -> int:
     """Emails each contact person whose initiative went stale, once per stale period."""
     sent = 0
     for initiative in due_review_reminders():
@@ -196,7 +199,7 @@ def send_review_reminders(link_for) -> int:
             body = render_template(
                 "initiatives/email/review_reminder.txt",
                 initiative=initiative,
-                link=link_for(initiative),
+                link=absolute_url("initiatives.show", initiative_id=initiative.id),
             )
         queue_email(contact, "review_reminders", subject, body)
         initiative.review_reminded_at = utcnow()

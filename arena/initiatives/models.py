@@ -209,3 +209,20 @@ class OverviewVisit(db.Model):
         sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CompetenceNotice(db.Model):
+    """A member was (or will be, in the digest) told that an initiative wants a field they
+    hold: once per initiative and member."""
+
+    __tablename__ = "competence_notices"
+
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: "email" (told at once), "digest" (in a digest), or None while it waits for the digest.
+    told_by: Mapped[str | None] = mapped_column(sa.String(10))

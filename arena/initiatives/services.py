@@ -33,8 +33,8 @@ from arena.initiatives.models import (
     InitiativeUpdate,
 )
 from arena.lines import check_one_line
-from arena.notifications import jobs
 from arena.organisations.models import Municipality, Organisation
+from arena.outbox import jobs
 from arena.search import services as search
 
 # --- reading ------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from arena.errors import NotFound, PermissionDenied
 from arena.extensions import db
 from arena.initiatives.models import Initiative, OrganisationProposal
 from arena.links import absolute_url
-from arena.notifications.outbox import language_of, queue_email
 from arena.organisations.models import Organisation
+from arena.outbox.messages import language_of, queue_email
 
 #: How many of an organisation's verified members hear of a proposal when it has no contact.
 MAX_ASKED = 10

@@ -57,14 +57,14 @@ def admin():
     """The admin's overview: what waits for them."""
     require_admin(current_user)
     from arena.expertise import vocabulary
-    from arena.notifications import outbox
+    from arena.outbox import messages
 
     pending = organisations.list_organisations(approved=False)
     return render_template(
         "admin/index.html",
         pending=pending,
         proposed_areas=vocabulary.proposed_areas(),
-        failed_messages=outbox.status_counts(current_user)["failed"],
+        failed_messages=messages.status_counts(current_user)["failed"],
     )
 
 

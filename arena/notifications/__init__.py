@@ -1,2 +1,2 @@
-"""Notifications: the outbox every email goes through, the worker that delivers it, and what
-each member has chosen to receive."""
+"""Notifications: the weekly digest and the notification settings page, composed of what every
+area contributes. The outbox under them (arena/outbox/) delivers."""

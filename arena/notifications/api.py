@@ -6,7 +6,7 @@ from flask import g
 from pydantic import Field
 
 from arena.api.declare import Answer, Body, operation
-from arena.notifications import settings
+from arena.outbox import settings
 
 Choice = Literal["immediately", "off"]
 Weekly = Literal["weekly", "off"]

@@ -4,13 +4,16 @@ organisation without an owner, and what waits for them.
 
 Exact: each member's mark says how far their digests have covered; a run covers up to the
 week's slot (Monday 07:00 in Oslo), queues the email and moves the mark in one transaction per
-batch, so an interrupted run resumes where it stopped and a second run in the week sends
-nothing. Built in batches of members with a fixed number of queries per batch.
+batch. On the worker each batch is a job that queues the next one with its own commit, so the
+worker delivers email between batches, stops between them on SIGTERM, and an interrupted run is
+finished by the next worker; a second run in the week sends nothing. Each batch holds the slot's
+mark while it reads and writes the marks, so two runs at once never send one member two
+digests. Built with a fixed number of queries per batch.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,21 +23,18 @@ from arena.accounts.models import Member
 from arena.arenas.models import Arena
 from arena.dates import to_local, utcnow
 from arena.extensions import db
+from arena.initiatives.models import CompetenceNotice
 from arena.links import base_url
 from arena.notifications.digest_content import MAX_ITEMS, MEETINGS_AHEAD, Digest, compose
-from arena.notifications.models import CompetenceNotice, DigestMark, NotificationSetting
-from arena.notifications.outbox import queue_email
-from arena.notifications.schedule import SLOTS, latest_slot
+from arena.notifications.models import DigestMark
+from arena.outbox import jobs, schedule
+from arena.outbox.messages import queue_email
+from arena.outbox.models import NotificationSetting
 
 __all__ = ["MAX_ITEMS", "Context", "Digest", "latest_cutoff", "preview", "send_digests"]
 
-SLOT = next(s for s in SLOTS if s.name == "schedule:weekly-digest")
+SLOT = "weekly-digest"
 BATCH = 500
-
-
-def latest_cutoff(now: datetime | None = None) -> datetime:
-    """The slot the digests due now cover up to."""
-    return latest_slot(SLOT, now or utcnow())
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Context:
 # --- sending ------------------------------------------------------------------------------------
 
 
-def due_members(cutoff: datetime, after_id: int, limit: int) -> list[Member]:
+def due_members(cutoff: datetime, limit: int) -> list[Member]:
     """Active members with a confirmed address whose digests have not yet covered `cutoff` and
     who did not turn the digest off, in id order."""
     turned_off = sa.select(NotificationSetting.member_id).where(
@@ -93,7 +93,6 @@ def due_members(cutoff: datetime, after_id: int, limit: int) -> list[Member]:
             sa.select(Member)
             .outerjoin(DigestMark, DigestMark.member_id == Member.id)
             .where(
-                Member.id > after_id,
                 Member.active,
                 Member.email_confirmed_at.is_not(None),
                 Member.id.not_in(turned_off),
@@ -106,29 +105,54 @@ def due_members(cutoff: datetime, after_id: int, limit: int) -> list[Member]:
     )
 
 
-def send_digests(cutoff: datetime | None = None, batch: int = BATCH) -> int:
-    """Queues the digests due for `cutoff` (the latest slot); returns how many had something."""
-    cutoff = cutoff or latest_cutoff()
-    sent, after_id = 0, 0
-    context = Context(cutoff)
-    with current_app.test_request_context(base_url=base_url()):
-        while members := due_members(cutoff, after_id, batch):
-            after_id = members[-1].id
-            marks = {
-                mark.member_id: mark
-                for mark in db.session.scalars(
-                    sa.select(DigestMark).where(DigestMark.member_id.in_([m.id for m in members]))
-                )
-            }
-            for digest in compose(members, cutoff, context):
-                if not digest.empty:  # due_members left out those who turned it off
-                    queue_email(
-                        digest.member, "digest", digest.subject(), digest.text(), chosen=True
-                    )
-                    sent += 1
-                _mark(digest, cutoff, marks.get(digest.member.id))
-            db.session.commit()  # the batch's emails and marks together
+@schedule.slot(SLOT, time(7, 0), weekday=0, group="digests")
+def send_batch(due: str, batch: int = BATCH) -> int:
+    """The worker's job: one batch of the digests covering up to `due`, and the next batch
+    queued as a job in the same transaction when members may remain."""
+    sent, more = _one_batch(datetime.fromisoformat(due), batch)
+    if more:
+        jobs.queue_job(SLOT, due=due, batch=batch)
     return sent
+
+
+def latest_cutoff(now: datetime | None = None) -> datetime:
+    """The slot the digests due now cover up to."""
+    return schedule.latest_slot(schedule.SLOTS[SLOT], now or utcnow())
+
+
+def send_digests(cutoff: datetime | None = None, batch: int = BATCH) -> int:
+    """Queues the digests due for `cutoff` (the latest slot) now, batch by batch, each batch
+    committed with its marks; returns how many had something."""
+    cutoff = cutoff or latest_cutoff()
+    sent, more = 0, True
+    with current_app.test_request_context(base_url=base_url()):
+        while more:
+            count, more = _one_batch(cutoff, batch)
+            db.session.commit()  # the batch's emails and marks together
+            sent += count
+    return sent
+
+
+def _one_batch(cutoff: datetime, batch: int) -> tuple[int, bool]:
+    """Composes and queues one batch (the caller commits); returns how many had something and
+    whether members may remain."""
+    schedule.hold(SLOT)  # before reading the marks: a second run waits, then sees ours
+    members = due_members(cutoff, batch)
+    if not members:
+        return 0, False
+    marks = {
+        mark.member_id: mark
+        for mark in db.session.scalars(
+            sa.select(DigestMark).where(DigestMark.member_id.in_([m.id for m in members]))
+        )
+    }
+    sent = 0
+    for digest in compose(members, cutoff, Context(cutoff)):
+        if not digest.empty:  # due_members left out those who turned it off
+            queue_email(digest.member, "digest", digest.subject(), digest.text(), chosen=True)
+            sent += 1
+        _mark(digest, cutoff, marks.get(digest.member.id))
+    return sent, len(members) == batch
 
 
 def _mark(digest: Digest, cutoff: datetime, mark: DigestMark | None) -> None:

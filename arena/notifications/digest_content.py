@@ -13,15 +13,15 @@ from sqlalchemy.orm import selectinload
 from arena.access import can_read_initiative, sees_members_only_sql
 from arena.accounts.models import Member
 from arena.arenas.models import Arena, ArenaRole, Meeting, RoleProposal, arena_followers
-from arena.dates import format_date, format_datetime, to_local
+from arena.dates import format_date, format_datetime, to_local, wall_clock_in_oslo
 from arena.expertise.models import ContactRequest, MemberExpertise
 from arena.expertise.services import profile_needs_review
 from arena.extensions import db
-from arena.initiatives.models import Follow, Initiative, InitiativeUpdate
+from arena.initiatives.models import CompetenceNotice, Follow, Initiative, InitiativeUpdate
 from arena.links import absolute_url
-from arena.notifications import settings
-from arena.notifications.models import CompetenceNotice, DigestMark
-from arena.notifications.outbox import language_of
+from arena.notifications.models import DigestMark
+from arena.outbox import settings
+from arena.outbox.messages import language_of
 
 FIRST_LOOKS_BACK = timedelta(days=7)
 MEETINGS_AHEAD = timedelta(days=14)
@@ -338,8 +338,6 @@ def _competence_section(digest, initiatives) -> None:
 def _meetings_section(digest, arenas, context) -> None:
     locale = language_of(digest.member)
     seen, lines = set(), []
-    from arena.web import wall_clock_in_oslo
-
     found = []
     for arena, _role in arenas:
         if arena.id in seen:

@@ -5,9 +5,10 @@ import sqlalchemy as sa
 
 from arena import lifecycle
 from arena.extensions import db
-from arena.initiatives.models import Initiative
-from arena.notifications import settings
-from arena.notifications.models import CompetenceNotice, DigestMark, OutboxMessage, VisitMark
+from arena.initiatives.models import CompetenceNotice, Initiative
+from arena.notifications.models import DigestMark, VisitMark
+from arena.outbox import settings
+from arena.outbox.models import OutboxMessage
 
 lifecycle.declare(
     "member",

@@ -14,11 +14,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from arena.accounts.models import Member
 from arena.errors import Conflict, ValidationFailed
-from arena.extensions import csrf
-from arena.notifications import digest, outbox, settings
-from arena.notifications.models import CHOICES, OPTIONAL_KINDS, STATUSES
-from arena.notifications.outbox import language_of
+from arena.extensions import csrf, db
+from arena.notifications import digest
+from arena.outbox import messages, settings
+from arena.outbox.messages import language_of
+from arena.outbox.models import CHOICES, OPTIONAL_KINDS, STATUSES
 from arena.paging import page_number
 
 bp = Blueprint("notifications", __name__)
@@ -61,9 +63,10 @@ def unsubscribe(token: str):
     """GET asks (link checkers open links); POST turns the kind off: the page's button, or a
     mail program's one-click request (RFC 8058, body List-Unsubscribe=One-Click)."""
     found = settings.read_unsubscribe_token(token)
-    if found is None:
+    member = db.session.get(Member, found[0]) if found else None
+    if member is None or not member.active:
         return render_template("notifications/unsubscribe_invalid.html"), 404
-    member, kind = found
+    kind = found[1]
     done = request.method == "POST"
     if done:
         settings.unsubscribe(member, kind)
@@ -80,12 +83,12 @@ def unsubscribe(token: str):
 def admin_outbox():
     """Every message: queued, sent or failed, with attempts and the last error."""
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = outbox.messages_page(current_user, status, page_number(request.args))
+    page = messages.messages_page(current_user, status, page_number(request.args))
     return render_template(
         "admin/outbox.html",
         page=page,
         status=status,
-        counts=outbox.status_counts(current_user),
+        counts=messages.status_counts(current_user),
         status_labels=status_labels(),
         kind_labels=kind_names(),
     )
@@ -94,7 +97,7 @@ def admin_outbox():
 @bp.get("/admin/outbox/<int:message_id>")
 @login_required
 def admin_message(message_id: int):
-    message = outbox.get_message(current_user, message_id)
+    message = messages.get_message(current_user, message_id)
     return render_template(
         "admin/outbox_message.html",
         message=message,
@@ -109,7 +112,7 @@ def admin_message(message_id: int):
 def admin_preview(message_id: int):
     """The HTML part as the recipient sees it. Account messages hold a personal sign-in or
     password link, which not even an admin may use: their content is never shown."""
-    message = outbox.get_message(current_user, message_id)
+    message = messages.get_message(current_user, message_id)
     if message.kind == "account":
         abort(404)
     response = make_response(message.html_body)
@@ -120,9 +123,9 @@ def admin_preview(message_id: int):
 @bp.post("/admin/outbox/<int:message_id>/resend")
 @login_required
 def admin_resend(message_id: int):
-    message = outbox.get_message(current_user, message_id)
+    message = messages.get_message(current_user, message_id)
     try:
-        outbox.resend(current_user, message)
+        messages.resend(current_user, message)
     except Conflict as conflict:
         flash(conflict.message, "error")
     else:

@@ -13,17 +13,17 @@ from flask import current_app
 from arena.dates import utcnow
 from arena.extensions import db
 from arena.links import base_url
-from arena.notifications.delivery import retry_pause
-from arena.notifications.models import OutboxJob
+from arena.outbox.delivery import retry_pause
+from arena.outbox.models import OutboxJob
 
-HANDLERS: dict[str, Callable[..., None]] = {}
+HANDLERS: dict[str, Callable[..., object]] = {}
 GIVE_UP_AFTER_ATTEMPTS = 10
 
 
 def handler(name: str):
     """Registers the function that does jobs of this name (it takes the payload as keywords)."""
 
-    def register(function: Callable[..., None]) -> Callable[..., None]:
+    def register(function: Callable[..., object]) -> Callable[..., object]:
         HANDLERS[name] = function
         return function
 
@@ -57,29 +57,47 @@ def queue_settled_job(name: str, settle: timedelta, **payload) -> OutboxJob:
     return job
 
 
-def run_next_job() -> bool:
-    """Runs one due job; False when none is due."""
+def run_next_job(names: tuple[str, ...] | None = None) -> bool:
+    """Runs one due job (of these names, or any); False when none is due."""
+    return _run_one(names) is not None
+
+
+def run_jobs(names: tuple[str, ...]) -> dict[str, list]:
+    """Runs the due jobs of these names until none is left (a by-hand command's round, which
+    includes the jobs they queue); returns what each returned."""
+    results: dict[str, list] = {}
+    while (ran := _run_one(names)) is not None:
+        name, result = ran
+        results.setdefault(name, []).append(result)
+    return results
+
+
+def _run_one(names: tuple[str, ...] | None) -> tuple[str, object] | None:
+    query = sa.select(OutboxJob).where(
+        OutboxJob.status == "queued", OutboxJob.next_attempt_at <= utcnow()
+    )
+    if names is not None:
+        query = query.where(OutboxJob.name.in_(names))
     job = db.session.scalars(
-        sa.select(OutboxJob)
-        .where(OutboxJob.status == "queued", OutboxJob.next_attempt_at <= utcnow())
-        .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+        query.order_by(OutboxJob.next_attempt_at, OutboxJob.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     ).first()
     if job is None:
         db.session.rollback()
-        return False
+        return None
     job_id, name, payload = job.id, job.name, dict(job.payload)
+    result = None
     try:
         with current_app.test_request_context(base_url=base_url()):  # templates need one
-            HANDLERS[name](**payload)
+            result = HANDLERS[name](**payload)
         job.status, job.done_at, job.attempts = "done", utcnow(), job.attempts + 1
         db.session.commit()
     except Exception:
         db.session.rollback()
         current_app.logger.exception("Job %s (%s) failed", job_id, name)
         _failed(job_id, traceback.format_exc(limit=1).strip().splitlines()[-1])
-    return True
+    return name, result
 
 
 def _failed(job_id: int, reason: str) -> None:

@@ -23,7 +23,7 @@ from flask import current_app
 
 from arena.dates import utcnow
 from arena.extensions import db
-from arena.notifications.models import OPTIONAL_KINDS, OutboxMessage
+from arena.outbox.models import OPTIONAL_KINDS, OutboxMessage
 
 BATCH = 20
 FIRST_RETRY = timedelta(minutes=1)

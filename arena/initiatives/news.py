@@ -14,12 +14,11 @@ from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.expertise.models import MemberExpertise
 from arena.extensions import db
-from arena.initiatives.models import Follow, Initiative, InitiativeUpdate
+from arena.initiatives.models import CompetenceNotice, Follow, Initiative, InitiativeUpdate
 from arena.lines import quoted
 from arena.links import absolute_url
-from arena.notifications import jobs, settings
-from arena.notifications.models import CompetenceNotice
-from arena.notifications.outbox import language_of, queue_email
+from arena.outbox import jobs, settings
+from arena.outbox.messages import language_of, queue_email
 
 #: «Someone needs your competence» emails a member gets at most in seven days; the rest wait
 #: for the digest.

@@ -9,14 +9,13 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from arena.access import require_self
-from arena.accounts.models import Member
 from arena.errors import ValidationFailed
 from arena.extensions import db
-from arena.notifications import jobs
-from arena.notifications.models import CHOICES, DEFAULTS, OPTIONAL_KINDS, NotificationSetting
+from arena.outbox import jobs
+from arena.outbox.models import CHOICES, DEFAULTS, OPTIONAL_KINDS, NotificationSetting, Recipient
 
 
-def settings_of(member: Member) -> dict[str, str]:
+def settings_of(member: Recipient) -> dict[str, str]:
     """Every optional kind with the member's choice, in a fixed order."""
     chosen = dict(
         db.session.execute(
@@ -28,11 +27,11 @@ def settings_of(member: Member) -> dict[str, str]:
     return {kind: chosen.get(kind, DEFAULTS[kind]) for kind in OPTIONAL_KINDS}
 
 
-def choice_of(member: Member, kind: str) -> str:
+def choice_of(member: Recipient, kind: str) -> str:
     return settings_of(member)[kind]
 
 
-def wants(member: Member, kind: str) -> bool:
+def wants(member: Recipient, kind: str) -> bool:
     """Whether an email of this kind goes to the member now (essential kinds always do; a
     kind set to «in the digest» waits for the digest)."""
     if kind not in OPTIONAL_KINDS:
@@ -66,7 +65,7 @@ def anyone_chose(member_ids, kind: str, value: str) -> bool:
     return db.session.scalar(chosen.limit(1)) is not None
 
 
-def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str, str]:
+def change_settings(actor, member: Recipient, changes: dict[str, str]) -> dict[str, str]:
     """Sets the given kinds; an unknown kind or value is refused by name and nothing changes."""
     require_self(actor, member)
     errors = {}
@@ -86,7 +85,7 @@ def change_settings(actor, member: Member, changes: dict[str, str]) -> dict[str,
 INVITATIONS_SETTLE = timedelta(minutes=5)
 
 
-def _store(member: Member, changes: dict[str, str]) -> None:
+def _store(member: Recipient, changes: dict[str, str]) -> None:
     before = settings_of(member)
     for kind, value in changes.items():
         row = db.session.get(NotificationSetting, (member.id, kind))
@@ -111,28 +110,26 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
 
 
-def unsubscribe_token(member: Member, kind: str) -> str:
+def unsubscribe_token(member: Recipient, kind: str) -> str:
     """A signed token for one member and one kind. It does not expire: an old email's link still
     works, and all it can do is turn that kind off."""
     return _serializer().dumps({"m": member.id, "k": kind})
 
 
-def read_unsubscribe_token(token: str) -> tuple[Member, str] | None:
-    """The active member and optional kind a valid token names; None otherwise."""
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """The member id and optional kind a valid token names; None otherwise."""
     try:
         data = _serializer().loads(token)
     except BadSignature:
         return None
     if not isinstance(data, dict) or data.get("k") not in OPTIONAL_KINDS:
         return None
-    member_id = data.get("m")
-    member = db.session.get(Member, member_id) if isinstance(member_id, int) else None
-    if member is None or not member.active:
+    if not isinstance(data.get("m"), int):
         return None
-    return member, data["k"]
+    return data["m"], data["k"]
 
 
-def unsubscribe(member: Member, kind: str) -> None:
+def unsubscribe(member: Recipient, kind: str) -> None:
     """Turns one kind off for the member a valid unsubscribe link was made for."""
     _store(member, {kind: "off"})
     db.session.commit()

@@ -5,7 +5,7 @@ worker (arena/notifications/delivery.py) does the sending."""
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 from email.headerregistry import Address
 from urllib.parse import urlsplit
 
@@ -15,13 +15,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from arena.access import require_admin
-from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound
 from arena.extensions import db
 from arena.links import absolute_url, base_url
-from arena.notifications import settings
-from arena.notifications.models import ESSENTIAL_KINDS, OPTIONAL_KINDS, STATUSES, OutboxMessage
+from arena.outbox import jobs, schedule, settings
+from arena.outbox.models import ESSENTIAL_KINDS, OPTIONAL_KINDS, STATUSES, OutboxMessage, Recipient
 from arena.paging import Page
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -42,12 +41,12 @@ def mailbox(email: str, name: str = "") -> Address:
     return Address(display_name=one_line(name), addr_spec=one_line(email))
 
 
-def language_of(member: Member) -> str:
+def language_of(member: Recipient) -> str:
     return member.preferred_language or "nb"
 
 
 def queue_email(
-    member: Member,
+    member: Recipient,
     kind: str,
     subject: str,
     text: str,
@@ -195,8 +194,9 @@ def resend(actor, message: OutboxMessage) -> None:
     db.session.commit()
 
 
-def forget_old_messages() -> int:
-    """Deletes messages sent or failed more than KEPT_FOR ago."""
+@schedule.slot("forget-old-messages", time(7, 0))
+def forget_old_messages(due: str | None = None) -> int:
+    """Deletes messages sent or failed, and jobs done, more than KEPT_FOR ago."""
     before = utcnow() - KEPT_FOR
     result = db.session.execute(
         sa.delete(OutboxMessage).where(
@@ -206,5 +206,5 @@ def forget_old_messages() -> int:
             )
         )
     )
-    db.session.commit()
+    jobs.forget_done_jobs(before)
     return result.rowcount

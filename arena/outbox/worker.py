@@ -9,7 +9,7 @@ import threading
 from flask import current_app
 
 from arena.extensions import db
-from arena.notifications import delivery, jobs, schedule
+from arena.outbox import delivery, jobs, schedule
 
 #: Jobs run before each delivery round, at most this many (their messages go out in it).
 JOBS_PER_ROUND = 20
