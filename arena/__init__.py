@@ -74,6 +74,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     web.init_app(app)
 
+    # Pages that compose several areas add their routes to those areas' blueprints.
+    import arena.pages.concept
+    import arena.pages.organisation
+    import arena.pages.profile  # noqa: F401
     from arena.accounts.views import bp as accounts_bp
     from arena.api import bp as api_bp
     from arena.arenas.attendance_views import bp as attendance_bp

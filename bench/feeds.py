@@ -25,7 +25,7 @@ RUNS = 50
 
 def forget_everything() -> None:
     """A fresh worker: no kept feed bodies and no kept events."""
-    from arena.calendar import ical
+    from arena import ical
     from arena.calendar.services import forget_rendered_feeds
 
     forget_rendered_feeds()

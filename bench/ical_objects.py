@@ -1,4 +1,4 @@
-"""Why arena/calendar/ical.py writes content lines itself: the same 5,900-event feed (the size of
+"""Why arena/ical.py writes content lines itself: the same 5,900-event feed (the size of
 the all-arenas feed in bench/feeds.py) rendered by our builder and by icalendar's objects.
 
     .venv/bin/python bench/ical_objects.py
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from arena.arenas.calendar_rows import FeedMeeting
-from arena.calendar.ical import FeedInfo, _rendered_events, build_calendar
+from arena.ical import FeedInfo, _rendered_events, build_calendar
 
 EVENTS = 5_900
 OSLO = ZoneInfo("Europe/Oslo")
@@ -97,7 +97,7 @@ if __name__ == "__main__":
     print(f"{EVENTS:,} events, median of 5 runs")
     print("| builder | ms | bytes |\n|---|---|---|")
     for name, build in [
-        ("arena/calendar/ical.py", with_our_builder),
+        ("arena/ical.py", with_our_builder),
         ("icalendar objects", with_icalendar),
     ]:
         ms, size = median_ms(build, rows)

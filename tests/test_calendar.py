@@ -12,10 +12,10 @@ import icalendar
 import pytest
 import recurring_ical_events
 
+from arena.accounts import feed_tokens
 from arena.arenas import meetings, services
 from arena.arenas.meetings import MeetingInput
 from arena.arenas.services import ArenaInput
-from arena.calendar import services as calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKER = ROOT.parent / "shared" / "tools" / "ical-check" / "check_feed.sh"
@@ -209,7 +209,7 @@ def test_each_feed_speaks_its_askers_language(client, owner, arena, make_member)
     follower = make_member(preferred_language="nn")
     services.follow_arena(follower, arena)
     personal = feed(
-        client, f"/calendar/{calendar.feed_token(follower)}.ics", **{"Accept-Language": "en"}
+        client, f"/calendar/{feed_tokens.feed_token(follower)}.ics", **{"Accept-Language": "en"}
     )
     assert calendar_name(personal.data) == "Arena – samarbeidsarenaene mine"
 
@@ -237,11 +237,11 @@ def test_members_only_arenas_appear_only_in_personal_feeds(client, owner, make_m
 
     follower = make_member()
     services.follow_arena(follower, private)
-    token = calendar.feed_token(follower)
+    token = feed_tokens.feed_token(follower)
     personal = feed(client, f"/calendar/{token}.ics").data
     assert b"Hemmelig m" in personal
     ical_check(tmp_path, personal)
-    new_token = calendar.regenerate_feed_token(follower, follower)
+    new_token = feed_tokens.regenerate_feed_token(follower, follower)
     assert client.get(f"/calendar/{token}.ics").status_code == 404
     assert client.get(f"/calendar/{new_token}.ics").status_code == 200
     assert client.get("/calendar/not-a-token.ics").status_code == 404
@@ -279,7 +279,7 @@ def test_personal_feed_link_on_profile_and_api(client, post_form, make_member, l
 
     member = login_as(make_member())
     html = client.get("/profile").get_data(as_text=True)
-    old = calendar.feed_token(member)
+    old = feed_tokens.feed_token(member)
     assert f"/calendar/{old}.ics" in html and f"webcal://localhost/calendar/{old}.ics" in html
     post_form("/profile/calendar-token", token_from="/profile")
     assert client.get(f"/calendar/{old}.ics").status_code == 404

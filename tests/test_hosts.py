@@ -10,13 +10,13 @@ from conftest import PASSWORD, body_of, to_of
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from arena import create_app
+from arena.accounts.feed_tokens import feed_token
 from arena.accounts.models import Member
 from arena.accounts.services import issue_api_token
 from arena.arenas import meetings
 from arena.arenas import services as arenas
 from arena.arenas.meetings import MeetingInput
 from arena.arenas.services import ArenaInput
-from arena.calendar.services import feed_token
 from arena.extensions import db
 from arena.initiatives import services as initiatives
 

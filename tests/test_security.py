@@ -11,8 +11,8 @@ from conftest import PASSWORD, csrf_token, sign_in
 from live import flask, free_port, server_database, start_gunicorn, stop
 
 from arena import create_app
+from arena.accounts.feed_tokens import feed_token
 from arena.accounts.services import issue_api_token
-from arena.calendar.services import feed_token
 from arena.extensions import db, limiter
 
 

@@ -4,7 +4,7 @@
 import pytest
 from conftest import PASSWORD, csrf_token
 
-from arena.accounts import services, sessions
+from arena.accounts import membership, services, sessions
 
 
 def signed_in_client(app, member):
@@ -80,7 +80,7 @@ def test_deactivation_and_password_reset_end_every_session(app, make_member, how
         services.set_active(admin, member, True)  # reactivating does not bring sessions back
     else:
         token = services.password_reset_token(member)
-        services.reset_password(token, "et-helt-nytt-passord")
+        membership.reset_password(token, "et-helt-nytt-passord")
     assert not can_see_profile(browser)
     assert not can_see_profile(with_cookie(app, cookie))
 

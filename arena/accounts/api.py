@@ -5,7 +5,7 @@ from typing import Literal
 
 from flask import g
 
-from arena.accounts import services
+from arena.accounts import feed_tokens, services
 from arena.accounts.models import FIELD_LIMITS, LANGUAGES
 from arena.api.declare import Answer, Body, operation, text
 from arena.extensions import SECRETS_LIMIT, limiter
@@ -45,8 +45,6 @@ class CalendarLink(Answer):
 
 
 def member_json(member) -> dict:
-    from arena.calendar import services as calendar  # the calendar area builds on accounts
-
     return {
         "id": member.id,
         "email": member.email,
@@ -56,7 +54,7 @@ def member_json(member) -> dict:
         "preferred_language": member.preferred_language,
         "is_admin": member.is_admin,
         "organisation": {"slug": member.organisation.slug, "name": member.organisation.name},
-        "calendar_feed_url": calendar.personal_feed_url(member),
+        "calendar_feed_url": feed_tokens.personal_feed_url(member),
     }
 
 
@@ -83,7 +81,5 @@ def update_me(body: ProfileChange):
 )
 def new_calendar_token():
     """Issue a new personal calendar feed link (the old one stops working)."""
-    from arena.calendar import services as calendar
-
-    token = calendar.regenerate_feed_token(g.api_member, g.api_member)
+    token = feed_tokens.regenerate_feed_token(g.api_member, g.api_member)
     return {"calendar_feed_url": absolute_url("calendar.personal_feed", token=token)}

@@ -1,7 +1,7 @@
 """What the accounts area does when members, organisations change (arena/lifecycle.py)."""
 
 from arena import lifecycle
-from arena.accounts import membership
+from arena.accounts import membership, sso
 from arena.accounts import services as accounts
 
 lifecycle.declare(
@@ -36,8 +36,6 @@ lifecycle.declare("member", "deleted", "member_identities", because=lifecycle.ON
 @lifecycle.on("member", "exported", "member_identities", section="sign_ins")
 def export_sign_ins(member) -> list[dict]:
     """Linked sign-ins: which provider and address, never a token (none is kept)."""
-    from arena.accounts import sso
-
     return [
         {
             "provider": sso.label(identity.provider),

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from werkzeug.security import generate_password_hash
 
 from arena.access import is_signed_in, require_admin, require_signed_in
 from arena.accounts import member_data
@@ -125,7 +126,7 @@ def _tell_known_address(member: Member) -> None:
 def confirm_registration(token: str, password: str) -> Member:
     """The emailed link's owner chooses a password: the address is confirmed, and the
     membership verified if the address is in the organisation's domains."""
-    return accounts.set_password_from_link(token, "confirm-email", password)
+    return set_password_from_link(token, "confirm-email", password)
 
 
 def address_confirmed(member: Member) -> bool:
@@ -353,5 +354,34 @@ def set_organisation_contact(actor, member: Member, is_contact: bool) -> Member:
             _("Bare bekreftede medlemmer kan være kontaktperson for organisasjonen.")
         )
     member.is_organisation_contact = is_contact
+    db.session.commit()
+    return member
+
+
+def reset_password(token: str, new_password: str) -> Member:
+    """Set a new password from a reset link; the link and all sessions stop working."""
+    return set_password_from_link(token, "password-reset", new_password)
+
+
+def set_password_from_link(token: str, purpose: str, new_password: str) -> Member:
+    """A new password from an emailed link, which also proves the address: the link and every
+    session stop working, and the address counts as confirmed."""
+    member = accounts.member_for_link(token, purpose)
+    if member is None:
+        raise ValidationFailed(_("Lenken er ugyldig, allerede brukt eller utløpt. Be om en ny."))
+    if member.organisation.sso_required:
+        raise ValidationFailed(
+            _(
+                "%(organisation)s logger inn med sin egen innlogging. Bruk knappen på "
+                "innloggingssiden.",
+                organisation=member.organisation.name,
+            )
+        )
+    if problem := accounts.password_problem(new_password):
+        raise ValidationFailed(problem, {"password": problem})
+    member.password_hash = generate_password_hash(new_password, method="scrypt")
+    accounts.end_sessions(member)
+    if address_confirmed(member):
+        ask_to_join(member)
     db.session.commit()
     return member

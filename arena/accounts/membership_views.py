@@ -8,12 +8,8 @@ from flask_login import current_user, login_required
 
 from arena.access import require_admin
 from arena.accounts import membership, services
-from arena.accounts.forms import MembershipForm
-from arena.accounts.views import bp, render_profile
+from arena.accounts.views import bp
 from arena.errors import ValidationFailed
-from arena.extensions import JOIN_REQUESTS_LIMIT, limiter, signed_in_member
-from arena.forms import show_service_errors
-from arena.organisations import services as organisations
 
 
 @bp.get("/memberships")
@@ -37,28 +33,6 @@ def answer_membership(member_id: int, answer: str):
         message = _("%(name)s er ikke bekreftet som medlem.", name=member.name)
     flash(message, "success")
     return redirect(url_for("accounts.memberships"))
-
-
-@bp.post("/profile/membership")
-@login_required
-@limiter.limit(JOIN_REQUESTS_LIMIT, key_func=signed_in_member)
-def request_membership():
-    """Ask to join an organisation (when not yet verified)."""
-    form = MembershipForm(prefix="membership")
-    form.fill_choices(organisations.organisation_choices())
-    if form.validate_on_submit():
-        try:
-            org = membership.request_membership(current_user, int(form.organisation_id.data))
-        except ValidationFailed as failure:
-            show_service_errors(form, failure)
-        else:
-            if current_user.is_verified:
-                message = _("Du er bekreftet som medlem av %(name)s.", name=org.name)
-            else:
-                message = _("Vi har spurt %(name)s om å bekrefte medlemskapet.", name=org.name)
-            flash(message, "success")
-            return redirect(url_for("accounts.profile", _anchor="membership-heading"))
-    return render_profile(membership_form=form), 422
 
 
 @bp.post("/admin/members/<int:member_id>/contact")

@@ -27,6 +27,7 @@ from arena.extensions import db
 from arena.lines import check_one_line
 from arena.links import absolute_url
 from arena.organisations.models import Organisation
+from arena.outbox.messages import language_of, queue_email
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -215,8 +216,6 @@ def request_password_reset(email: str) -> None:
     member = find_member_by_email(email)
     if member is None or not member.active:
         return
-    from arena.outbox.messages import language_of, queue_email  # builds on accounts
-
     with force_locale(language_of(member)):
         subject = _("Nytt passord i Arena")
         if member.organisation.sso_required:  # no password to reset: say which button to use
@@ -230,37 +229,6 @@ def request_password_reset(email: str) -> None:
             body = render_template("accounts/email/password_reset.txt", member=member, link=link)
     queue_email(member, "account", subject, body)
     db.session.commit()
-
-
-def set_password_from_link(token: str, purpose: str, new_password: str) -> Member:
-    """A new password from an emailed link, which also proves the address: the link and every
-    session stop working, and the address counts as confirmed."""
-    from arena.accounts import membership  # membership builds on the account services
-
-    member = member_for_link(token, purpose)
-    if member is None:
-        raise ValidationFailed(_("Lenken er ugyldig, allerede brukt eller utløpt. Be om en ny."))
-    if member.organisation.sso_required:
-        raise ValidationFailed(
-            _(
-                "%(organisation)s logger inn med sin egen innlogging. Bruk knappen på "
-                "innloggingssiden.",
-                organisation=member.organisation.name,
-            )
-        )
-    if problem := password_problem(new_password):
-        raise ValidationFailed(problem, {"password": problem})
-    member.password_hash = generate_password_hash(new_password, method="scrypt")
-    end_sessions(member)
-    if membership.address_confirmed(member):
-        membership.ask_to_join(member)
-    db.session.commit()
-    return member
-
-
-def reset_password(token: str, new_password: str) -> Member:
-    """Set a new password from a reset link; the link and all sessions stop working."""
-    return set_password_from_link(token, "password-reset", new_password)
 
 
 def change_password(actor, member: Member, current_password: str, new_password: str) -> None:
@@ -355,16 +323,6 @@ def members_of(organisation: Organisation) -> list[Member]:
             .order_by(Member.name)
         )
     )
-
-
-def member_counts_by_organisation() -> dict[int, int]:
-    """How many active, verified members each organisation has, by organisation id."""
-    rows = db.session.execute(
-        sa.select(Member.organisation_id, sa.func.count())
-        .where(Member.active, Member.verified_at.is_not(None))
-        .group_by(Member.organisation_id)
-    )
-    return dict(rows.all())
 
 
 def move_members(source: Organisation, target: Organisation) -> None:

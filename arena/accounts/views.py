@@ -13,14 +13,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from arena.accounts import membership, services, sessions
+from arena.accounts import membership, services, sessions, sso
 from arena.accounts.forms import (
     NEW_ORGANISATION,
-    ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
-    MembershipForm,
-    ProfileForm,
     RegisterForm,
     ResetPasswordForm,
     TokenForm,
@@ -35,7 +32,6 @@ from arena.extensions import (
 from arena.forms import show_service_errors
 from arena.links import absolute_url
 from arena.organisations import services as organisations
-from arena.outbox import settings as notification_settings
 from arena.web import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -48,8 +44,6 @@ LOGIN_LIMIT = SECRETS_LIMIT
 @limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=submitted_email)
 def login():
     """Sign in with email and password."""
-    from arena.accounts import sso
-
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         member = services.authenticate(form.email.data, form.password.data)
@@ -95,8 +89,6 @@ def sign_out() -> None:
 def logout():
     """Sign out of Arena and, after a single sign-on whose provider offers it, of the provider
     too."""
-    from arena.accounts import sso
-
     provider = session.pop("sso_provider", None)
     sign_out()
     flash(_("Du er logget ut."), "success")
@@ -158,8 +150,6 @@ def register():
             # The same answer whether or not the address was known (registration_sent).
             session["registered_email"] = email
             return redirect(url_for("accounts.registration_sent"))
-    from arena.accounts import sso
-
     return render_template("accounts/register.html", form=form, providers=sso.providers())
 
 
@@ -242,103 +232,13 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            membership.reset_password(token, form.password.data)
         except ValidationFailed as failure:
             show_service_errors(form, failure)
         else:
             flash(_("Passordet er endret. Logg inn med det nye passordet."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
-
-
-@bp.route("/profile", methods=["GET", "POST"])
-@login_required
-def profile():
-    """Edit one's own profile."""
-    form = ProfileForm(obj=current_user)
-    if request.method == "GET":
-        form.preferred_language.data = current_user.preferred_language or "nb"
-    if form.validate_on_submit():
-        try:
-            data = services.ProfileInput(
-                **{name: form.data[name] for name in services.ProfileInput.__dataclass_fields__}
-            )
-            services.update_profile(current_user, current_user, data)
-        except ValidationFailed as failure:
-            show_service_errors(form, failure)
-        else:
-            session.pop("lang", None)  # the language just saved is the one to show
-            flash(_("Profilen er lagret."), "success")
-            return redirect(url_for("accounts.profile"))
-    return render_profile(form=form)
-
-
-def render_profile(
-    form=None,
-    password_form=None,
-    add_form=None,
-    suggestions=(),
-    unresolved=False,
-    membership_form=None,
-):
-    """The profile page with whichever of its forms carries errors."""
-    from arena.accounts import sso
-    from arena.calendar import services as calendar  # these areas build on accounts
-    from arena.expertise import services as expertise
-    from arena.expertise.forms import AddExpertiseForm, EditExpertiseForm, level_labels
-
-    member = current_user._get_current_object()
-    if form is None:
-        form = ProfileForm(obj=member, formdata=None)
-        form.preferred_language.data = member.preferred_language or "nb"
-    if membership_form is None and not member.is_verified:
-        membership_form = MembershipForm(
-            prefix="membership", formdata=None, organisation_id=member.organisation_id
-        )
-        membership_form.fill_choices(organisations.organisation_choices())
-    entries = expertise.expertise_of(member)
-    edit_forms = {
-        e.area_id: EditExpertiseForm(formdata=None, level=e.level, note=e.note) for e in entries
-    }
-    return render_template(
-        "accounts/profile.html",
-        form=form,
-        password_form=password_form or ChangePasswordForm(prefix="pw"),
-        add_form=add_form or AddExpertiseForm(formdata=None),
-        suggestions=suggestions,
-        unresolved=unresolved,
-        entries=entries,
-        edit_forms=edit_forms,
-        levels=level_labels(),
-        missing=expertise.missing_from_profile(member),
-        needs_review=expertise.profile_needs_review(member),
-        all_areas=expertise.areas_for(current_user),
-        feed_url=calendar.personal_feed_url(member),
-        invitations_on=notification_settings.choice_of(member, "meeting_invitations") == "on",
-        membership_form=membership_form,
-        answers_requests=member.is_admin or member.is_organisation_contact,
-        identities=sso.identities_of(member),
-        providers=sso.providers(),
-        provider_label=sso.label,
-    )
-
-
-@bp.post("/profile/password")
-@login_required
-def change_password():
-    """Change one's own password."""
-    form = ChangePasswordForm(prefix="pw")
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, current_user, form.current_password.data, form.new_password.data
-            )
-        except ValidationFailed as failure:
-            show_service_errors(form, failure)
-        else:
-            flash(_("Passordet er endret."), "success")
-            return redirect(url_for("accounts.profile"))
-    return render_profile(password_form=form), 422
 
 
 @bp.route("/profile/tokens", methods=["GET", "POST"])
@@ -366,24 +266,6 @@ def revoke_token(token_id: int):
     services.revoke_api_token(current_user, token_id)
     flash(_("Nøkkelen er trukket tilbake og virker ikke lenger."), "success")
     return redirect(url_for("accounts.tokens"))
-
-
-@bp.get("/members/<int:member_id>")
-@login_required
-def member(member_id: int):
-    """Another member's profile (for signed-in members only)."""
-    from arena.declaration import services as declaration  # declaration builds on accounts
-    from arena.expertise import services as expertise
-    from arena.expertise.forms import level_labels
-
-    member = services.get_member(member_id)
-    return render_template(
-        "accounts/member.html",
-        member=member,
-        ambassador=declaration.is_ambassador(member),
-        entries=expertise.expertise_of(member),
-        levels=level_labels(),
-    )
 
 
 from arena.accounts import data_views as _data_views  # noqa: E402, F401

@@ -44,6 +44,7 @@ def no_caching(response):
 
 
 from arena.accounts import api as _accounts_api  # noqa: E402, F401
+from arena.api import declare as _declare  # noqa: E402
 from arena.api import openapi as _openapi  # noqa: E402, F401
 from arena.arenas import api as _arenas_api  # noqa: E402, F401
 from arena.expertise import api as _expertise_api  # noqa: E402, F401
@@ -51,3 +52,11 @@ from arena.initiatives import api as _initiatives_api  # noqa: E402, F401
 from arena.network import api as _network_api  # noqa: E402, F401
 from arena.notifications import api as _notifications_api  # noqa: E402, F401
 from arena.organisations import api as _organisations_api  # noqa: E402, F401
+
+for _operation in _declare.OPERATIONS:
+    bp.add_url_rule(
+        _operation.rule,
+        _operation.name,
+        token_required(_operation.endpoint),
+        methods=[_operation.method],
+    )

@@ -140,6 +140,8 @@ class Operation:
     errors: tuple[int, ...]
     links: dict = field(default_factory=dict)
     field_names: dict = field(default_factory=dict)
+    #: The view as the route calls it: parsing, answering and rate limits around the area's own.
+    endpoint: Callable | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -266,29 +268,27 @@ def operation(
     field_names: dict | None = None,
     decorators: tuple[Callable, ...] = (),
 ):
-    """Declares an API operation and adds its route. The view gets the path's values and, when
-    declared, `body` and `query` as parsed models; it returns what to answer as JSON (None: an
-    empty 204)."""
-    from arena.api import bp, token_required
+    """Declares an API operation (arena/api/__init__.py adds its route). The view gets the path's
+    values and, when declared, `body` and `query` as parsed models; it returns what to answer as
+    JSON (None: an empty 204)."""
 
     def register(view: Callable) -> Callable:
         lines = (view.__doc__ or "").strip().split("\n", 1)
-        OPERATIONS.append(
-            Operation(
-                method=method.upper(),
-                rule=rule,
-                name=view.__name__,
-                summary=lines[0].strip(),
-                description=" ".join(lines[1].split()) if len(lines) > 1 else "",
-                body=body,
-                query=query,
-                answer=answer,
-                status=status,
-                errors=errors,
-                links=links or {},
-                field_names=field_names or {},
-            )
+        operation = Operation(
+            method=method.upper(),
+            rule=rule,
+            name=view.__name__,
+            summary=lines[0].strip(),
+            description=" ".join(lines[1].split()) if len(lines) > 1 else "",
+            body=body,
+            query=query,
+            answer=answer,
+            status=status,
+            errors=errors,
+            links=links or {},
+            field_names=field_names or {},
         )
+        OPERATIONS.append(operation)
 
         @wraps(view)
         def endpoint(**path):
@@ -312,7 +312,7 @@ def operation(
         limited = endpoint
         for decorate in decorators:  # rate limits count callers who proved who they are
             limited = decorate(limited)
-        bp.add_url_rule(rule, view.__name__, token_required(limited), methods=[method.upper()])
+        operation.endpoint = limited
         return view
 
     return register

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from arena.accounts.models import Member
+from arena.arenas import services
 from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, arena_organisations
-from arena.arenas.services import member_arena_ids, visible_to
 from arena.extensions import db
 
 
@@ -81,7 +81,7 @@ def member_arena_changes(member) -> list[tuple[int, datetime]]:
     """(id, last calendar change) of the arenas a member follows or holds and may see."""
     return db.session.execute(
         sa.select(Arena.id, Arena.calendar_changed_at)
-        .where(Arena.id.in_(member_arena_ids(member)), visible_to(member))
+        .where(Arena.id.in_(services.member_arena_ids(member)), services.visible_to(member))
         .order_by(Arena.id)
     ).all()
 

@@ -18,7 +18,9 @@ from flask_babel import gettext as _
 
 from arena.access import readers_of_arena_sql
 from arena.accounts.models import Member
-from arena.arenas import attendance
+
+# Both import this module: their names are read when a job runs, not at import.
+from arena.arenas import attendance, calendar_rows, services
 from arena.arenas.models import (
     Arena,
     ArenaRole,
@@ -28,9 +30,9 @@ from arena.arenas.models import (
     arena_followers,
 )
 from arena.arenas.repetitions import describe
-from arena.calendar.ical import build_invitation
 from arena.dates import format_datetime, to_local, utcnow, wall_clock_in_oslo
 from arena.extensions import db
+from arena.ical import build_invitation
 from arena.links import base_url
 from arena.outbox import jobs, settings
 from arena.outbox.messages import language_of, queue_email
@@ -173,9 +175,7 @@ def send_member(member_id: int, arena_id: int | None) -> None:
         arena_ids = {arena_id}
     else:  # all they follow or hold, and all whose meetings they have
         having = sa.select(Meeting.arena_id).where(Meeting.id.in_(list(have)))
-        from arena.arenas.services import member_arena_ids  # services.py imports this module
-
-        arena_ids = set(db.session.scalars(member_arena_ids(member))) | set(
+        arena_ids = set(db.session.scalars(services.member_arena_ids(member))) | set(
             db.session.scalars(having)
         )
     for arena in db.session.scalars(sa.select(Arena).where(Arena.id.in_(arena_ids))):
@@ -192,11 +192,8 @@ def send_member(member_id: int, arena_id: int | None) -> None:
 
 @jobs.handler("deleted_meeting_invitations")
 def send_deleted(meeting: dict, member_ids: list[int]) -> None:
-    # Imported here: calendar_rows imports services.py, which imports this module.
-    from arena.arenas.calendar_rows import FeedMeeting
-
     times = ("starts_at", "ends_at", "updated_at")
-    gone = FeedMeeting(
+    gone = calendar_rows.FeedMeeting(
         **{k: datetime.fromisoformat(v) if k in times and v else v for k, v in meeting.items()}
     )
     for member in db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids))):

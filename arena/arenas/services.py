@@ -283,6 +283,7 @@ def index_arena(arena: Arena) -> None:
     search.index("arena", arena.id, [(arena.name, 3.0), (arena.purpose, 1.5)])
 
 
+@search.reindexer("arenas")
 def reindex_all() -> int:
     """Rebuilds the search index of every arena (archived ones too: they may come back); the caller
     commits."""

@@ -1,28 +1,21 @@
 """Calendar feeds: which meetings each feed shows, personal feed tokens, and caching headers."""
 
-import base64
 import gzip
 import hashlib
-import hmac
-import secrets
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from arena.access import require_self
 from arena.accounts.models import Member
 from arena.arenas import calendar_rows as rows
-from arena.calendar.ical import FeedInfo, build_calendar
 from arena.dates import to_local, utcnow
-from arena.extensions import db
-from arena.links import absolute_url
+from arena.ical import FeedInfo, build_calendar
 
 #: The all-arenas feed shows meetings from this long ago to this far ahead (personal feeds: all).
 WINDOW = timedelta(days=30)
@@ -221,47 +214,3 @@ def personal_feed(member: Member, url: str, url_for_meeting) -> Feed:
         url_for_meeting,
         language=member.preferred_language,
     )
-
-
-# --- personal feed tokens -----------------------------------------------------------------------
-
-
-def _derive(key: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, f"calendar:{key}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def feed_token(member: Member) -> str:
-    """The member's personal feed token (made on first use)."""
-    if member.calendar_key is None:
-        regenerate_feed_token(member, member)
-    return _derive(member.calendar_key)
-
-
-def personal_feed_url(member: Member) -> str:
-    """The secret address of the member's personal feed (made on first use)."""
-    return absolute_url("calendar.personal_feed", token=feed_token(member))
-
-
-def regenerate_feed_token(actor, member: Member) -> str:
-    """A new personal feed token; the old link stops working at once."""
-    require_self(actor, member)
-    member.calendar_key = secrets.token_hex(16)
-    token = _derive(member.calendar_key)
-    member.calendar_token_hash = _hash(token)
-    member.updated_at = utcnow()
-    db.session.commit()
-    return token
-
-
-def member_for_feed_token(token: str) -> Member | None:
-    """The active member a personal feed token belongs to, if it is current."""
-    if not token or len(token) > 100:
-        return None
-    member = db.session.scalar(sa.select(Member).filter_by(calendar_token_hash=_hash(token)))
-    return member if member is not None and member.active else None

@@ -4,6 +4,7 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from arena.accounts import feed_tokens
 from arena.arenas import meetings
 from arena.arenas import services as arenas
 from arena.calendar import services
@@ -76,7 +77,7 @@ def meeting_feed(meeting_id: int):
 @bp.get("/calendar/<token>.ics")
 def personal_feed(token: str):
     """A member's followed and held arenas, members-only ones included (secret link)."""
-    member = services.member_for_feed_token(token)
+    member = feed_tokens.member_for_feed_token(token)
     if member is None:
         abort(404)
     return _respond(
@@ -91,6 +92,6 @@ def personal_feed(token: str):
 @login_required
 def new_personal_token():
     """A new secret link for one's personal calendar; the old link stops working at once."""
-    services.regenerate_feed_token(current_user, current_user._get_current_object())
+    feed_tokens.regenerate_feed_token(current_user, current_user._get_current_object())
     flash(_("Du har fått en ny kalenderlenke. Den gamle virker ikke lenger."), "success")
     return redirect(url_for("accounts.profile") + "#calendar-heading")

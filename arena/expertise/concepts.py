@@ -12,6 +12,7 @@ from flask import current_app
 
 from arena import text
 from arena.dates import utcnow
+from arena.expertise import services as expertise  # services import this module: used at call time
 from arena.expertise.models import ALTERNATIVES_MAX, BROADER, RELATED, AreaLink, ExpertiseArea
 from arena.extensions import db
 from arena.outbox import jobs
@@ -166,25 +167,17 @@ def link(area: ExpertiseArea, other: ExpertiseArea, relation: str) -> bool:
 
 
 def vocabulary_changed() -> None:
-    """Texts that mention a label are found by its concept once the worker has reindexed them."""
-    jobs.queue_job("reindex_search")
+    """Texts that mention a label are found by its concept once the worker has reindexed them:
+    one reindex for any number of edits made before it starts."""
+    jobs.queue_coalesced_job("reindex_search")
 
 
 @jobs.handler("reindex_search")
 def reindex_search() -> dict[str, int]:
     """Rebuilds every search index (the worker's job after a change of labels, or `reindex`);
     the caller commits."""
-    from arena.arenas import services as arenas
-    from arena.expertise import services as expertise
-    from arena.initiatives import services as initiatives
-
     refresh()
-    return {
-        "areas": expertise.reindex_all(),
-        "initiatives": initiatives.reindex_all(),
-        "members": expertise.reindex_members(),
-        "arenas": arenas.reindex_all(),
-    }
+    return search.reindex_everything()
 
 
 # --- the shipped vocabulary ---------------------------------------------------------------------
@@ -218,8 +211,6 @@ def load_vocabulary(content: str | None = None) -> LoadReport:
     """Adds the vocabulary's concepts, labels and links to the database. A concept is found by
     its slug or any preferred label; what admins curated is kept: a label already set is never
     replaced, alternatives and links are only added."""
-    from arena.expertise import services as expertise
-
     reader = csv.DictReader(io.StringIO(content or shipped_vocabulary()))
     if set(VOCABULARY_HEADER) - set(reader.fieldnames or []):
         raise ValueError(f"the header must be {','.join(VOCABULARY_HEADER)}")

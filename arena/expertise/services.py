@@ -137,6 +137,7 @@ def propose_area(actor, name: str) -> ExpertiseArea:
     return area
 
 
+@search.reindexer("areas")
 def reindex_all() -> int:
     """Rebuilds the search index of every area; the caller commits."""
     areas = all_areas()
@@ -275,6 +276,7 @@ def people_by_level(area) -> dict[int, list[tuple]]:
     return grouped
 
 
+@search.reindexer("members")
 def reindex_members(member_ids: list[int] | None = None) -> int:
     """Rebuilds the colleague finder's index of every member (or of these); the caller commits."""
     return _index_members(member_ids)

@@ -1,7 +1,6 @@
 """Pages of the fields of expertise (fagområder)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +9,6 @@ from arena.accounts import services as accounts
 from arena.errors import TooMany, ValidationFailed
 from arena.expertise import concepts, contacts, finder, importer, services, vocabulary
 from arena.expertise.forms import (
-    AddExpertiseForm,
     AreaForm,
     ContactForm,
     EditExpertiseForm,
@@ -19,8 +17,6 @@ from arena.expertise.forms import (
     level_labels,
 )
 from arena.forms import choices, show_service_errors
-from arena.initiatives import following, listing
-from arena.initiatives.forms import status_labels
 from arena.links import absolute_url
 from arena.organisations import services as organisations
 from arena.organisations.forms import kind_choices
@@ -28,58 +24,8 @@ from arena.organisations.forms import kind_choices
 bp = Blueprint("expertise", __name__)
 
 
-@bp.get("/areas/<slug>")
-def area(slug: str):
-    """A field of expertise: who knows it (by level) and the initiatives on this theme."""
-    area = services.area_for(current_user, slug)
-    return render_template(
-        "expertise/area.html",
-        area=area,
-        links=concepts.links_of(area),
-        people=services.people_by_level(area) if current_user.is_authenticated else None,
-        levels=level_labels(),
-        initiatives=listing.initiatives_with_theme(area, current_user),
-        following=following.is_following(current_user, "theme", area.id),
-        statuses=status_labels(),
-    )
-
-
 def _profile_url(member) -> str:
     return absolute_url("accounts.member", member_id=member.id)
-
-
-@bp.post("/profile/expertise")
-@login_required
-def add_expertise():
-    """Add a field of expertise to one's profile (suggesting existing ones before a new one)."""
-    form = AddExpertiseForm()
-    if not form.validate_on_submit():
-        return _profile_with(add_form=form), 422
-    area, suggestions = None, []
-    try:
-        if form.area_id.data and form.area_id.data.isdigit():
-            area = services.areas_by_ids([int(form.area_id.data)])[0]
-        elif form.propose.data == "1":
-            area = services.propose_area(current_user, form.area.data)
-        else:
-            area, suggestions = services.resolve_area(current_user, form.area.data)
-        if area is None:
-            return _profile_with(add_form=form, suggestions=suggestions, unresolved=True)
-        services.set_expertise(current_user, current_user, area, form.level.data, form.note.data)
-    except ValidationFailed as failure:
-        show_service_errors(form, failure)
-        return _profile_with(add_form=form), 422
-    flash(
-        _("%(area)s er lagt til på profilen din.", area=area.display_name(str(get_locale()))),
-        "success",
-    )
-    return redirect(url_for("accounts.profile") + "#expertise-heading")
-
-
-def _profile_with(**context):
-    from arena.accounts.views import render_profile  # the profile page belongs to accounts
-
-    return render_profile(**context)
 
 
 @bp.post("/profile/expertise/<int:area_id>")

@@ -319,6 +319,7 @@ def index_initiative(initiative: Initiative) -> None:
     )
 
 
+@search.reindexer("initiatives")
 def reindex_all() -> int:
     """Rebuilds the search index of every initiative; the caller commits."""
     count = 0

@@ -6,11 +6,13 @@ from flask_login import current_user, login_required
 
 from arena.access import require_admin
 from arena.dates import to_local, utcnow
+from arena.expertise import vocabulary
 from arena.extensions import db
 from arena.initiatives import listing
 from arena.initiatives.forms import status_labels
 from arena.main import front, personal
 from arena.organisations import services as organisations
+from arena.outbox import messages
 
 bp = Blueprint("main", __name__)
 
@@ -56,9 +58,6 @@ def healthz():
 def admin():
     """The admin's overview: what waits for them."""
     require_admin(current_user)
-    from arena.expertise import vocabulary
-    from arena.outbox import messages
-
     pending = organisations.list_organisations(approved=False)
     return render_template(
         "admin/index.html",

@@ -20,7 +20,9 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from arena.accounts.models import Member
+from arena.arenas.meetings import occurrences
 from arena.arenas.models import Arena
+from arena.arenas.ownership import orphaned_arenas
 from arena.dates import to_local, utcnow
 from arena.extensions import db
 from arena.initiatives.models import CompetenceNotice
@@ -58,8 +60,6 @@ class Context:
         self._orphans: dict[int, list[tuple[str, str]]] | None = None
 
     def upcoming(self, arena: Arena) -> list[Upcoming]:
-        from arena.arenas.meetings import occurrences
-
         if arena.id not in self._upcoming:
             start = to_local(self.cutoff).replace(tzinfo=None)
             self._upcoming[arena.id] = [
@@ -70,8 +70,6 @@ class Context:
 
     def orphans_of(self, organisation_id: int) -> list[tuple[str, str]]:
         if self._orphans is None:
-            from arena.arenas.ownership import orphaned_arenas
-
             self._orphans = defaultdict(list)
             for arena in orphaned_arenas():
                 for organisation in arena.organisations:

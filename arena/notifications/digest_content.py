@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from arena.access import can_read_initiative, sees_members_only_sql
 from arena.accounts.models import Member
 from arena.arenas.models import Arena, ArenaRole, Meeting, RoleProposal, arena_followers
+from arena.arenas.ownership import review_lapsed
 from arena.dates import format_date, format_datetime, to_local, wall_clock_in_oslo
 from arena.expertise.models import ContactRequest, MemberExpertise
 from arena.expertise.services import profile_needs_review
@@ -388,8 +389,6 @@ def _orphans_section(digest, context) -> None:
 
 
 def _waiting_section(digest, waiting, arenas) -> None:
-    from arena.arenas.ownership import review_lapsed
-
     member = digest.member
     lines = []
     if count := waiting["requests"].get(member.id):

@@ -4,7 +4,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from arena.accounts import services as accounts
 from arena.api.declare import Answer, Query, operation
 from arena.organisations import services
 from arena.organisations.models import ORGANISATION_KINDS
@@ -52,6 +51,6 @@ def organisation_json(org, member_count: int) -> dict:
 @operation("GET", "/organisations", query=OrganisationFilter, answer=OrganisationList)
 def list_organisations(query: OrganisationFilter):
     """Approved organisations by name, optionally of one kind."""
-    counts = accounts.member_counts_by_organisation()
+    counts = services.member_counts()
     orgs = services.list_organisations(kind=query.kind)
     return {"results": [organisation_json(o, counts.get(o.id, 0)) for o in orgs]}

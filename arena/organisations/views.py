@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena.access import require_admin
-from arena.accounts import services as accounts
 from arena.errors import ValidationFailed
 from arena.forms import choices, show_service_errors
 from arena.organisations import services
@@ -26,33 +25,12 @@ def index():
     return render_template(
         "organisations/index.html",
         organisations=services.list_organisations(kind=kind, municipality_id=municipality_id),
-        counts=accounts.member_counts_by_organisation(),
+        counts=services.member_counts(),
         kinds=kinds,
         kind_labels=kind_labels(),
         municipalities=all_municipalities,
         selected_kind=kind,
         selected_municipality=municipality_id,
-    )
-
-
-@bp.get("/organisations/<slug>")
-def show(slug: str):
-    """One organisation; its members are listed for signed-in members."""
-    from arena.initiatives import following, listing
-    from arena.initiatives.forms import status_labels
-
-    is_admin = current_user.is_authenticated and current_user.is_admin
-    org = services.get_organisation(slug, include_pending=is_admin)
-    priorities, others = listing.initiatives_of_organisation(org, current_user)
-    return render_template(
-        "organisations/show.html",
-        org=org,
-        kind_labels=kind_labels(),
-        priorities=priorities,
-        initiatives=others,
-        statuses=status_labels(),
-        following=following.is_following(current_user, "organisation", org.id),
-        members=accounts.members_of(org),
     )
 
 
@@ -65,7 +43,7 @@ def admin_index():
         "admin/organisations.html",
         pending=services.list_organisations(approved=False),
         organisations=services.list_organisations(),
-        counts=accounts.member_counts_by_organisation(),
+        counts=services.member_counts(),
         kind_labels=kind_labels(),
     )
 

@@ -39,10 +39,9 @@ def queue_job(name: str, **payload) -> OutboxJob:
     return job
 
 
-def queue_settled_job(name: str, settle: timedelta, **payload) -> OutboxJob:
-    """Like queue_job, but run only once things have been still for `settle`: the same job
-    still waiting is put off instead of queued again, so a member who changes their mind back
-    and forth within minutes causes one run, which finds what they chose last."""
+def queue_coalesced_job(name: str, **payload) -> OutboxJob:
+    """Like queue_job, but the same job still waiting to start is used instead of a second one:
+    ten edits before the worker comes round cause one run, which finds them all."""
     if name not in HANDLERS:
         raise ValueError(f"no handler for job {name}")
     waiting = db.session.scalars(
@@ -51,8 +50,14 @@ def queue_settled_job(name: str, settle: timedelta, **payload) -> OutboxJob:
         )
     )
     job = next((j for j in waiting if j.payload == payload), None)
-    if job is None:
-        job = queue_job(name, **payload)
+    return job if job is not None else queue_job(name, **payload)
+
+
+def queue_settled_job(name: str, settle: timedelta, **payload) -> OutboxJob:
+    """Like queue_coalesced_job, but run only once things have been still for `settle`: a
+    member who changes their mind back and forth within minutes causes one run, which finds
+    what they chose last."""
+    job = queue_coalesced_job(name, **payload)
     job.next_attempt_at = utcnow() + settle
     return job
 

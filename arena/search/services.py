@@ -2,6 +2,7 @@
 by exact value or index range and adds up whole-number weights; all language work happens in
 arena.text."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -30,6 +31,26 @@ TYPO, TYPO_MIN_LENGTH, TYPO_LONG, TYPO_PREFIX = 7, 5, 9, 1
 INFLECTION_SLACK = 3
 #: At most this many compound terms count for one query word (the commonest are kept).
 MAX_EXPANSIONS = 60
+
+
+#: What rebuilds each index, registered by the area that owns it (`reindexer`): a change of the
+#: vocabulary reindexes them all without the search module knowing the areas.
+_reindexers: dict[str, Callable[[], int]] = {}
+
+
+def reindexer(name: str):
+    """Decorator: the function rebuilds one index and returns how many entries it wrote."""
+
+    def register(rebuild: Callable[[], int]) -> Callable[[], int]:
+        _reindexers[name] = rebuild
+        return rebuild
+
+    return register
+
+
+def reindex_everything() -> dict[str, int]:
+    """Rebuilds every registered index; the caller commits."""
+    return {name: rebuild() for name, rebuild in _reindexers.items()}
 
 
 #: Brings the text pipeline the current concept labels before it is used (registered by the
