@@ -1,5 +1,13 @@
 """Who may do what, in one place: services raise PermissionDenied through these checks, views and
-templates ask the same questions to show only what a person may use."""
+templates ask the same questions to show only what a person may use.
+
+Each rule of who may see what is written once and answers both for one thing (a Python value)
+and for many (a SQL expression over the model or an alias of it), so a page, a feed, an email
+and the digest cannot disagree. The places that read for a person register themselves
+(`reader`); tests/test_access_readers.py checks every registered reader against a matrix of
+readers, visibilities and a change of visibility, by what each reader gets."""
+
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -36,6 +44,37 @@ def sees_members_only_sql(members):
     """sees_members_only as SQL over the members table (`members`: the Member model or an alias
     of it), for the places that pick many readers in one query: emails, the digest."""
     return sa.or_(members.is_admin.is_(True), members.verified_at.is_not(None))
+
+
+def public_or_members(reader, is_public):
+    """The rule for arenas (and so their meetings) and initiatives: what is public is for
+    everyone, the rest for verified members. `is_public` is one subject's value (the answer is
+    a bool) or a SQL expression over many (the answer is a condition)."""
+    if not sees_members_only(reader):
+        return is_public
+    return True if isinstance(is_public, bool) else sa.true()
+
+
+def readers_of_sql(is_public: bool, members):
+    """The same rule the other way round: which of many members (SQL over the members table)
+    may see one subject."""
+    return sa.true() if is_public else sees_members_only_sql(members)
+
+
+#: Every place that reads arenas, meetings or initiatives for a person, by name: what it shows.
+READERS: dict[str, str] = {}
+
+
+def reader(name: str, shows: str) -> Callable:
+    """Decorator: registers a function as a place that reads for a person (tests walk them)."""
+
+    def register(function: Callable) -> Callable:
+        if name in READERS:
+            raise ValueError(f"reader {name} registered twice")
+        READERS[name] = shows
+        return function
+
+    return register
 
 
 def sees_contact_details(viewer, member) -> bool:
@@ -77,12 +116,17 @@ def require_self(actor, member) -> None:
 
 def can_see_arena(reader, arena) -> bool:
     """Members-only arenas are for verified members; public ones for everyone."""
-    return arena.visibility == "public" or sees_members_only(reader)
+    return public_or_members(reader, arena.is_public)
+
+
+def arenas_seen_sql(reader, arenas):
+    """can_see_arena as SQL over the arenas table (the Arena model or an alias)."""
+    return public_or_members(reader, arenas.is_public)
 
 
 def readers_of_arena_sql(arena, members):
     """can_see_arena as SQL over the members table: who among many may see this arena."""
-    return sa.true() if arena.visibility == "public" else sees_members_only_sql(members)
+    return readers_of_sql(arena.is_public, members)
 
 
 def can_manage_arena(actor, arena) -> bool:
@@ -126,7 +170,12 @@ def can_see_area(reader, area) -> bool:
 
 def can_read_initiative(reader, initiative) -> bool:
     """Public initiatives are for everyone; the others for verified members."""
-    return initiative.is_public or sees_members_only(reader)
+    return public_or_members(reader, initiative.is_public)
+
+
+def initiatives_seen_sql(reader, initiatives):
+    """can_read_initiative as SQL over the initiatives table (the model or an alias)."""
+    return public_or_members(reader, initiatives.is_public)
 
 
 def can_edit_initiative(actor, initiative) -> bool:

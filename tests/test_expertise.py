@@ -362,7 +362,7 @@ def test_profile_review_reminder_after_a_year(runner, make_member, smtp_server, 
     assert smtp_server == []
     clock.advance(days=70)
     result = runner.invoke(args=["send-reminders"])
-    assert "1 profile reminder" in result.output
+    assert "profile-reviews: 1" in result.output
     assert to_of(smtp_server[0]) == "gammel@example.no"
     assert "http://localhost/profile" in body_of(smtp_server[0])
     runner.invoke(args=["send-reminders"])

@@ -420,7 +420,7 @@ def test_review_reminders_are_sent_once_and_shown_on_the_overview(
 
     clock.advance(days=90)
     result = runner.invoke(args=["send-reminders"])
-    assert "Queued 1 initiative review reminder" in result.output
+    assert "initiative-reviews: 1" in result.output
     assert len(smtp_server) == 1
     mail = smtp_server[0]
     assert to_of(mail) == "kontakt@nome.kommune.no"

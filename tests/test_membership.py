@@ -169,7 +169,7 @@ def test_unconfirmed_registrations_are_forgotten_after_a_week(
     assert count(Member) == 2
     clock.advance(days=1, seconds=1)
     result = runner.invoke(args=["send-reminders"])
-    assert "2 unconfirmed registration(s) forgotten" in result.output
+    assert "forget-unconfirmed-registrations: 2" in result.output
     assert count(Member) == 0
     assert db.session.scalar(sa.select(Organisation).filter_by(name="Pers lag")) is None
     assert db.session.get(Organisation, skien.id) is not None

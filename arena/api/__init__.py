@@ -53,10 +53,14 @@ from arena.network import api as _network_api  # noqa: E402, F401
 from arena.notifications import api as _notifications_api  # noqa: E402, F401
 from arena.organisations import api as _organisations_api  # noqa: E402, F401
 
-for _operation in _declare.OPERATIONS:
-    bp.add_url_rule(
-        _operation.rule,
-        _operation.name,
-        token_required(_operation.endpoint),
-        methods=[_operation.method],
-    )
+@bp.record_once
+def _add_operations(state) -> None:
+    """Each declared operation gets its route when the API is registered with the app: by then
+    every area's api.py has been imported, whichever was imported first."""
+    for operation in _declare.OPERATIONS:
+        state.add_url_rule(
+            operation.rule,
+            operation.name,
+            token_required(operation.endpoint),
+            methods=[operation.method],
+        )

@@ -129,7 +129,7 @@ def arena_json(arena) -> dict:
             for p in services.pending_proposals(arena)
         ],
         "calendar_url": absolute_url("calendar.arena_feed", slug=arena.slug)
-        if arena.visibility == "public"
+        if arena.is_public
         else None,
         "meetings": [meeting_json(m) for m in arena.meetings],
     }

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from arena.access import arenas_seen_sql
 from arena.accounts.models import Member
 from arena.arenas import services
 from arena.arenas.models import Arena, ArenaRole, Meeting, MeetingException, arena_organisations
@@ -43,7 +44,8 @@ _FEED_COLUMNS = [Meeting.__table__.c[name] for name in FeedMeeting.__slots__[:14
 
 
 def _public(statement):
-    return statement.where(Arena.visibility == "public", Arena.archived.is_(False))
+    # Anyone with the address reads these feeds: what an anonymous reader may see.
+    return statement.where(arenas_seen_sql(None, Arena), Arena.archived.is_(False))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -81,7 +83,7 @@ def member_arena_changes(member) -> list[tuple[int, datetime]]:
     """(id, last calendar change) of the arenas a member follows or holds and may see."""
     return db.session.execute(
         sa.select(Arena.id, Arena.calendar_changed_at)
-        .where(Arena.id.in_(services.member_arena_ids(member)), services.visible_to(member))
+        .where(Arena.id.in_(services.member_arena_ids(member)), arenas_seen_sql(member, Arena))
         .order_by(Arena.id)
     ).all()
 

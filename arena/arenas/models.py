@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arena.accounts.models import Member
@@ -98,10 +99,32 @@ class Arena(db.Model):
         holder = self.current("deputy")
         return holder.member if holder and holder.member and holder.member.active else None
 
-    @property
+    @hybrid_property
+    def is_public(self) -> bool:
+        """Anyone sees it and its meetings; otherwise verified members only (arena/access.py).
+        One arena's value, or SQL over many."""
+        return self.visibility == "public"
+
+    @hybrid_property
     def is_orphaned(self) -> bool:
-        """No accepted, active owner: nobody is responsible."""
+        """No accepted, active owner: nobody is responsible. One arena's value, or SQL over
+        many (below): the same rule, written side by side."""
         return self.owner is None
+
+    @is_orphaned.inplace.expression
+    @classmethod
+    def _is_orphaned_sql(cls) -> sa.ColumnElement[bool]:
+        return ~(
+            sa.select(ArenaRole.id)
+            .join(Member, Member.id == ArenaRole.member_id)
+            .where(
+                ArenaRole.arena_id == cls.id,
+                ArenaRole.role == "owner",
+                ArenaRole.ended_at.is_(None),
+                Member.active.is_(True),
+            )
+            .exists()
+        )
 
     def __repr__(self) -> str:
         return f"<Arena {self.slug}>"

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from arena.access import (
     acts_for_organisation,
+    arenas_seen_sql,
     can_take_responsibility,
     is_signed_in,
     require_manage_arena,
@@ -25,7 +26,6 @@ from arena.arenas.services import (
     _propose,
     _register_version,
     _start_role,
-    has_owner,
 )
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -134,10 +134,13 @@ def past_holders(arena: Arena) -> list[ArenaRole]:
 
 def orphaned_arenas() -> list[Arena]:
     """Arenas nobody has accepted responsibility for (or whose owner left)."""
-    arenas = db.session.scalars(
-        sa.select(Arena).where(Arena.archived.is_(False)).order_by(Arena.name)
+    return list(
+        db.session.scalars(
+            sa.select(Arena)
+            .where(Arena.archived.is_(False), Arena.is_orphaned)
+            .order_by(Arena.name)
+        )
     )
-    return [a for a in arenas if a.is_orphaned]
 
 
 def orphaned_arenas_of(organisation_id: int) -> list[Arena]:
@@ -149,7 +152,7 @@ def orphaned_arenas_of(organisation_id: int) -> list[Arena]:
             .where(
                 arena_organisations.c.organisation_id == organisation_id,
                 Arena.archived.is_(False),
-                ~has_owner(),
+                Arena.is_orphaned,
             )
             .order_by(Arena.name, Arena.id)
         )
@@ -186,8 +189,7 @@ class ResponsibilityMap:
 def responsibility_map(reader) -> ResponsibilityMap:
     """Counted in the database (a register of thousands of arenas stays one page), over the
     arenas the register shows this reader, so the two never disagree."""
-    members_only = sees_members_only(reader)
-    visible = [] if members_only else [Arena.visibility == "public"]
+    visible = [arenas_seen_sql(reader, Arena)]
     owned = (
         sa.select(Member.id.label("member_id"), Member.name, Member.organisation_id)
         .join(ArenaRole, ArenaRole.member_id == Member.id)
@@ -226,6 +228,6 @@ def responsibility_map(reader) -> ResponsibilityMap:
 
     return _kept.get(
         _register_version(),
-        ("map", members_only),
+        ("map", sees_members_only(reader)),
         lambda: ResponsibilityMap(top(by_org), total(by_org), top(several), total(several)),
     )

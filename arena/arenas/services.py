@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from arena import text
 from arena.access import (
     acts_for_organisation,
+    arenas_seen_sql,
     can_see_arena,
     is_signed_in,
     require_manage_arena,
@@ -63,21 +64,6 @@ class Register:
     orphaned_total: int
 
 
-def has_owner():
-    """SQL: the arena has a current, active owner."""
-    return (
-        sa.select(ArenaRole.id)
-        .join(Member, Member.id == ArenaRole.member_id)
-        .where(
-            ArenaRole.arena_id == Arena.id,
-            ArenaRole.role == "owner",
-            ArenaRole.ended_at.is_(None),
-            Member.active.is_(True),
-        )
-        .exists()
-    )
-
-
 #: The register's order and the responsibility map, kept while no arena, holder or organisation
 #: changes: ownership, holders' names and accounts and arena edits all move calendar_changed_at.
 _kept = Kept()
@@ -92,12 +78,10 @@ def _register_version() -> tuple:
     )
 
 
-def _register_order(members_only: bool) -> list[tuple[int, bool]]:
+def _register_order(reader) -> list[tuple[int, bool]]:
     """(arena id, orphaned) of every visible arena: without owner first, then by name."""
-    visible = [Arena.archived.is_(False)]
-    if not members_only:
-        visible.append(Arena.visibility == "public")
-    owned = has_owner()
+    visible = [Arena.archived.is_(False), arenas_seen_sql(reader, Arena)]
+    owned = ~Arena.is_orphaned
     rows = db.session.execute(
         sa.select(Arena.id, owned)
         .where(*visible)
@@ -124,8 +108,9 @@ def _arenas_by_id(ids: list[int]) -> list[Arena]:
 
 def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     """The arenas the reader may see, a page at a time: without owner first, then by name."""
+    # Kept per rule's answer: what the reader sees depends only on whether they see members-only.
     members_only = sees_members_only(reader)
-    order = _kept.get(_register_version(), members_only, lambda: _register_order(members_only))
+    order = _kept.get(_register_version(), members_only, lambda: _register_order(reader))
     total = len(order)
     page = min(max(page, 1), max(1, -(-total // per_page)))
     on_page = [arena_id for arena_id, _ in order[(page - 1) * per_page : page * per_page]]
@@ -422,17 +407,12 @@ def member_arena_ids(member):
     return sa.union(followed, held)
 
 
-def visible_to(reader):
-    """SQL: the arena is one the reader may see (members-only ones need verification)."""
-    return sa.true() if sees_members_only(reader) else Arena.visibility == "public"
-
-
 def arenas_of_member(member) -> list[Arena]:
     """The arenas a member follows or owns or deputises (their personal calendar)."""
     return list(
         db.session.scalars(
             sa.select(Arena)
-            .where(Arena.id.in_(member_arena_ids(member)), visible_to(member))
+            .where(Arena.id.in_(member_arena_ids(member)), arenas_seen_sql(member, Arena))
             .order_by(Arena.name)
         )
     )

@@ -155,9 +155,7 @@ def show(slug: str):
         can_take=access.can_take_responsibility(current_user, arena),
         lapsed=ownership.review_lapsed(arena),
         propose_form=ProposeForm(),
-        feed_url=absolute_url("calendar.arena_feed", slug=arena.slug)
-        if arena.visibility == "public"
-        else None,
+        feed_url=absolute_url("calendar.arena_feed", slug=arena.slug) if arena.is_public else None,
     )
 
 

@@ -70,7 +70,7 @@ def meeting_feed(meeting_id: int):
     return _respond(
         services.meeting_feed(meeting, this_request_url(), meeting_urls()),
         f"meeting-{meeting_id}.ics",
-        private=meeting.arena.visibility != "public",
+        private=not meeting.arena.is_public,
     )
 
 

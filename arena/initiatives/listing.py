@@ -8,9 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from arena import text
-from arena.access import (
-    sees_members_only,
-)
+from arena.access import initiatives_seen_sql
 from arena.accounts.models import Member
 from arena.expertise import services as expertise
 from arena.expertise.models import ExpertiseArea
@@ -53,9 +51,7 @@ class InitiativeFilter:
 
 def filter_conditions(chosen: InitiativeFilter, reader) -> list:
     """WHERE conditions on Initiative for the chosen filters (and what the reader may see)."""
-    conditions = []
-    if not sees_members_only(reader):
-        conditions.append(Initiative.is_public)
+    conditions = [initiatives_seen_sql(reader, Initiative)]
     if chosen.statuses:
         conditions.append(Initiative.status.in_(chosen.statuses))
     if chosen.priority_only:

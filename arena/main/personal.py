@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from arena.access import can_read_initiative, sees_members_only
+from arena.access import can_read_initiative, initiatives_seen_sql
 from arena.accounts import membership
 from arena.arenas import meetings, ownership
 from arena.arenas.models import Arena, RoleProposal
@@ -208,9 +208,7 @@ def _wanted(member) -> list[Initiative]:
             selectinload(Initiative.wanted_competence), selectinload(Initiative.lead_organisation)
         )
     )
-    if not sees_members_only(member):
-        statement = statement.where(Initiative.is_public)
-    return list(db.session.scalars(statement))
+    return list(db.session.scalars(statement.where(initiatives_seen_sql(member, Initiative))))
 
 
 def _waiting(member, held) -> Waiting:

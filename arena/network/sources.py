@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from arena.access import sees_members_only
+from arena.access import arenas_seen_sql
 from arena.arenas.models import Arena, arena_organisations
 from arena.dates import OSLO
 from arena.extensions import db
@@ -159,9 +159,7 @@ def arena_rows(chosen, reader, only: list[int] | None = None) -> dict[int, tuple
     """{arena: (its organisations, slug, name)} of the arenas the filter counts (of `only`, when
     given): not archived, public unless the reader sees members-only ones, existing by the
     period's end; with organisations chosen, only those they take part in."""
-    conditions = [Arena.archived.is_(False)]
-    if not sees_members_only(reader):
-        conditions.append(Arena.visibility == "public")
+    conditions = [Arena.archived.is_(False), arenas_seen_sql(reader, Arena)]
     if chosen.end is not None:  # created before the day after the end began in Oslo
         day_after = datetime.combine(chosen.end + timedelta(days=1), time(), ZoneInfo(OSLO))
         conditions.append(Arena.created_at < day_after.astimezone(UTC))

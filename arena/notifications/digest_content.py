@@ -10,7 +10,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from arena.access import can_read_initiative, sees_members_only_sql
+from arena.access import can_read_initiative, can_see_arena
 from arena.accounts.models import Member
 from arena.arenas.models import Arena, ArenaRole, Meeting, RoleProposal, arena_followers
 from arena.arenas.ownership import review_lapsed
@@ -217,16 +217,12 @@ def arenas_of(ids) -> defaultdict:
             .options(selectinload(Arena.meetings).selectinload(Meeting.exceptions))
         )
     }
-    seeing = set(
-        db.session.scalars(
-            sa.select(Member.id).where(Member.id.in_(ids), sees_members_only_sql(Member))
-        )
-    )
+    readers = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
     found = defaultdict(list)
     for member_id, arena_id, role in pairs:
         arena = arenas.get(arena_id)
         # A follower who may not see the arena (members-only, they unverified) hears nothing.
-        if arena is not None and (arena.visibility == "public" or member_id in seeing):
+        if arena is not None and can_see_arena(readers[member_id], arena):
             found[member_id].append((arena, role))
     return found
 
