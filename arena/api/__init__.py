@@ -53,6 +53,7 @@ from arena.network import api as _network_api  # noqa: E402, F401
 from arena.notifications import api as _notifications_api  # noqa: E402, F401
 from arena.organisations import api as _organisations_api  # noqa: E402, F401
 
+
 @bp.record_once
 def _add_operations(state) -> None:
     """Each declared operation gets its route when the API is registered with the app: by then

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from arena import access
 from arena.access import arenas_seen_sql
 from arena.accounts.models import Member
 from arena.arenas import services
@@ -79,6 +80,7 @@ def public_arenas_summary() -> tuple[int, datetime | None]:
     return count, _aware(changed)
 
 
+@access.reader("personal_feed", "the personal calendar feed")
 def member_arena_changes(member) -> list[tuple[int, datetime]]:
     """(id, last calendar change) of the arenas a member follows or holds and may see."""
     return db.session.execute(
@@ -88,6 +90,7 @@ def member_arena_changes(member) -> list[tuple[int, datetime]]:
     ).all()
 
 
+@access.reader("public_calendars", "the public calendar feeds and the front page's coming meetings")
 def public_arena_ids():
     """A SELECT of the ids of every public arena."""
     return _public(sa.select(Arena.id))

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from arena import access
 from arena.access import readers_of_arena_sql
 from arena.accounts.models import Member
 
@@ -52,6 +53,7 @@ def _followers_and_holders(arena: Arena):
     return sa.union(followers, holders)
 
 
+@access.reader("invitations", "calendar invitations into members' own calendars")
 def _members_of(arena: Arena, member_ids=None) -> set[int]:
     """Members following or holding the arena who may see it (all, or among `member_ids`)."""
     if arena.archived:

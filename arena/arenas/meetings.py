@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from arena import access
 from arena.access import can_see_arena, readers_of_arena_sql, require_manage_arena
 from arena.accounts.models import Member
 from arena.arenas import invitations
@@ -32,6 +33,7 @@ from arena.outbox import jobs
 from arena.outbox.messages import language_of, queue_email
 
 
+@access.reader("meeting_page", "a meeting's page")
 def get_meeting(meeting_id: int, reader=None) -> Meeting:
     """The meeting, if the reader may see its arena (members-only arenas need verification)."""
     meeting = db.session.get(Meeting, meeting_id)
@@ -211,6 +213,7 @@ def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None
     )
 
 
+@access.reader("meeting_change_emails", "emails to followers about a changed or cancelled meeting")
 @jobs.handler("meeting_change")
 def tell_followers(meeting_id: int, when: str, new_start: str | None) -> None:
     """The job: one email to each active follower, in their language."""

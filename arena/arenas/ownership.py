@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from arena import access
 from arena.access import (
     acts_for_organisation,
     arenas_seen_sql,
@@ -186,6 +187,7 @@ class ResponsibilityMap:
     people: int
 
 
+@access.reader("responsibility_map", "the map of who holds arenas")
 def responsibility_map(reader) -> ResponsibilityMap:
     """Counted in the database (a register of thousands of arenas stays one page), over the
     arenas the register shows this reader, so the two never disagree."""

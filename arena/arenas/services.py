@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from arena import text
+from arena import access, text
 from arena.access import (
     acts_for_organisation,
     arenas_seen_sql,
@@ -106,6 +106,7 @@ def _arenas_by_id(ids: list[int]) -> list[Arena]:
     return [found[i] for i in ids if i in found]
 
 
+@access.reader("arena_register", "the arenas list (/arenas) and the API's list")
 def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     """The arenas the reader may see, a page at a time: without owner first, then by name."""
     # Kept per rule's answer: what the reader sees depends only on whether they see members-only.
@@ -129,6 +130,7 @@ def all_arenas() -> list[Arena]:
     )
 
 
+@access.reader("arena_page", "an arena's page and API answer")
 def get_arena(slug: str, reader=None) -> Arena:
     arena = db.session.scalar(sa.select(Arena).filter_by(slug=slug))
     if arena is None or not can_see_arena(reader, arena):
@@ -407,6 +409,7 @@ def member_arena_ids(member):
     return sa.union(followed, held)
 
 
+@access.reader("own_meetings", "the meetings page of one's own arenas")
 def arenas_of_member(member) -> list[Arena]:
     """The arenas a member follows or owns or deputises (their personal calendar)."""
     return list(

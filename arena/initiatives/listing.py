@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from arena import text
+from arena import access, text
 from arena.access import initiatives_seen_sql
 from arena.accounts.models import Member
 from arena.expertise import services as expertise
@@ -49,6 +49,10 @@ class InitiativeFilter:
         return len(self.statuses) + self.priority_only + sum(v is not None for v in single + dates)
 
 
+@access.reader(
+    "initiative_lists",
+    "lists of initiatives: the overview, the API, organisation and concept pages, the map",
+)
 def filter_conditions(chosen: InitiativeFilter, reader) -> list:
     """WHERE conditions on Initiative for the chosen filters (and what the reader may see)."""
     conditions = [initiatives_seen_sql(reader, Initiative)]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from arena import access
 from arena.access import can_read_initiative
 from arena.accounts.models import Member
 from arena.dates import utcnow
@@ -26,6 +27,7 @@ WEEKLY_CAP = 3
 CAP_PERIOD = timedelta(days=7)
 
 
+@access.reader("initiative_update_emails", "emails about an update on a followed initiative")
 @jobs.handler("initiative_update")
 def tell_followers_of_update(update_id: int) -> None:
     update = db.session.get(InitiativeUpdate, update_id)
@@ -64,6 +66,7 @@ def tell_followers_of_update(update_id: int) -> None:
         queue_email(member, "initiative_updates", subject, body)
 
 
+@access.reader("competence_emails", "«someone needs your competence» emails")
 def competent_members(initiative: Initiative, area_ids) -> list[tuple[Member, list[int]]]:
     """Verified, active members outside the initiative's organisations who hold one of the
     fields at level 2 or 3 and have not heard of this initiative, with the fields they hold."""

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from arena import access
 from arena.access import (
     can_read_initiative,
     require_edit_initiative,
@@ -40,6 +41,7 @@ from arena.search import services as search
 # --- reading ------------------------------------------------------------------------------------
 
 
+@access.reader("initiative_page", "an initiative's page and API answer")
 def get_initiative(initiative_id: int, reader=None) -> Initiative:
     """The initiative, if the reader may see it (non-public ones need sign-in)."""
     initiative = db.session.get(Initiative, initiative_id)

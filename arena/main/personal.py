@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from arena import access
 from arena.access import can_read_initiative, initiatives_seen_sql
 from arena.accounts import membership
 from arena.arenas import meetings, ownership
@@ -132,6 +133,7 @@ def _next_meetings(held, now: datetime) -> list[tuple[meetings.Occurrence, Arena
     return found[:SHOWN]
 
 
+@access.reader("front_page_news", "the front page's «what's new»")
 def _changes(member, held, since: datetime) -> list[Change]:
     """Newest first: initiatives registered in followed themes or by followed organisations,
     updates on followed initiatives (not the member's own), and followed arenas whose

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from arena import access
 from arena.access import arenas_seen_sql
 from arena.arenas.models import Arena, arena_organisations
 from arena.dates import OSLO
@@ -155,6 +156,7 @@ def initiative_rows(chosen, reader, only: list[int] | None = None) -> dict[int, 
     return grouped
 
 
+@access.reader("collaboration_map_arenas", "the collaboration map's shared arenas")
 def arena_rows(chosen, reader, only: list[int] | None = None) -> dict[int, tuple]:
     """{arena: (its organisations, slug, name)} of the arenas the filter counts (of `only`, when
     given): not archived, public unless the reader sees members-only ones, existing by the

@@ -10,6 +10,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from arena import access
 from arena.access import can_read_initiative, can_see_arena
 from arena.accounts.models import Member
 from arena.arenas.models import Arena, ArenaRole, Meeting, RoleProposal, arena_followers
@@ -196,6 +197,7 @@ def _notices(member_ids, cutoff) -> defaultdict:
     return found
 
 
+@access.reader("followed_arenas", "the digest's and the front page's arenas of a member")
 def arenas_of(ids) -> defaultdict:
     """(arena, role) the members follow ("follower") or hold ("owner", "deputy") and may see."""
     pairs = db.session.execute(
@@ -262,6 +264,7 @@ def _add(digest: Digest, section: Section | None) -> None:
         digest.sections.append(section)
 
 
+@access.reader("digest_initiatives", "the digest's new initiatives")
 def _initiatives_section(digest, new_initiatives, follows, own_areas) -> None:
     member = digest.member
     lines = []
