@@ -54,7 +54,9 @@ def fold(term: str) -> str:
     return term.replace("ae", "a").replace("oe", "o").replace("aa", "a")
 
 
-@cache
+#: Words seen recently: stemming is the costly part of indexing, and the vocabulary people use is
+#: small; a bound keeps a worker that reads every word anyone typed from growing without end.
+@lru_cache(maxsize=100_000)
 def term_of(word: str) -> str:
     """The search term for one normalised word: bokmål spelling, stemmed, folded."""
     for pattern, replacement in NYNORSK_SPELLING:

@@ -401,6 +401,36 @@ def test_at_most_three_competence_emails_a_week_the_rest_in_the_digest(
         sa.select(CompetenceNotice).filter_by(member_id=experts["expert"].id, told_by=None)
     ).all()
     assert len(waiting) == 2
+    # Eva chose «immediately»: the two past the cap come in her digest, not never.
+    clock.now = week(0)
+    digest.send_digests()
+    (weekly,) = digests_to(smtp_server, "eva@usn.no")
+    assert "Hydrogenprosjekt 3" in body_of(weekly) and "Hydrogenprosjekt 4" in body_of(weekly)
+
+
+def test_two_workers_telling_at_once_keep_the_weekly_cap(
+    app, network, experts, smtp_server, clock
+):
+    for n in range(2):
+        register(network, f"Hydrogenprosjekt {n}", wanted=[network["hydrogen"]])
+    assert len([m for m in smtp_server if to_of(m) == "eva@usn.no"]) == 2
+    for n in range(2, 4):  # queued, not yet run
+        register(network, f"Hydrogenprosjekt {n}", wanted=[network["hydrogen"]])
+
+    def worker():
+        with app.app_context():
+            try:
+                jobs.run_next_job()
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    clock.advance(hours=1)  # a job that met the other's lock is retried
+    assert len([m for m in smtp_server if to_of(m) == "eva@usn.no"]) == news.WEEKLY_CAP
 
 
 def test_an_update_reaches_followers_at_once_or_in_the_digest(

@@ -43,6 +43,7 @@ from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
 from arena.outbox.messages import language_of, queue_email
 from arena.paging import Page
+from arena.rows import insert_if_missing
 from arena.search import services as search
 
 REVIEW_EVERY = timedelta(days=365)
@@ -369,8 +370,7 @@ def _notify_proposal(proposal: RoleProposal, member: Member) -> None:
 def follow_arena(actor, arena: Arena) -> None:
     if not is_signed_in(actor):
         raise PermissionDenied(_("Du må logge inn for å følge."))
-    if not is_following(actor, arena):
-        db.session.execute(arena_followers.insert().values(arena_id=arena.id, member_id=actor.id))
+    if insert_if_missing(arena_followers, arena_id=arena.id, member_id=actor.id):
         invitations.member_changed(actor.id, arena.id)
         db.session.commit()
 

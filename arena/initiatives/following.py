@@ -29,6 +29,7 @@ from arena.links import absolute_url
 from arena.organisations.models import Organisation
 from arena.outbox import schedule
 from arena.outbox.messages import language_of, queue_email
+from arena.rows import insert_if_missing
 
 FOLLOW_KINDS = ("initiative", "theme", "organisation")
 REVIEW_AFTER = timedelta(days=182)
@@ -45,8 +46,7 @@ def follow(actor, kind: str, target_id: int) -> None:
         raise PermissionDenied(_("Du må logge inn for å følge."))
     if kind not in FOLLOW_KINDS or not _target_exists(kind, target_id):
         raise NotFound(_("Fant ikke det du ville følge."))
-    if db.session.get(Follow, (actor.id, kind, target_id)) is None:
-        db.session.add(Follow(member_id=actor.id, target_kind=kind, target_id=target_id))
+    if insert_if_missing(Follow, member_id=actor.id, target_kind=kind, target_id=target_id):
         db.session.commit()
 
 

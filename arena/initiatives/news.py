@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from arena import access
 from arena.access import can_read_initiative
+from arena.accounts import services as accounts
 from arena.accounts.models import Member
 from arena.dates import utcnow
 from arena.expertise.models import MemberExpertise
@@ -108,6 +109,9 @@ def tell_competent_members(initiative_id: int, area_ids: list[int]) -> None:
     ids = [member.id for member, _areas in holders]
     now = settings.members_choosing(ids, "competence_wanted", "immediately")
     later = settings.members_choosing(ids, "competence_wanted", "digest")
+    # Counted under the members' locks: two workers telling of two initiatives at once must
+    # not both see room for a third email this week.
+    accounts.members_one_at_a_time(now)
     recent = dict(
         db.session.execute(
             sa.select(CompetenceNotice.member_id, sa.func.count())

@@ -29,6 +29,7 @@ from arena.initiatives.models import (
 )
 from arena.notifications.digest_content import arenas_of, follows_of, waiting_for
 from arena.notifications.models import VisitMark
+from arena.rows import insert_if_missing
 
 #: Opening the front page this long after a visit began starts a new visit; what changed is
 #: counted from the start of the visit before, so it stays put while the member looks around.
@@ -109,8 +110,8 @@ def mark_visit(member, now: datetime) -> datetime | None:
     """Starts a new visit when the last began VISIT_GAP ago or more (one write an hour at
     most); returns when the visit before the current one began."""
     mark = db.session.get(VisitMark, member.id)
-    if mark is None:
-        db.session.add(VisitMark(member_id=member.id, latest_at=now))
+    if mark is None:  # a first visit, perhaps in two tabs at once
+        insert_if_missing(VisitMark, member_id=member.id, latest_at=now)
     elif now - mark.latest_at >= VISIT_GAP:
         mark.previous_at, mark.latest_at = mark.latest_at, now
     else:

@@ -116,7 +116,9 @@ def compose(members: list[Member], cutoff: datetime, context) -> list[Digest]:
         for kind in ("initiative_updates", "competence_wanted")
     }
     updates = _updates(follows, in_digest["initiative_updates"], earliest, cutoff)
-    notices = _notices(in_digest["competence_wanted"], cutoff)
+    # Waiting notices: of members who chose the digest, and of those who chose «immediately»
+    # but had their weekly emails already (a member who turned it off has none).
+    notices = _notices(set(ids), cutoff)
     held = arenas_of(ids)
     waiting = waiting_for(ids)
 
