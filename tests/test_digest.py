@@ -408,9 +408,7 @@ def test_at_most_three_competence_emails_a_week_the_rest_in_the_digest(
     assert "Hydrogenprosjekt 3" in body_of(weekly) and "Hydrogenprosjekt 4" in body_of(weekly)
 
 
-def test_two_workers_telling_at_once_keep_the_weekly_cap(
-    app, network, experts, smtp_server, clock
-):
+def test_two_workers_telling_at_once_keep_the_weekly_cap(app, network, experts, smtp_server, clock):
     for n in range(2):
         register(network, f"Hydrogenprosjekt {n}", wanted=[network["hydrogen"]])
     assert len([m for m in smtp_server if to_of(m) == "eva@usn.no"]) == 2
