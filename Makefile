@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app arena
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres bench bench-lighthouse setup browser calendar-consumers static translations messages lint format clean
+.PHONY: run test test-sqlite test-postgres bench bench-tools bench-lighthouse setup browser calendar-consumers static translations messages lint format clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -59,7 +59,7 @@ calendar-consumers:
 
 # Both databases at once, a pass a core. Every database-bound test runs in both passes; the
 # browser tests run once, shared out between the passes (tests/conftest.py, --browser-share).
-test: setup browser calendar-consumers
+test: setup browser calendar-consumers bench-tools
 	$(MAKE) --jobs=2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
@@ -68,9 +68,12 @@ test-sqlite:
 test-postgres:
 	scripts/with-postgres.sh $(VENV)/bin/pytest -q --durations=25 --browser-share=postgresql
 
-# Load benchmarks with wrk at region and nordic scale, SQLite and PostgreSQL -> bench/results.md.
-bench: setup
+# wrk drives the load benchmark; make test runs it at a tiny scale so it cannot break unnoticed.
+bench-tools:
 	@command -v wrk >/dev/null || scripts/install-debian-package.sh wrk
+
+# Load benchmarks with wrk at region and nordic scale, SQLite and PostgreSQL -> bench/results.md.
+bench: setup bench-tools
 	scripts/with-postgres.sh sh -c '$(PY) bench/run.py --postgres-url "$$TEST_DATABASE_URL"'
 
 # Lighthouse (mobile) on the front page, the initiative list and an arena page -> bench/lighthouse.md.

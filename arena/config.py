@@ -20,6 +20,31 @@ class ConfigError(RuntimeError):
     """The environment does not allow the app to start safely."""
 
 
+_HOST_AND_PORT = re.compile(
+    r"^(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]+))(?::(?P<port>.*))?$"
+)
+
+
+def mail_server(server: str, port: str) -> tuple[str, int]:
+    """MAIL_SERVER as a host (port from MAIL_PORT, else 25) or as host:port ([::1]:2525 for an
+    IPv6 address); a port that is no number, or two ports that disagree, stop the start rather
+    than sending to port 25 unnoticed."""
+    server, port = server.strip(), port.strip()
+    if port and not port.isdigit():
+        raise ConfigError(f"MAIL_PORT must be a number, not {port!r}")
+    if not server:
+        return "", int(port or 25)
+    found = _HOST_AND_PORT.match(server)
+    if found is None:
+        raise ConfigError(f"MAIL_SERVER {server!r}: write a host, host:port or [IPv6]:port")
+    host, named = found["ipv6"] or found["host"], found["port"]
+    if named is not None and not named.isdigit():
+        raise ConfigError(f"MAIL_SERVER {server!r}: the port after the colon must be a number")
+    if named and port and int(named) != int(port):
+        raise ConfigError(f"MAIL_SERVER names port {named} and MAIL_PORT {port}: keep one")
+    return host, int(named or port or 25)
+
+
 def sso_providers(text: str) -> list[dict]:
     """SSO_PROVIDERS: a JSON list of OpenID Connect providers, each with name, label, issuer,
     client_id, client_secret (or SSO_<NAME>_CLIENT_SECRET) and scopes."""
@@ -91,8 +116,9 @@ class Config:
         self.PREFERRED_URL_SCHEME = "https" if secure else "http"
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
-        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_SERVER, self.MAIL_PORT = mail_server(
+            os.environ.get("MAIL_SERVER", ""), os.environ.get("MAIL_PORT", "")
+        )
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")

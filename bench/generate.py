@@ -174,6 +174,14 @@ def prepare(database_url: str):
 
 
 SCALES = {
+    # A few seconds' worth: `make test` runs the whole benchmark at this scale (tests/test_bench.py).
+    "tiny": {
+        "organisations": 10,
+        "members": 60,
+        "initiatives": 30,
+        "arenas": 12,
+        "meetings": 40,
+    },
     "region": {
         "organisations": 40,
         "members": 2_000,
@@ -221,7 +229,27 @@ def generate(scale: str) -> dict[str, int]:
         max(target["arenas"] - have["arenas"], 0),
         max(target["meetings"] - have["meetings"], 0),
     )
+    move_sequences_on()
     return counts()
+
+
+def move_sequences_on() -> None:
+    """The generators write explicit ids; PostgreSQL's sequences do not see them, so the next
+    row the app adds (the first arena after a bench) would take an id already used. Each
+    sequence moves past its table's highest id. (SQLite takes the highest id plus one itself.)"""
+    from arena.extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        id_column = table.c.get("id")
+        if id_column is None or not id_column.autoincrement or not id_column.primary_key:
+            continue
+        sequence = db.session.scalar(sa.select(sa.func.pg_get_serial_sequence(table.name, "id")))
+        if sequence:
+            highest = db.session.scalar(sa.select(sa.func.max(id_column))) or 0
+            db.session.execute(sa.select(sa.func.setval(sequence, highest + 1, False)))
+    db.session.commit()
 
 
 def fresh_database(scale: str, database_url: str | None) -> str:

@@ -204,3 +204,32 @@ def test_the_styles_served_cover_every_designsystemet_class_the_templates_use():
     served = (ROOT / "static" / "vendor" / "designsystemet.css").read_text()
     assert served == css.build()
     assert css.missing_components(served) == []
+
+
+def test_mail_server_written_as_host_and_port_is_where_the_email_goes(
+    app, monkeypatch, make_member, smtp_server
+):
+    """MAIL_SERVER=host:port once sent to port 25 of a host named «host:port»; now the port is
+    read, and a port that disagrees with MAIL_PORT stops the start."""
+    from arena.config import Config
+    from arena.extensions import db
+    from arena.outbox.messages import queue_email
+
+    port = app.config["MAIL_PORT"]
+    monkeypatch.setenv("MAIL_SERVER", f"127.0.0.1:{port}")
+    monkeypatch.delenv("MAIL_PORT", raising=False)
+    config = Config()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", config.MAIL_SERVER)
+    monkeypatch.setitem(app.config, "MAIL_PORT", config.MAIL_PORT)
+    member = make_member(email="kari@example.no")
+    queue_email(member, "account", "Hei", "Via host:port")
+    db.session.commit()
+    assert [m["Subject"] for m in smtp_server] == ["Hei"]
+
+    monkeypatch.setenv("MAIL_PORT", str(port + 1))
+    with pytest.raises(ConfigError, match="keep one"):
+        Config()
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.no:smtp")
+    monkeypatch.delenv("MAIL_PORT")
+    with pytest.raises(ConfigError, match="must be a number"):
+        Config()
