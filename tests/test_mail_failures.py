@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -321,5 +322,95 @@ def test_sigterm_stops_the_worker_after_the_message_in_hand(app, make_member):
         assert len(sent) == len(inbox.received) < 40
         assert all(m.claimed_until is None for m in queued)  # put back, not held for the lease
         assert {m["Message-ID"] for m in inbox.received} < wanted
+    finally:
+        controller.stop()
+
+
+class VerySlowInbox(_Inbox):
+    """A server that takes 0.3 s over each message: a batch of 20 outlasts a 2-second lease."""
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(0.3)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_slow_server_does_not_make_two_workers_send_one_message(app, make_member, monkeypatch):
+    """The claim is renewed while the batch goes out: a second worker finds nothing to take,
+    where it used to take the rest of the batch as the lease ran out and send it again."""
+    wanted = queue_many(make_member, 20)
+    port = free_port()
+    controller, inbox = start_server(port, VerySlowInbox())
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    monkeypatch.setitem(app.config, "OUTBOX_LEASE_SECONDS", 2)
+    first_done = threading.Event()
+
+    def first():
+        with app.app_context():
+            try:
+                delivery.deliver_due("first")
+            finally:
+                first_done.set()
+                db.session.remove()
+
+    def second():
+        with app.app_context():
+            try:
+                while not first_done.is_set():
+                    delivery.deliver_due("second")
+                    time.sleep(0.2)
+            finally:
+                db.session.remove()
+
+    try:
+        workers = [threading.Thread(target=first), threading.Thread(target=second)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        ids = [m["Message-ID"] for m in inbox.received]
+        assert sorted(ids) == sorted(wanted)  # each once
+        db.session.expire_all()
+        assert {(m.status, m.attempts, m.claimed_by) for m in messages()} == {("sent", 1, "first")}
+    finally:
+        controller.stop()
+
+
+def test_a_worker_whose_claim_was_taken_over_records_nothing(app, make_member, smtp_server):
+    queue_many(make_member, 3)
+    batch = delivery.claim("first")
+    taken = batch[1]
+    # The first worker's lease lapsed while it was held up; another worker took one over.
+    db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.id == taken.id).values(claimed_by="second")
+    )
+    db.session.commit()
+    done = delivery.Round(worker="first")
+    for message in batch:
+        delivery._sent(message, done)
+    assert done.sent == 2
+    db.session.expire_all()
+    kept = db.session.get(OutboxMessage, taken.id)
+    assert (kept.status, kept.attempts, kept.claimed_by) == ("queued", 0, "second")
+
+
+def test_sqlite_runs_one_worker_and_postgresql_any_number(app, make_member):
+    """A second worker on the same SQLite database refuses to start, saying why; on PostgreSQL
+    it starts and shares the work."""
+    port = free_port()
+    controller, _inbox = start_server(port)
+    try:
+        first = worker_process(app, port)
+        time.sleep(3)  # started and holding the lock
+        second = worker_process(app, port, "--once")
+        _out, log = second.communicate(timeout=60)
+        if db.engine.dialect.name == "sqlite":
+            assert second.returncode != 0 and b"one worker" in log
+        else:
+            assert second.returncode == 0, log.decode()
+        first.send_signal(signal.SIGTERM)
+        assert finished(first, 30) == 0
     finally:
         controller.stop()

@@ -7,7 +7,9 @@ Delivery is at least once: a worker that dies between the server's «250 OK» an
 sends that one message again, with the same Message-ID. Every other message is sent once:
 claims are taken with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite, with one writer, needs no
 such clause), and a claim lapses after OUTBOX_LEASE_SECONDS, so messages a dead worker held go
-out later instead of never.
+out later instead of never. A worker renews its claim on the rest of its batch while a slow
+server takes its time, sends only what it still holds, and records an outcome only for a
+message it still holds (a worker whose claim lapsed and was taken over records nothing).
 """
 
 import smtplib
@@ -38,8 +40,9 @@ class TemporaryFailure(Exception):
 
 @dataclass
 class Round:
-    """What one round of delivery did."""
+    """What one round of delivery did, and by which worker."""
 
+    worker: str = ""
     sent: int = 0
     retried: int = 0
     failed: int = 0
@@ -76,7 +79,7 @@ def claim(worker: str, limit: int = BATCH) -> list[OutboxMessage]:
 def deliver_due(worker: str = "arena", stopping=lambda: False) -> Round:
     """One round: claims a batch and delivers it. `stopping()` true ends the round after the
     message in hand; the rest of the batch goes back to the queue."""
-    done = Round()
+    done = Round(worker=worker)
     batch = claim(worker)
     if not batch:
         return done
@@ -91,11 +94,17 @@ def deliver_due(worker: str = "arena", stopping=lambda: False) -> Round:
         for message in batch:
             _retry_later(message, _describe(error), done)
         return done
+    lease = timedelta(seconds=config["OUTBOX_LEASE_SECONDS"])
+    held, held_until = {m.id for m in batch}, utcnow() + lease
     with smtp:
         for position, message in enumerate(batch):
             if stopping():
-                _release(batch[position:])
+                _release(batch[position:], worker)
                 break
+            if utcnow() >= held_until - lease / 2:  # half the lease gone: renew the rest
+                held, held_until = _renew(batch[position:], worker, lease), utcnow() + lease
+            if message.id not in held:  # the claim lapsed and another worker took it
+                continue
             try:
                 email = build_email(message)
             except (ValueError, TypeError, MessageError) as error:  # no server would take it
@@ -113,11 +122,46 @@ def deliver_due(worker: str = "arena", stopping=lambda: False) -> Round:
             except (smtplib.SMTPException, OSError) as error:
                 # The connection is gone: this message waits, the others go in the next round.
                 _retry_later(message, _describe(error), done)
-                _release(batch[position + 1 :])
+                _release(batch[position + 1 :], worker)
                 break
             else:
                 _sent(message, done)
     return done
+
+
+def _renew(messages: list[OutboxMessage], worker: str, lease: timedelta) -> set[int]:
+    """Extends this worker's claim on the messages it still holds; returns their ids."""
+    renewed = db.session.scalars(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_([m.id for m in messages]),
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status == "queued",
+        )
+        .values(claimed_until=utcnow() + lease)
+        .returning(OutboxMessage.id)
+    ).all()
+    db.session.commit()
+    return set(renewed)
+
+
+def _record(message: OutboxMessage, worker: str, **values) -> bool:
+    """Records what became of a message (and ends the claim), if this worker still holds it;
+    False when its claim lapsed and another worker took the message over."""
+    recorded = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status == "queued",
+        )
+        .values(**values, claimed_until=None, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not recorded:
+        current_app.logger.warning("Message %s was taken over by another worker", message.id)
+    return bool(recorded)
 
 
 def _connect() -> smtplib.SMTP:
@@ -171,13 +215,8 @@ def _add_invitation(email: EmailMessage, method: str, calendar: bytes) -> None:
 
 
 def _sent(message: OutboxMessage, done: Round) -> None:
-    message.status = "sent"
-    message.attempts += 1
-    message.sent_at = utcnow()
-    message.claimed_until = None
-    message.last_error = ""
-    db.session.commit()
-    done.sent += 1
+    if _record(message, done.worker, status="sent", sent_at=utcnow(), last_error=""):
+        done.sent += 1
 
 
 def _refused(message: OutboxMessage, code: int, text, done: Round) -> None:
@@ -189,13 +228,8 @@ def _refused(message: OutboxMessage, code: int, text, done: Round) -> None:
 
 
 def _fail(message: OutboxMessage, reason: str, done: Round) -> None:
-    message.status = "failed"
-    message.attempts += 1
-    message.failed_at = utcnow()
-    message.claimed_until = None
-    message.last_error = reason[:500]
-    db.session.commit()
-    done.failed += 1
+    if _record(message, done.worker, status="failed", failed_at=utcnow(), last_error=reason[:500]):
+        done.failed += 1
 
 
 def _retry_later(message: OutboxMessage, reason: str, done: Round) -> None:
@@ -204,12 +238,9 @@ def _retry_later(message: OutboxMessage, reason: str, done: Round) -> None:
     if now - message.queued_at >= GIVE_UP_AFTER:
         _fail(message, f"gave up after 48 hours: {reason}", done)
         return
-    message.attempts += 1
-    message.next_attempt_at = now + retry_pause(message.attempts)
-    message.claimed_until = None
-    message.last_error = reason[:500]
-    db.session.commit()
-    done.retried += 1
+    pause = retry_pause(message.attempts + 1)
+    if _record(message, done.worker, next_attempt_at=now + pause, last_error=reason[:500]):
+        done.retried += 1
 
 
 def retry_pause(attempts: int) -> timedelta:
@@ -217,10 +248,14 @@ def retry_pause(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** min(attempts - 1, 16), LONGEST_PAUSE)
 
 
-def _release(messages: list[OutboxMessage]) -> None:
-    for message in messages:
-        message.claimed_until = None
-        message.claimed_by = ""
+def _release(messages: list[OutboxMessage], worker: str) -> None:
+    """Puts back what this worker holds of these messages, for any worker to take now."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]), OutboxMessage.claimed_by == worker)
+        .values(claimed_until=None, claimed_by="")
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 

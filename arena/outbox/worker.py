@@ -1,6 +1,7 @@
 """`flask --app arena worker`: delivers the outbox and runs the timetable until SIGTERM, after
 which it finishes the message in hand and puts the rest of its batch back."""
 
+import fcntl
 import os
 import signal
 import socket
@@ -15,8 +16,29 @@ from arena.outbox import delivery, jobs, schedule
 JOBS_PER_ROUND = 20
 
 
+def only_worker_on_sqlite():
+    """SQLite has one writer: a second worker would wait on its locks and, as claims lapse,
+    send messages twice. The first worker holds a lock on a file beside the database (the
+    operating system lets go of it when the process ends, however it ends); a second refuses
+    to start. Returns the held file (None on PostgreSQL, where any number may run)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    held = open(f"{url.database}.worker-lock", "w")  # noqa: SIM115 - held while the worker runs
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.close()
+        raise SystemExit(
+            "Another worker is running on this SQLite database. SQLite has one writer, so one "
+            "worker delivers for it; run more workers with PostgreSQL."
+        ) from None
+    return held
+
+
 def run(once: bool = False) -> int:
     """Works until stopped (or, with `once`, until nothing is due). Returns messages handled."""
+    lock = only_worker_on_sqlite()  # noqa: F841 - held until the process ends
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
