@@ -103,14 +103,13 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
         several_words = len(text.parse_query(wanted.text)) > 1
         population = several_words and db.session.scalar(sa.select(sa.func.max(Member.id)))
         hits = top.strongest_matches(
-            "member", wanted.text, strongest=max(3 * limit, 60), population=population or None
+            "member",
+            wanted.text,
+            strongest=max(3 * limit, 60),
+            population=population or None,
+            within=sa.select(Member.id).where(*conditions),  # the filters choose the candidates
         )
-        allowed = set(
-            db.session.scalars(
-                sa.select(Member.id).where(search.one_of(Member.id, sorted(hits)), *conditions)
-            )
-        )
-        best = sorted((hits[i] for i in allowed), key=top.strength, reverse=True)[:limit]
+        best = sorted(hits.values(), key=top.strength, reverse=True)[:limit]
         rows = [(hit.object_id, hit.matched, hit.score) for hit in best]
     elif wanted.is_empty:
         rows = []

@@ -8,11 +8,16 @@ import sqlalchemy as sa
 
 from arena import text
 from arena.extensions import db
+from arena.search.models import SearchEntry
 from arena.search.services import INFLECTION, Hit, _current_vocabulary, _matching_terms
 
 
 def strongest_matches(
-    kind: str, query: str, strongest: int, population: int | None = None
+    kind: str,
+    query: str,
+    strongest: int,
+    population: int | None = None,
+    within: sa.Select | None = None,
 ) -> dict[int, Hit]:
     """The objects that can be best for a query, scored in full, by object id.
 
@@ -22,7 +27,11 @@ def strongest_matches(
     scored here, in whole numbers, so every database ranks alike.
 
     With `population` (how many objects are searched), each word of a several-word query also
-    counts by how rare it is: «solceller» in «solceller på taket av skolen» more than «skolen»."""
+    counts by how rare it is: «solceller» in «solceller på taket av skolen» more than «skolen».
+
+    With `within` (a SELECT of the object ids the caller may return: its filters), the strongest
+    postings are those of these objects, so a filter can never leave out an object that would
+    have been best among them (one academic among seventy municipal experts)."""
     _current_vocabulary()
     words = text.parse_query(query)
     rarity = [1] * len(words)
@@ -45,7 +54,11 @@ def strongest_matches(
             value = weight * quality * rarity[n]
             best[object_id, n] = max(value, best.get((object_id, n), 0))
 
-    strongest_postings = _strongest_postings(kind, limits)
+    strongest_postings = (
+        _strongest_postings(kind, limits)
+        if within is None
+        else _strongest_postings_within(kind, limits, within)
+    )
     for object_id, term, weight in strongest_postings:
         count(object_id, term, weight)
     for object_id, term, weight in _postings(
@@ -111,6 +124,23 @@ def _strongest_postings(kind: str, limits: dict[str, int]) -> list[tuple[int, st
         )
         params[f"t{n}"], params[f"n{n}"] = term, limit
     return [tuple(row) for row in db.session.execute(sa.text(" UNION ALL ".join(parts)), params)]
+
+
+def _strongest_postings_within(
+    kind: str, limits: dict[str, int], within: sa.Select
+) -> list[tuple[int, str, int]]:
+    """_strongest_postings among the objects `within` selects."""
+    entry = SearchEntry.__table__
+    lists = [
+        sa.select(entry.c.object_id, entry.c.term, entry.c.weight)
+        .where(entry.c.kind == kind, entry.c.term == term, entry.c.object_id.in_(within))
+        .order_by(entry.c.weight.desc(), entry.c.object_id.desc())
+        .limit(limit)
+        .subquery()
+        for term, limit in sorted(limits.items())
+    ]
+    statement = sa.union_all(*(sa.select(*found.c) for found in lists))
+    return [tuple(row) for row in db.session.execute(statement)]
 
 
 #: Objects per list of ids in one look-up (well under every database's limit on bound values).
