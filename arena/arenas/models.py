@@ -214,7 +214,8 @@ class Meeting(db.Model):
     last_starts_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
     #: "confirmed" or "cancelled" (cancelled meetings stay in feeds for 30 days).
     status: Mapped[str] = mapped_column(sa.String(10), default="confirmed")
-    #: Bumped whenever time or place changes, as RFC 5545 asks.
+    #: Raised with every change of the meeting or the series, in feeds and invitations alike
+    #: (RFC 5545 asks it for time and place; the rest may as well).
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,11 +22,11 @@ from arena.accounts.models import Member
 from arena.arenas.models import ROLES, Arena, ArenaRole, RoleProposal, arena_organisations
 from arena.arenas.services import (
     REVIEW_EVERY,
-    _holder_problem,
-    _kept,
-    _propose,
-    _register_version,
-    _start_role,
+    holder_problem,
+    new_proposal,
+    register_kept,
+    register_version,
+    start_role,
 )
 from arena.dates import utcnow
 from arena.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -55,12 +55,12 @@ def propose_role(actor, arena: Arena, role: str, email: str) -> RoleProposal:
     if not allowed:
         raise PermissionDenied(_("Bare den ansvarlige eller en administrator kan foreslå dette."))
     member = accounts.find_member_by_email(email)
-    if message := _holder_problem(member):
+    if message := holder_problem(member):
         raise ValidationFailed(message, {"email": message})
     holder = arena.current(role)
     if holder is not None and holder.member_id == member.id:
         raise Conflict(_("Personen har allerede denne rollen."))
-    proposal = _propose(arena, role, member, actor)
+    proposal = new_proposal(arena, role, member, actor)
     db.session.commit()
     return proposal
 
@@ -75,7 +75,7 @@ def accept_proposal(actor, proposal_id: int) -> ArenaRole:
     arena = proposal.arena
     if proposal.role == "owner" and arena.current("deputy") and arena.deputy == actor:
         arena.current("deputy").ended_at = utcnow()  # the deputy who becomes owner steps up
-    holder = _start_role(arena, proposal.role, actor)
+    holder = start_role(arena, proposal.role, actor)
     db.session.commit()
     return holder
 
@@ -121,7 +121,7 @@ def take_responsibility(actor, arena: Arena) -> ArenaRole:
         raise Conflict(_("Arenaen har allerede en ansvarlig."))
     if not can_take_responsibility(actor, arena):
         raise PermissionDenied(_("Bare medlemmer av organisasjonene som deltar, kan ta ansvaret."))
-    holder = _start_role(arena, "owner", actor)
+    holder = start_role(arena, "owner", actor)
     db.session.commit()
     return holder
 
@@ -228,8 +228,8 @@ def responsibility_map(reader) -> ResponsibilityMap:
     def total(query) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
-    return _kept.get(
-        _register_version(),
+    return register_kept.get(
+        register_version(),
         ("map", sees_members_only(reader)),
         lambda: ResponsibilityMap(top(by_org), total(by_org), top(several), total(several)),
     )

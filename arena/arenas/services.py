@@ -67,10 +67,10 @@ class Register:
 
 #: The register's order and the responsibility map, kept while no arena, holder or organisation
 #: changes: ownership, holders' names and accounts and arena edits all move calendar_changed_at.
-_kept = Kept()
+register_kept = Kept()
 
 
-def _register_version() -> tuple:
+def register_version() -> tuple:
     return (
         *db.session.execute(
             sa.select(sa.func.count(Arena.id), sa.func.max(Arena.calendar_changed_at))
@@ -112,7 +112,7 @@ def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     """The arenas the reader may see, a page at a time: without owner first, then by name."""
     # Kept per rule's answer: what the reader sees depends only on whether they see members-only.
     members_only = sees_members_only(reader)
-    order = _kept.get(_register_version(), members_only, lambda: _register_order(reader))
+    order = register_kept.get(register_version(), members_only, lambda: _register_order(reader))
     total = len(order)
     page = min(max(page, 1), max(1, -(-total // per_page)))
     on_page = [arena_id for arena_id, _ in order[(page - 1) * per_page : page * per_page]]
@@ -181,9 +181,9 @@ def _clean(data: ArenaInput) -> dict:
         email = getattr(data, key)
         if email:
             person = accounts.find_member_by_email(email)
-            if problem := _holder_problem(person):
+            if problem := holder_problem(person):
                 errors[key] = problem
-            people[key] = person
+            people[key.removesuffix("_email")] = person  # the member the address names
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     return {
@@ -197,7 +197,7 @@ def _clean(data: ArenaInput) -> dict:
     }
 
 
-def _holder_problem(person) -> str | None:
+def holder_problem(person) -> str | None:
     """Why a member cannot be asked to hold an arena: only verified members act for their
     organisation."""
     if person is None or not person.active:
@@ -238,17 +238,17 @@ def create_arena(actor, data: ArenaInput) -> tuple[Arena, list[RoleProposal]]:
     db.session.flush()
     index_arena(arena)
     proposals = []
-    owner = cleaned.get("owner_email")
+    owner = cleaned.get("owner")
     if owner is None or owner.id == actor.id:
-        _start_role(arena, "owner", actor)  # proposing oneself is accepting at once
+        start_role(arena, "owner", actor)  # proposing oneself is accepting at once
     else:
-        proposals.append(_propose(arena, "owner", owner, actor))
-    deputy = cleaned.get("deputy_email")
+        proposals.append(new_proposal(arena, "owner", owner, actor))
+    deputy = cleaned.get("deputy")
     if deputy is not None:
         if deputy.id == actor.id and owner is not None and owner.id != actor.id:
-            _start_role(arena, "deputy", actor)
+            start_role(arena, "deputy", actor)
         elif deputy.id != (owner or actor).id:
-            proposals.append(_propose(arena, "deputy", deputy, actor))
+            proposals.append(new_proposal(arena, "deputy", deputy, actor))
     db.session.commit()
     return arena, proposals
 
@@ -311,7 +311,7 @@ def similar_arenas(
 # --- holding roles (ownership.py has proposals and answers) -------------------------------------
 
 
-def _start_role(arena: Arena, role: str, member: Member) -> ArenaRole:
+def start_role(arena: Arena, role: str, member: Member) -> ArenaRole:
     now = utcnow()
     current = arena.current(role)
     if current is not None:
@@ -334,7 +334,7 @@ def pending_proposals(arena: Arena, role: str | None = None) -> list[RoleProposa
     return list(db.session.scalars(statement.order_by(RoleProposal.created_at)))
 
 
-def _propose(arena: Arena, role: str, member: Member, actor) -> RoleProposal:
+def new_proposal(arena: Arena, role: str, member: Member, actor) -> RoleProposal:
     for pending in pending_proposals(arena, role):
         pending.status, pending.decided_at = "withdrawn", utcnow()
     proposal = RoleProposal(
