@@ -416,3 +416,17 @@ def test_an_unverified_member_sees_no_contact_details_and_is_not_listed(
     login_as(kari)  # a verified member sees both
     html = client.get(f"/members/{expert.id}").get_data(as_text=True)
     assert "eva@usn.no" in html and "911 11 111" in html
+
+
+def test_the_admins_list_of_members_comes_a_page_at_a_time(client, make_member, login_as):
+    from arena.accounts.services import MEMBERS_PER_PAGE
+
+    admin = make_member(name="Aase Admin", is_admin=True)
+    for n in range(MEMBERS_PER_PAGE + 5):
+        make_member(name=f"Medlem {n:03d}")
+    login_as(admin)
+    first = client.get("/admin/members").get_data(as_text=True)
+    second = client.get("/admin/members?page=2").get_data(as_text=True)
+    assert "Aase Admin" in first and "Medlem 098" in first and "Medlem 099" not in first
+    assert "Medlem 099" in second and "Medlem 104" in second and "Aase Admin" not in second
+    assert "Side 1 av 2" in first and 'href="/admin/members?page=2"' in first

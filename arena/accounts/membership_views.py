@@ -10,6 +10,7 @@ from arena.access import require_admin
 from arena.accounts import membership, services
 from arena.accounts.views import bp
 from arena.errors import ValidationFailed
+from arena.paging import page_number
 
 
 @bp.get("/memberships")
@@ -63,7 +64,7 @@ def admin_members():
     }
     return render_template(
         "admin/members.html",
-        members=services.list_members(),
+        page=services.members_page(current_user, page_number(request.args)),
         verified_via=verified_via,
     )
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from arena import access
 from arena.access import (
@@ -140,6 +141,7 @@ def orphaned_arenas() -> list[Arena]:
             sa.select(Arena)
             .where(Arena.archived.is_(False), Arena.is_orphaned)
             .order_by(Arena.name)
+            .options(selectinload(Arena.organisations))
         )
     )
 

@@ -6,10 +6,11 @@ from datetime import time
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from arena.accounts.models import Member
+from arena.arenas.models import Arena, ArenaRole
 from arena.arenas.ownership import orphaned_arenas, review_lapsed
-from arena.arenas.services import all_arenas
 from arena.dates import utcnow
 from arena.extensions import db
 from arena.links import absolute_url
@@ -22,7 +23,13 @@ def send_arena_reviews(due: str | None = None) -> int:
     """Asks owners of arenas due for review to confirm them, once per lapse. Returns how many."""
     now = utcnow()
     reviews = 0
-    for arena in all_arenas():
+    lapsed = db.session.scalars(
+        sa.select(Arena)
+        .where(Arena.archived.is_(False), Arena.review_due_on < now.date())
+        .order_by(Arena.name)
+        .options(selectinload(Arena.roles).selectinload(ArenaRole.member))
+    )
+    for arena in lapsed:
         owner = arena.owner
         due = review_lapsed(arena)
         asked = arena.review_reminded_at is not None and arena.review_reminded_at.date() >= (

@@ -124,13 +124,6 @@ def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     )
 
 
-def all_arenas() -> list[Arena]:
-    """Every arena that is not archived, by name."""
-    return list(
-        db.session.scalars(sa.select(Arena).where(Arena.archived.is_(False)).order_by(Arena.name))
-    )
-
-
 @access.reader("arena_page", "an arena's page and API answer")
 def get_arena(slug: str, reader=None) -> Arena:
     arena = db.session.scalar(sa.select(Arena).filter_by(slug=slug))
