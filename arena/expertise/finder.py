@@ -102,14 +102,13 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
         # well enough (members are seldom deleted) and, unlike count(*), costs nothing.
         several_words = len(text.parse_query(wanted.text)) > 1
         population = several_words and db.session.scalar(sa.select(sa.func.max(Member.id)))
-        hits = top.strongest_matches(
+        best = top.best_within(
             "member",
             wanted.text,
-            strongest=max(3 * limit, 60),
+            limit,
+            within=sa.select(Member.id).where(*conditions),
             population=population or None,
-            within=sa.select(Member.id).where(*conditions),  # the filters choose the candidates
         )
-        best = sorted(hits.values(), key=top.strength, reverse=True)[:limit]
         rows = [(hit.object_id, hit.matched, hit.score) for hit in best]
     elif wanted.is_empty:
         rows = []
