@@ -19,6 +19,7 @@ from arena.arenas.models import (
     TZID,
     Arena,
     Meeting,
+    MeetingAnswer,
     MeetingException,
     arena_followers,
 )
@@ -150,8 +151,11 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
         return meeting  # nothing changed: nothing to tell anyone
     now = _local_now()
     soon_before = _soon_starts(meeting, now)
+    first_before, rule_before = meeting.starts_at, meeting.rrule
     for key, value in cleaned.items():
         setattr(meeting, key, value)
+    if (meeting.starts_at, meeting.rrule) != (first_before, rule_before):
+        _carry_occurrences(meeting, meeting.starts_at - first_before)
     for exception in meeting.exceptions:
         if exception.action == "move":
             meeting.last_starts_at = max(meeting.last_starts_at, exception.new_starts_at)
@@ -161,6 +165,47 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
     invitations.meeting_changed(meeting)
     db.session.commit()
     return meeting
+
+
+def _carry_occurrences(meeting: Meeting, shift) -> None:
+    """After an edit of a series' time or rule, its moved and cancelled occurrences and the
+    answers given for single occurrences follow the series: each keyed by its original start
+    (its RECURRENCE-ID) moves as the first meeting moved. One that is then no occurrence of the
+    series any more is dropped (the edit page says how many), so no feed keeps a RECURRENCE-ID
+    that matches nothing (Google and Outlook then show that week twice)."""
+    starts = set(occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid))
+    kept = [
+        MeetingException(
+            meeting_id=meeting.id,
+            occurrence=e.occurrence + shift,
+            action=e.action,
+            new_starts_at=e.new_starts_at,
+            new_ends_at=e.new_ends_at,
+            sequence=e.sequence,
+            updated_at=e.updated_at,
+        )
+        for e in meeting.exceptions
+        if e.occurrence + shift in starts
+    ]
+    answers = [
+        {**row._asdict(), "occurrence": row.occurrence + shift}
+        for row in db.session.execute(
+            sa.select(
+                MeetingAnswer.meeting_id,
+                MeetingAnswer.occurrence,
+                MeetingAnswer.member_id,
+                MeetingAnswer.answer,
+                MeetingAnswer.answered_at,
+            ).where(MeetingAnswer.meeting_id == meeting.id)
+        )
+        if row.occurrence + shift in starts
+    ]
+    meeting.exceptions = []  # keyed by their starts: out first, then in again, moved
+    db.session.execute(sa.delete(MeetingAnswer).where(MeetingAnswer.meeting_id == meeting.id))
+    db.session.flush()
+    meeting.exceptions = kept
+    if answers:
+        db.session.execute(sa.insert(MeetingAnswer), answers)
 
 
 def _soon_starts(meeting: Meeting, now: datetime) -> list[datetime]:

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from arena import access
@@ -348,12 +349,24 @@ def edit_meeting(meeting_id: int):
         data = form.to_input()
         if data.recurrence is None:
             data.rrule = meeting.rrule  # keeping the series as it is unless a new one is chosen
+        changed_before = len(meeting.exceptions)
         try:
             meetings.update_meeting(current_user, meeting, data)
         except ValidationFailed as failure:
             _meeting_errors(form, failure)
         else:
             flash(_("Møtet er endret."), "success")
+            if dropped := changed_before - len(meeting.exceptions):
+                flash(
+                    ngettext(
+                        "%(num)d flyttet eller avlyst møte passet ikke lenger i serien og er "
+                        "fjernet.",
+                        "%(num)d flyttede eller avlyste møter passet ikke lenger i serien og er "
+                        "fjernet.",
+                        dropped,
+                    ),
+                    "info",
+                )
             return redirect(url_for("arenas.show", slug=meeting.arena.slug))
     return render_template(
         "arenas/meeting_form.html",
