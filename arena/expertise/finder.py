@@ -102,13 +102,14 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
         # well enough (members are seldom deleted) and, unlike count(*), costs nothing.
         several_words = len(text.parse_query(wanted.text)) > 1
         population = several_words and db.session.scalar(sa.select(sa.func.max(Member.id)))
-        best = top.best_within(
+        hits = top.strongest_matches(
             "member",
             wanted.text,
-            limit,
-            within=sa.select(Member.id).where(*conditions),
+            strongest=max(3 * limit, 60),
             population=population or None,
+            within=sa.select(Member.id).where(*conditions),  # the filters choose the candidates
         )
+        best = sorted(hits.values(), key=top.strength, reverse=True)[:limit]
         rows = [(hit.object_id, hit.matched, hit.score) for hit in best]
     elif wanted.is_empty:
         rows = []

@@ -14,12 +14,15 @@ from arena.search.services import (
     Hit,
     _current_vocabulary,
     _matching_terms,
-    one_of,
 )
 
 
 def strongest_matches(
-    kind: str, query: str, strongest: int, population: int | None = None
+    kind: str,
+    query: str,
+    strongest: int,
+    population: int | None = None,
+    within: sa.Select | None = None,
 ) -> dict[int, Hit]:
     """The objects that can be best for a query, scored in full, by object id.
 
@@ -29,44 +32,11 @@ def strongest_matches(
     scored here, in whole numbers, so every database ranks alike.
 
     With `population` (how many objects are searched), each word of a several-word query also
-    counts by how rare it is: «solceller» in «solceller på taket av skolen» more than «skolen»."""
-    return _matches(kind, query, strongest, population)[0]
+    counts by how rare it is: «solceller» in «solceller på taket av skolen» more than «skolen».
 
-
-def best_within(
-    kind: str, query: str, limit: int, within: sa.Select, population: int | None = None
-) -> list[Hit]:
-    """The `limit` best objects for a query among those `within` selects (the caller's
-    filters), best first, exactly as ranking every one of them would give.
-
-    The strongest postings of all objects come first, as for strongest_matches; when the
-    filters leave `limit` candidates that beat the most any object outside the candidates could
-    score, that is the answer. Otherwise (a filter that leaves few, such as one academic among
-    seventy municipal experts) the strongest postings are read again among the allowed objects
-    only, which costs more and is exact."""
-    strongest = max(3 * limit, 60)
-    hits, (most_score, most_matched) = _matches(kind, query, strongest, population)
-    ids = within.subquery().c[0]
-    allowed = set(db.session.scalars(sa.select(ids).where(one_of(ids, sorted(hits)))))
-    ranked = sorted((hits[i] for i in allowed), key=strength, reverse=True)
-    complete = most_matched == 0  # no list was cut: every object that matches is a candidate
-    if complete or (
-        len(ranked) >= limit and strength(ranked[limit - 1])[0] > most_score * most_matched
-    ):
-        return ranked[:limit]
-    hits, _beyond = _matches(kind, query, strongest, population, within)
-    return sorted(hits.values(), key=strength, reverse=True)[:limit]
-
-
-def _matches(
-    kind: str,
-    query: str,
-    strongest: int,
-    population: int | None,
-    within: sa.Select | None = None,
-) -> tuple[dict[int, Hit], tuple[int, int]]:
-    """strongest_matches (among the objects `within` selects, when given), and the most an
-    object outside the candidates could score and how many words it could match."""
+    With `within` (a SELECT of the ids the caller may return: its filters), the strongest
+    postings are those of the allowed objects, so a filter never leaves out an object that would
+    have been best among them (one academic among seventy municipal experts)."""
     _current_vocabulary()
     words = text.parse_query(query)
     rarity = [1] * len(words)
@@ -77,7 +47,7 @@ def _matches(
         for term, quality in _matching_terms(kind, word).items():
             wanted.setdefault(term, []).append((n, quality))
     if not wanted:
-        return {}, (0, 0)
+        return {}
     limits = {
         term: strongest if max(q for _n, q in counts) >= INFLECTION else strongest // 3
         for term, counts in wanted.items()
@@ -105,23 +75,7 @@ def _matches(
         hit = hits.setdefault(object_id, Hit(object_id, 0, 0))
         hit.matched += 1
         hit.score += value
-    return hits, _beyond(strongest_postings, limits, wanted, rarity)
-
-
-def _beyond(strongest_postings, limits, wanted, rarity) -> tuple[int, int]:
-    """The most an object that is on none of the strongest postings lists can score, and how
-    many words it can match: a list cut at weight w gives it at most w, a whole list nothing."""
-    cut_at: dict[str, int] = {}
-    lengths: dict[str, int] = {}
-    for _object_id, term, weight in strongest_postings:
-        lengths[term] = lengths.get(term, 0) + 1
-        cut_at[term] = min(weight, cut_at.get(term, weight))
-    per_word = [0] * len(rarity)
-    for term, weight in cut_at.items():
-        if lengths[term] >= limits[term]:
-            for n, quality in wanted[term]:
-                per_word[n] = max(per_word[n], weight * quality * rarity[n])
-    return sum(per_word), sum(1 for value in per_word if value)
+    return hits
 
 
 def _missing(strongest_postings, limits, wanted, best, rarity) -> dict[frozenset, list[int]]:
@@ -182,9 +136,13 @@ def _strongest_postings_within(
 ) -> list[tuple[int, str, int]]:
     """_strongest_postings among the objects `within` selects."""
     entry = SearchEntry.__table__
+    # Correlated: each posting, read in weight order, is looked up among the allowed objects by
+    # primary key, so a list stops as soon as it has its `limit` (an IN of every allowed id
+    # would build a list of them all first).
+    allowed = within.where(within.selected_columns[0] == entry.c.object_id).exists()
     lists = [
         sa.select(entry.c.object_id, entry.c.term, entry.c.weight)
-        .where(entry.c.kind == kind, entry.c.term == term, entry.c.object_id.in_(within))
+        .where(entry.c.kind == kind, entry.c.term == term, allowed)
         .order_by(entry.c.weight.desc(), entry.c.object_id.desc())
         .limit(limit)
         .subquery()
