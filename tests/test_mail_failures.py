@@ -358,6 +358,11 @@ def test_a_slow_server_does_not_make_two_workers_send_one_message(app, make_memb
     def second():
         with app.app_context():
             try:
+                while not db.session.scalar(  # the first worker has claimed its batch
+                    sa.select(sa.func.count()).where(OutboxMessage.claimed_by == "first")
+                ):
+                    db.session.rollback()
+                    time.sleep(0.05)
                 while not first_done.is_set():
                     delivery.deliver_due("second")
                     time.sleep(0.2)
