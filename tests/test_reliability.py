@@ -30,7 +30,7 @@ from arena.initiatives.models import Initiative, InitiativeUpdate
 from arena.organisations.models import Organisation
 
 THREADS = 16
-WRITES = 100
+WRITES = 50  # per thread: 800 writes at once, each of the five kinds 160 times
 SECRET = "reliability-tests"  # noqa: S105 - a throw-away server's key
 
 
