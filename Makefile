@@ -74,7 +74,7 @@ bench-tools:
 
 # Load benchmarks with wrk at region and nordic scale, SQLite and PostgreSQL -> bench/results.md.
 bench: setup bench-tools
-	scripts/with-postgres.sh sh -c '$(PY) bench/run.py --postgres-url "$$TEST_DATABASE_URL"'
+	PG_DURABLE=1 scripts/with-postgres.sh sh -c '$(PY) bench/run.py --postgres-url "$$TEST_DATABASE_URL"'
 
 # Lighthouse (mobile) on the front page, the initiative list and an arena page -> bench/lighthouse.md.
 bench-lighthouse: setup

@@ -1,4 +1,6 @@
-"""One-line fields: names, titles, places. A line break in one is never a person's intent, and in
+"""Fields people type: how long they may be, and one-line fields (names, titles, places).
+
+A line break in one is never a person's intent, and in
 an email it starts a paragraph of the sender's choosing (a fake «your account is locked» notice
 under Arena's name), so one-line fields refuse them wherever text comes in: forms, the API,
 imports. Text from elsewhere that Arena cannot refuse (a provider's name claim) is joined.
@@ -27,6 +29,20 @@ def check_one_line(data: dict, fields: tuple[str, ...], errors: dict[str, str]) 
         value = data.get(field)
         if isinstance(value, str) and has_line_break(value) and field not in errors:
             errors[field] = _("Skal stå på én linje, uten linjeskift.")
+
+
+def too_long(value: str | None, limit: int) -> str | None:
+    """The message for a field longer than `limit` characters (None: not too long)."""
+    if len(value or "") > limit:
+        return _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
+    return None
+
+
+def check_length(errors: dict[str, str], field: str, value: str | None, limit: int) -> None:
+    """Adds the field's error when it is too long (and has no error yet)."""
+    message = too_long(value, limit)
+    if message and field not in errors:
+        errors[field] = message
 
 
 def quoted(text: str) -> str:

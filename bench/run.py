@@ -458,7 +458,7 @@ def main() -> None:
         "",
         f"- Machine: {machine()}",
         f"- Versions: {versions(args.postgres_url)}",
-        "- Server: gunicorn, 2 sync workers, `ARENA_ENV=production`, on loopback; PostgreSQL as the throw-away cluster of `scripts/with-postgres.sh` (fsync off).",
+        "- Server: gunicorn, 2 sync workers, `ARENA_ENV=production`, on loopback; PostgreSQL as the throw-away cluster of `scripts/with-postgres.sh` with durable commits (`PG_DURABLE=1`: fsync and synchronous commit on, as production runs).",
         f"- Method: per endpoint a 2 s warm-up, then wrk for {args.seconds} s with 2 connections (one per worker, so latency is service time, not queueing) for median and p95, then {args.seconds} s with 16 connections for requests per second. Signed-in pages use a member's session cookie; the personal feed covers 20 arenas.",
         "",
         TARGETS,

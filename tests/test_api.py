@@ -202,3 +202,15 @@ def test_the_same_mistake_gets_the_same_answer_everywhere(client, make_member):
     assert answer.status_code == 405 and answer.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
     assert answer.get_json()["error"]["code"] == "method_not_allowed"
     assert answer.get_json()["error"]["message"] == "Denne handlinga er ikkje tillaten her."
+
+
+def test_dates_in_a_query_are_written_as_dates(client, make_member):
+    """«from=0» is not 1 January 1970: a date in the URL is YYYY-MM-DD or a 422 naming it."""
+    member = make_member()
+    headers = {"Authorization": f"Bearer {issue_api_token(member, 'test')}"}
+    for path in ("/api/v1/initiatives", "/api/v1/network"):
+        for value in ("0", "1.5", "20270101", "2027-1-1"):
+            answer = client.get(f"{path}?from={value}", headers=headers)
+            assert answer.status_code == 422, (path, value)
+            assert "from" in answer.get_json()["error"]["fields"]
+        assert client.get(f"{path}?from=2027-01-01", headers=headers).status_code == 200

@@ -343,7 +343,8 @@ def test_send_reminders_reviews_and_weekly_orphan_list(
 
     runner.invoke(args=["send-reminders"])
     assert [to_of(m) for m in smtp_server] == ["admin@example.no"]
-    assert "Foreldreløs arena" in smtp_server[0].get_body().get_content()
+    listed = smtp_server[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert f"- Foreldreløs arena: http://localhost/arenas/{orphan.slug}\n" in listed
     runner.invoke(args=["send-reminders"])
     assert len(smtp_server) == 1  # weekly, not daily
     clock.advance(days=8)
@@ -353,9 +354,11 @@ def test_send_reminders_reviews_and_weekly_orphan_list(
     clock.advance(days=360)  # a year on: the owner is asked to review, once
     result = runner.invoke(args=["send-reminders"])
     assert "arena-reviews: 1" in result.output
-    assert any(
-        to_of(m) == "eier@example.no" and "Levende arena" in m["Subject"] for m in smtp_server
-    )
+    (review,) = [
+        m for m in smtp_server if to_of(m) == "eier@example.no" and "Levende arena" in m["Subject"]
+    ]
+    reminder = review.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "eller gi ansvaret videre:\nhttp://localhost/arenas/" in reminder
     before = len(smtp_server)
     runner.invoke(args=["send-reminders"])
     assert sum(to_of(m) == "eier@example.no" for m in smtp_server[before:]) == 0

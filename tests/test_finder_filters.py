@@ -8,12 +8,14 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from arena import text
 from arena.accounts.models import Member
 from arena.expertise import services as expertise
 from arena.expertise.finder import ExpertQuery, find_experts, matching_area_ids
 from arena.expertise.models import ExpertiseArea, MemberExpertise
 from arena.extensions import db
 from arena.organisations.models import Municipality, Organisation
+from arena.search import services as search
 from arena.search import top
 
 QUERIES = ("klimatilpasning", "flom", "klimatilpasning flom", "overvann", "hydrogen")
@@ -55,6 +57,8 @@ def crowd(make_member, make_organisation):
 
 def brute_force(actor: Member | None, wanted: ExpertQuery) -> list[int]:
     """Every allowed member scored from all their postings (no candidate is cut), best first."""
+    words = text.parse_query(wanted.text)
+    area_ids = matching_area_ids(wanted.text, search.expanded_terms("member", words))
     allowed = sa.select(Member.id).where(Member.active, Member.verified_at.is_not(None))
     if actor is not None and not wanted.include_own_organisation:
         allowed = allowed.where(Member.organisation_id != actor.organisation_id)
@@ -72,15 +76,15 @@ def brute_force(actor: Member | None, wanted: ExpertQuery) -> list[int]:
             Member.id.in_(
                 sa.select(MemberExpertise.member_id).where(
                     MemberExpertise.level >= wanted.level_min,
-                    MemberExpertise.area_id.in_(matching_area_ids(wanted.text) or [-1]),
+                    MemberExpertise.area_id.in_(area_ids or [-1]),
                 )
             )
         )
     allowed_ids = set(db.session.scalars(allowed))
-    several = len(wanted.text.split()) > 1
+    several = len(words) > 1
     population = several and db.session.scalar(sa.select(sa.func.max(Member.id)))
     everything = top.strongest_matches(
-        "member", wanted.text, strongest=10**9, population=population or None
+        "member", words, strongest=10**9, population=population or None
     )
     ranked = sorted(
         (hit for hit in everything.values() if hit.object_id in allowed_ids),

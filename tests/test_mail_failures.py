@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -285,6 +286,31 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_with_the_same_messa
         ids = [m["Message-ID"] for m in inbox.received]
         assert set(ids) == wanted
         assert len(ids) - len(set(ids)) <= 1
+        assert all(m.status == "sent" for m in messages())
+    finally:
+        controller.stop()
+
+
+def test_a_worker_killed_at_full_speed_resends_at_most_the_marks_not_yet_committed(
+    app, make_member
+):
+    """At full speed the worker records what it sent a few messages at a time: killed, it
+    sends at most those again (each once more, with its Message-ID); nothing is lost."""
+    wanted = queue_many(make_member, 400)
+    port = free_port()
+    controller, inbox = start_server(port)
+    try:
+        first = worker_process(app, port, lease=2)
+        wait_for(lambda: len(inbox.received) >= 100, 60)
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+        assert len(inbox.received) < 400  # it died in the middle
+        time.sleep(2.5)  # the dead worker's claims lapse
+        assert finished(worker_process(app, port, "--once", lease=2)) == 0
+        ids = [m["Message-ID"] for m in inbox.received]
+        assert set(ids) == wanted
+        assert max(Counter(ids).values()) <= 2
+        assert len(ids) - len(set(ids)) <= delivery.MARKS_AT_ONCE
         assert all(m.status == "sent" for m in messages())
     finally:
         controller.stop()

@@ -7,12 +7,14 @@ import re
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from conftest import agree
 
 from arena.accounts.services import issue_api_token
 from arena.arenas import services as arenas
 from arena.arenas.services import ArenaInput
 from arena.expertise.models import ExpertiseArea
+from arena.expertise.vocabulary import merge_areas
 from arena.extensions import db
 from arena.initiatives import services as initiatives
 from arena.initiatives.services import InitiativeInput
@@ -397,6 +399,19 @@ def test_a_graph_brought_up_to_date_is_the_graph_made_afresh(clock, region, make
     compared(lambda: organisation(orgs["skien"], name="Skien by"), brought_up_to_date=True)
     skien_id = orgs["skien"].municipality_id
     compared(lambda: organisation(orgs["usn"], municipality_id=skien_id), brought_up_to_date=None)
+
+    # Fields of expertise merged: the themes move in bulk (no initiative's row is touched), and
+    # the map under the theme kept takes in the initiative about the merged one.
+    def fields_merged():
+        hydrogen = db.session.scalar(sa.select(ExpertiseArea).filter_by(slug="hydrogen"))
+        merge_areas(admin, hydrogen, region["klima"])
+        db.session.commit()
+
+    compared(fields_merged, brought_up_to_date=False)
+    themed = network(network_graph.NetworkFilter(theme=region["klima"]), None)
+    assert region["initiatives"]["hydrogen"].id in {
+        i for link in themed.links.values() for i in link.initiatives
+    }
     # An initiative removed: counted out.
     compared(
         lambda: initiatives.delete_initiative(
@@ -406,3 +421,39 @@ def test_a_graph_brought_up_to_date_is_the_graph_made_afresh(clock, region, make
     )
     # Organisations merged: what the duplicate took part in moves over, and all is made anew.
     compared(lambda: merge_organisations(admin, orgs["tf"], orgs["usn"]), brought_up_to_date=False)
+
+
+def test_odd_periods_do_not_push_out_the_kept_graphs(region):
+    """The map keeps a graph per filter; a period of any two dates is made for its reader
+    without being kept, so many of them do not push out the graphs most people ask for."""
+    whole_year = network_graph.NetworkFilter(start=date(2026, 1, 1), end=date(2026, 12, 31))
+    everything = network(network_graph.NetworkFilter(), None)
+    year = network(whole_year, None)
+    for day in range(1, 29):
+        odd = network_graph.NetworkFilter(start=date(2026, 1, day), end=date(2026, 2, day))
+        assert network(odd, None) is not network(odd, None)  # made each time
+    assert network(network_graph.NetworkFilter(), None) is everything
+    assert network(whole_year, None) is year
+
+
+def test_a_change_stamped_by_a_slow_clock_still_reaches_the_map(clock, region):
+    """The map is kept for the change counters, not for the newest time stamped: a partner
+    added by a server whose clock runs ten minutes behind (or in a transaction that began
+    before another's and commits after it) is on the map at once."""
+    people, orgs = region["people"], region["orgs"]
+    eget = region["initiatives"]["eget"]
+    pair = tuple(sorted((orgs["skien"].id, orgs["bedrift"].id)))
+    before = network(network_graph.NetworkFilter(), None)
+    assert pair not in before.links
+    clock.advance(minutes=-10)
+    initiatives.update_initiative(
+        people["skien"],
+        eget,
+        InitiativeInput(title=eget.title, summary=eget.summary, partner_ids=[orgs["bedrift"].id]),
+        eget.version,
+    )
+    agree(eget)
+    db.session.commit()
+    after = network(network_graph.NetworkFilter(), None)
+    assert after.brought_from == before.version
+    assert after.links[pair].initiatives == (eget.id,)

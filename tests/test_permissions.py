@@ -185,6 +185,16 @@ MATRIX = {
         {},
         ("login", 403, 403, 302, 302),
     ),
+    "/arenas/<slug>/archive": (
+        lambda w: f"/arenas/{w['arena']}/archive",
+        {},
+        ("login", 403, 403, 302, 302),
+    ),
+    "/arenas/<slug>/reopen": (
+        lambda w: f"/arenas/{w['arena']}/reopen",
+        {},
+        ("login", 403, 403, 302, 302),
+    ),
     "/arenas/<slug>/meetings/new": (
         lambda w: f"/arenas/{w['arena']}/meetings/new",
         {"title": "Nytt", "day": "2027-04-01", "start": "09:00", "repeat": "none"},

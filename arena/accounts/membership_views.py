@@ -36,18 +36,26 @@ def answer_membership(member_id: int, answer: str):
     return redirect(url_for("accounts.memberships"))
 
 
+def _switch(member_id: int, change, done: str):
+    """One of an admin's switches on /admin/members: `change(actor, member, on)` with the
+    button's value, then back to the list with what happened. (`done` names the member.)"""
+    member = services.get_member(member_id)
+    try:
+        change(current_user, member, request.form.get("value") == "1")
+    except ValidationFailed as failure:
+        flash(failure.message, "error")
+    else:
+        flash(done % {"name": member.name}, "success")
+    return redirect(url_for("accounts.admin_members"))
+
+
 @bp.post("/admin/members/<int:member_id>/contact")
 @login_required
 def admin_set_contact(member_id: int):
     """An admin makes a member a contact for their organisation, or not."""
-    member = services.get_member(member_id)
-    try:
-        membership.set_organisation_contact(current_user, member, request.form.get("value") == "1")
-    except ValidationFailed as failure:
-        flash(failure.message, "error")
-    else:
-        flash(_("Kontoen til %(name)s er endret.", name=member.name), "success")
-    return redirect(url_for("accounts.admin_members"))
+    return _switch(
+        member_id, membership.set_organisation_contact, _("Kontoen til %(name)s er endret.")
+    )
 
 
 @bp.get("/admin/members")
@@ -73,25 +81,11 @@ def admin_members():
 @login_required
 def admin_set_admin(member_id: int):
     """An admin makes a member an admin, or takes the role away."""
-    member = services.get_member(member_id)
-    try:
-        services.set_admin(current_user, member, request.form.get("value") == "1")
-    except ValidationFailed as failure:
-        flash(failure.message, "error")
-    else:
-        flash(_("Rollen til %(name)s er endret.", name=member.name), "success")
-    return redirect(url_for("accounts.admin_members"))
+    return _switch(member_id, services.set_admin, _("Rollen til %(name)s er endret."))
 
 
 @bp.post("/admin/members/<int:member_id>/active")
 @login_required
 def admin_set_active(member_id: int):
     """An admin deactivates or reactivates a member."""
-    member = services.get_member(member_id)
-    try:
-        services.set_active(current_user, member, request.form.get("value") == "1")
-    except ValidationFailed as failure:
-        flash(failure.message, "error")
-    else:
-        flash(_("Kontoen til %(name)s er endret.", name=member.name), "success")
-    return redirect(url_for("accounts.admin_members"))
+    return _switch(member_id, services.set_active, _("Kontoen til %(name)s er endret."))

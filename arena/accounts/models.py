@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from arena.changes import watch
 from arena.dates import UTCDateTime, utcnow
 from arena.extensions import db
 from arena.organisations.models import Organisation
@@ -177,3 +178,7 @@ class MemberIdentity(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
+
+
+#: Holders' names, organisations and accounts show in the arena register's responsibility map.
+watch(Member, "members")

@@ -25,7 +25,7 @@ from arena.addresses import normalise_email
 from arena.dates import utcnow
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
-from arena.lines import check_one_line
+from arena.lines import check_length, check_one_line, too_long
 from arena.links import absolute_url
 from arena.organisations.models import Organisation
 from arena.outbox.messages import language_of, queue_email
@@ -113,8 +113,8 @@ def get_member(member_id: int) -> Member:
 
 def _check_profile_fields(data: dict, errors: dict[str, str]) -> None:
     for field, limit in FIELD_LIMITS.items():
-        if field in data and len(data[field] or "") > limit:
-            errors[field] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
+        if field in data:
+            check_length(errors, field, data[field], limit)
     if "name" in data and not (data["name"] or "").strip():
         errors["name"] = _("Navn må fylles ut.")
     check_one_line(data, ("name", "title", "phone"), errors)
@@ -380,8 +380,7 @@ def create_api_token(actor, member: Member, name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Gi nøkkelen et navn."), {"name": _("Navn må fylles ut.")})
-    if len(name) > 100:
-        message = _("Kan ikke være lengre enn %(n)d tegn.", n=100)
+    if message := too_long(name, 100):
         raise ValidationFailed(message, {"name": message})
     return issue_api_token(member, name)
 

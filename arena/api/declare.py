@@ -8,6 +8,7 @@ as the services' own checks: {"error": {"code", "message", "fields"}}).
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,8 @@ from urllib.parse import parse_qsl
 
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -40,6 +42,23 @@ _SOMETHING = rf"^[^{NOT_TEXT}]*[^\s{NOT_TEXT}][^{NOT_TEXT}]*$"  # and not only s
 #: The years of arena.dates (FIRST_YEAR-LAST_YEAR) as a pattern, so the OpenAPI document says
 #: which dates are valid (JSON Schema has no range for a date); test_api checks the two agree.
 SUPPORTED_YEARS = r"^(19[0-9]{2}|2[01][0-9]{2})-"
+
+
+def _written_as_a_date(value):
+    """Text must be a date as YYYY-MM-DD (read leniently, «0» would be 1 January 1970); read
+    here, so a strict JSON body takes it too."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise PydanticCustomError("date_parsing", "Input should be a date written as YYYY-MM-DD")
+
+
+#: A date given as YYYY-MM-DD (in a query as in a body), as the OpenAPI document says.
+IsoDate = Annotated[date, BeforeValidator(_written_as_a_date)]
 
 
 def supported_date(description: str, **kwargs):

@@ -5,7 +5,7 @@ proposals and follows."""
 
 import sqlalchemy as sa
 
-from arena import lifecycle
+from arena import changes, lifecycle
 from arena.accounts.models import Member
 from arena.arenas import invitations
 from arena.arenas.models import (
@@ -24,8 +24,10 @@ from arena.organisations.models import Organisation
 
 
 def _feeds_changed(arena_ids) -> None:
+    ids = list(db.session.scalars(arena_ids))
     db.session.execute(
-        sa.update(Arena).where(Arena.id.in_(arena_ids)).values(calendar_changed_at=utcnow())
+        sa.update(Arena).where(Arena.id.in_(ids)).values(calendar_changed_at=utcnow()),
+        execution_options={changes.ROWS: ids},
     )
 
 

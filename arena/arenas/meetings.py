@@ -28,7 +28,7 @@ from arena.arenas.repetitions import Recurrence, rrule_from_form
 from arena.dates import format_datetime, to_local, utcnow, wall_clock_in_oslo
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
-from arena.lines import check_one_line
+from arena.lines import check_length, check_one_line
 from arena.links import absolute_url
 from arena.outbox import jobs
 from arena.outbox.messages import language_of, queue_email
@@ -81,11 +81,9 @@ def _clean_meeting(data: MeetingInput) -> dict:
     title = " ".join((data.title or "").split())
     if not title and "title" not in errors:
         errors["title"] = _("Må fylles ut.")
-    elif len(title) > MEETING_LIMITS["title"]:
-        errors["title"] = _("Kan ikke være lengre enn %(n)d tegn.", n=MEETING_LIMITS["title"])
+    check_length(errors, "title", title, MEETING_LIMITS["title"])
     for key in ("description", "location", "online_url"):
-        if len(getattr(data, key) or "") > MEETING_LIMITS[key]:
-            errors[key] = _("Kan ikke være lengre enn %(n)d tegn.", n=MEETING_LIMITS[key])
+        check_length(errors, key, getattr(data, key), MEETING_LIMITS[key])
     online = (data.online_url or "").strip()
     if online and not online.startswith(("https://", "http://")):
         errors["online_url"] = _("Lenken må begynne med https://.")
@@ -124,6 +122,8 @@ def _clean_meeting(data: MeetingInput) -> dict:
 def create_meeting(actor, arena: Arena, data: MeetingInput) -> Meeting:
     """The owner, deputy or an admin adds a meeting (once or as a series)."""
     require_manage_arena(actor, arena)
+    if arena.archived:
+        raise ValidationFailed(_("Arenaen er arkivert. Åpne den igjen for å legge inn møter."))
     cleaned = _clean_meeting(data)
     now = utcnow()
     meeting = Meeting(
@@ -149,7 +149,7 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
     cleaned = _clean_meeting(data)
     if all(getattr(meeting, key) == value for key, value in cleaned.items()):
         return meeting  # nothing changed: nothing to tell anyone
-    now = _local_now()
+    now = local_now()
     soon_before = _soon_starts(meeting, now)
     first_before, rule_before = meeting.starts_at, meeting.rrule
     for key, value in cleaned.items():
@@ -228,7 +228,14 @@ def _tell_of_new_times(meeting: Meeting, soon_before: list[datetime], now: datet
 def cancel_meeting(actor, meeting: Meeting) -> None:
     """Cancels a meeting or a whole series (it stays in feeds as cancelled for 30 days)."""
     require_manage_arena(actor, meeting.arena)
-    now = _local_now()
+    withdraw(meeting)
+    db.session.commit()
+
+
+def withdraw(meeting: Meeting) -> None:
+    """Cancels the meeting or series, tells followers of what was soon and takes it out of
+    invitees' calendars (the caller has checked who may, and commits)."""
+    now = local_now()
     soon = [o for o in occurrences([meeting], now, now + SOON) if not o.cancelled]
     meeting.status = "cancelled"
     meeting.sequence += 1
@@ -236,14 +243,13 @@ def cancel_meeting(actor, meeting: Meeting) -> None:
     for occurrence in soon:
         _tell_followers(meeting, occurrence.starts_at, None)
     invitations.meeting_changed(meeting)
-    db.session.commit()
 
 
 #: Changes this close are emailed to followers: Google refreshes feeds only every 8-24 hours.
 SOON = timedelta(hours=48)
 
 
-def _local_now() -> datetime:
+def local_now() -> datetime:
     return to_local(utcnow()).replace(tzinfo=None)
 
 
@@ -356,7 +362,7 @@ def change_occurrence(
     exception.updated_at = meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
     if action == "move":  # windowed lookups find a series by its last start
         meeting.last_starts_at = max(meeting.last_starts_at, new_starts_at)
-    now = _local_now()
+    now = local_now()
     if now <= occurrence <= now + SOON:
         _tell_followers(meeting, occurrence, exception.new_starts_at)
     invitations.meeting_changed(meeting, occurrence)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arena.accounts.models import Member
+from arena.changes import EVERYTHING, watch, watch_table
 from arena.dates import UTCDateTime, utcnow
 from arena.extensions import db
 from arena.organisations.models import Organisation
@@ -304,3 +305,11 @@ class MeetingAnswer(db.Model):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship()
+
+
+#: What the arena register, the collaboration map and the front page's meetings are kept for.
+watch(Arena, "arenas")
+watch_table(arena_organisations, "arenas")
+watch(ArenaRole, "arena_roles", lambda role: role.arena_id)
+watch(Meeting, "meetings", lambda meeting: meeting.arena_id)
+watch(MeetingException, "meetings", lambda _exception: EVERYTHING)

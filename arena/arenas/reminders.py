@@ -4,6 +4,7 @@
 from datetime import time
 
 import sqlalchemy as sa
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -39,15 +40,11 @@ def send_arena_reviews(due: str | None = None) -> int:
             continue
         with force_locale(language_of(owner)):
             subject = _("Lever «%(name)s» fortsatt?", name=arena.name)
-            body = (
-                _("Hei %(name)s,", name=owner.name)
-                + "\n\n"
-                + _(
-                    "Du er ansvarlig for «%(arena)s». Bekreft at arenaen lever, at formålet "
-                    "stemmer og at stedfortrederen er riktig, eller gi ansvaret videre:",
-                    arena=arena.name,
-                )
-                + f"\n{absolute_url('arenas.show', slug=arena.slug)}\n"
+            body = render_template(
+                "arenas/email/review_reminder.txt",
+                owner=owner,
+                arena=arena,
+                link=absolute_url("arenas.show", slug=arena.slug),
             )
         queue_email(owner, "review_reminders", subject, body)
         arena.review_reminded_at = now
@@ -64,15 +61,11 @@ def send_orphan_list(due: str | None = None) -> int:
     if not orphans:
         return 0
     admins = db.session.scalars(sa.select(Member).where(Member.is_admin, Member.active)).all()
+    listed = [(arena, absolute_url("arenas.show", slug=arena.slug)) for arena in orphans]
     for admin in admins:
         with force_locale(language_of(admin)):
             subject = _("Samarbeidsarenaer uten ansvarlig: %(n)d", n=len(orphans))
-            lines = "\n".join(
-                f"- {a.name}: {absolute_url('arenas.show', slug=a.slug)}" for a in orphans
-            )
-            body = _("Disse samarbeidsarenaene har ingen som har tatt ansvaret:") + (
-                f"\n\n{lines}\n"
-            )
+            body = render_template("arenas/email/orphan_list.txt", orphans=listed)
         queue_email(admin, "admin", subject, body)
     db.session.commit()
     return len(admins)

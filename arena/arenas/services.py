@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from arena import access, text
+from arena import access, changes, text
 from arena.access import (
     acts_for_organisation,
     arenas_seen_sql,
@@ -37,7 +37,7 @@ from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
 from arena.keep import Kept
-from arena.lines import check_one_line
+from arena.lines import check_length, check_one_line
 from arena.links import absolute_url
 from arena.organisations.models import Organisation
 from arena.organisations.services import slugify
@@ -65,18 +65,13 @@ class Register:
     orphaned_total: int
 
 
-#: The register's order and the responsibility map, kept while no arena, holder or organisation
-#: changes: ownership, holders' names and accounts and arena edits all move calendar_changed_at.
+#: The register's order and the responsibility map, kept while no arena, holder, member or
+#: organisation changes (their change counters: arena/changes.py).
 register_kept = Kept()
 
 
-def register_version() -> tuple:
-    return (
-        *db.session.execute(
-            sa.select(sa.func.count(Arena.id), sa.func.max(Arena.calendar_changed_at))
-        ).one(),
-        db.session.scalar(sa.select(sa.func.max(Organisation.updated_at))),
-    )
+def register_version() -> tuple[int, ...]:
+    return changes.numbers("arenas", "arena_roles", "members", "organisations")
 
 
 def _register_order(reader) -> list[tuple[int, bool]]:
@@ -155,10 +150,8 @@ def _clean(data: ArenaInput) -> dict:
     name = " ".join((data.name or "").split())
     if not name and "name" not in errors:
         errors["name"] = _("Må fylles ut.")
-    elif len(name) > ARENA_LIMITS["name"]:
-        errors["name"] = _("Kan ikke være lengre enn %(n)d tegn.", n=ARENA_LIMITS["name"])
-    if len(data.purpose or "") > ARENA_LIMITS["purpose"]:
-        errors["purpose"] = _("Kan ikke være lengre enn %(n)d tegn.", n=ARENA_LIMITS["purpose"])
+    check_length(errors, "name", name, ARENA_LIMITS["name"])
+    check_length(errors, "purpose", data.purpose, ARENA_LIMITS["purpose"])
     if data.cadence not in ("", *CADENCES):
         errors["cadence"] = _("Velg et av alternativene i lista.")
     if data.kind not in KINDS:

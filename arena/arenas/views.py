@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from arena import access
 from arena.access import require_verified
-from arena.arenas import attendance, meetings, ownership, repetitions, services
+from arena.arenas import archiving, attendance, meetings, ownership, repetitions, services
 from arena.arenas.attendance_views import answer_labels
 from arena.arenas.forms import (
     ArenaForm,
@@ -284,6 +284,34 @@ def review(slug: str):
         lambda: ownership.confirm_review(current_user, arena),
         _("Takk! Neste gjennomgang er om et år."),
         slug,
+    )
+
+
+@bp.post("/arenas/<slug>/archive")
+@login_required
+def archive(slug: str):
+    """The owner, deputy or an admin archives an arena that has finished its work."""
+    arena = services.get_arena(slug, current_user)
+    try:
+        cancelled = archiving.archive_arena(current_user, arena)
+    except ValidationFailed as failure:
+        flash(failure.message, "error")
+    else:
+        message = ngettext(
+            "Arenaen er arkivert. %(num)s kommende møte er avlyst.",
+            "Arenaen er arkivert. %(num)s kommende møter er avlyst.",
+            cancelled,
+        )
+        flash(message, "success")
+    return redirect(url_for("arenas.show", slug=arena.slug))
+
+
+@bp.post("/arenas/<slug>/reopen")
+@login_required
+def reopen(slug: str):
+    arena = services.get_arena(slug, current_user)
+    return _act(
+        lambda: archiving.reopen_arena(current_user, arena), _("Arenaen er åpnet igjen."), slug
     )
 
 

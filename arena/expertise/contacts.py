@@ -14,7 +14,7 @@ from arena.dates import utcnow
 from arena.errors import NotFound, PermissionDenied, TooMany, ValidationFailed
 from arena.expertise.models import ContactRequest
 from arena.extensions import db
-from arena.lines import check_one_line
+from arena.lines import check_length, check_one_line
 from arena.outbox.messages import language_of, mailbox, queue_email
 
 CONTACTS_PER_DAY = 10
@@ -29,13 +29,13 @@ def send_contact_request(actor, expert, subject: str, message: str, profile_url:
     errors = {}
     if not subject:
         errors["subject"] = _("Må fylles ut.")
-    elif len(subject) > 150:
-        errors["subject"] = _("Kan ikke være lengre enn %(n)d tegn.", n=150)
+    else:
+        check_length(errors, "subject", subject, 150)
     check_one_line({"subject": subject}, ("subject",), errors)
     if not message:
         errors["message"] = _("Må fylles ut.")
-    elif len(message) > 3000:
-        errors["message"] = _("Kan ikke være lengre enn %(n)d tegn.", n=3000)
+    else:
+        check_length(errors, "message", message, 3000)
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     accounts.one_at_a_time(actor)

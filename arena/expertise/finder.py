@@ -58,12 +58,10 @@ class ExpertAnswer:
     broader: list[str] = field(default_factory=list)
 
 
-def matching_area_ids(query: str, terms: set[str] | None = None) -> list[int]:
+def matching_area_ids(query: str, terms: set[str]) -> list[int]:
     """The concepts a query asks for (with their narrower, broader and related ones); when it
-    names none, those whose names it matches in part («klima» in «Klimarisiko»). `terms` are the
-    query's expanded terms when the caller has them already."""
-    if terms is None:
-        terms = search.expanded_terms("member", query)
+    names none, those whose names it matches in part («klima» in «Klimarisiko»). `terms`: the
+    query's expanded terms (`search.expanded_terms`)."""
     concepts = {int(t[1:]) for t in terms if t.startswith("@")}
     if not concepts:
         concepts = {hit.object_id for hit in search.search("area", query, limit=200)}
@@ -86,8 +84,9 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
                 Organisation.municipality_id == wanted.municipality_id
             )
         conditions.append(Member.organisation_id.in_(organisations))
-    has_text = wanted.has_words
-    terms = search.expanded_terms("member", wanted.text) if has_text else set()
+    words = text.parse_query(wanted.text)  # read once, used by every step below
+    has_text = bool(words)
+    terms = search.expanded_terms("member", words) if has_text else set()
     area_ids = matching_area_ids(wanted.text, terms) if has_text else None
     expertise = sa.select(MemberExpertise.member_id).where(
         MemberExpertise.level >= wanted.level_min
@@ -100,11 +99,11 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
     if has_text:
         # How many members there are, for how rare each word is: the highest id counts them
         # well enough (members are seldom deleted) and, unlike count(*), costs nothing.
-        several_words = len(text.parse_query(wanted.text)) > 1
+        several_words = len(words) > 1
         population = several_words and db.session.scalar(sa.select(sa.func.max(Member.id)))
         hits = top.strongest_matches(
             "member",
-            wanted.text,
+            words,
             strongest=max(3 * limit, 60),
             population=population or None,
             within=sa.select(Member.id).where(*conditions),  # the filters choose the candidates
@@ -128,9 +127,8 @@ def find_experts(actor, wanted: ExpertQuery) -> ExpertAnswer:
     results = _results(rows, terms, area_ids)
     answer = ExpertAnswer(results)
     if has_text and len(results) < WEAK_RESULTS:
-        answer.related_areas = _related_areas(wanted.text, area_ids or [])
-        words = [w.text for w in text.parse_query(wanted.text)]
-        answer.broader = words if len(words) > 1 else []
+        answer.related_areas = _related_areas(words, area_ids or [])
+        answer.broader = [w.text for w in words] if len(words) > 1 else []
     return answer
 
 
@@ -179,13 +177,11 @@ def _matching_sentence(ask_me_about: str, terms: set[str]) -> str | None:
     return None
 
 
-def _related_areas(query: str, area_ids: list[int]) -> list[ExpertiseArea]:
+def _related_areas(words: list[text.QueryWord], area_ids: list[int]) -> list[ExpertiseArea]:
     """Areas the query points at, and areas that share a word with them (broader or related)."""
     found = list(db.session.scalars(sa.select(ExpertiseArea).where(ExpertiseArea.id.in_(area_ids))))
-    words = {t for a in found for t in text.terms(a.name)} | {
-        w.term for w in text.parse_query(query)
-    }
+    shared = {t for a in found for t in text.terms(a.name)} | {w.term for w in words}
     for area in db.session.scalars(sa.select(ExpertiseArea).order_by(ExpertiseArea.name)):
-        if area not in found and words & set(text.terms(area.name)):
+        if area not in found and shared & set(text.terms(area.name)):
             found.append(area)
     return found[:8]

@@ -16,6 +16,7 @@ from arena.errors import NotFound, ValidationFailed
 from arena.expertise import concepts
 from arena.expertise.models import LEVELS, NOTE_MAX, ExpertiseArea, MemberExpertise
 from arena.extensions import db
+from arena.lines import too_long
 from arena.links import absolute_url
 from arena.organisations.services import slugify
 from arena.outbox import schedule
@@ -116,8 +117,7 @@ def propose_area(actor, name: str) -> ExpertiseArea:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationFailed(_("Skriv navnet på fagområdet."), {"name": _("Må fylles ut.")})
-    if len(name) > AREA_NAME_MAX:
-        message = _("Kan ikke være lengre enn %(n)d tegn.", n=AREA_NAME_MAX)
+    if message := too_long(name, AREA_NAME_MAX):
         raise ValidationFailed(message, {"name": message})
     existing = find_area_by_name(name)
     if existing is not None:
@@ -189,8 +189,7 @@ def set_expertise(actor, member, area: ExpertiseArea, level: int, note: str = ""
     require_self(actor, member)
     level = _check_level(level)
     note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        message = _("Kan ikke være lengre enn %(n)d tegn.", n=NOTE_MAX)
+    if message := too_long(note, NOTE_MAX):
         raise ValidationFailed(message, {"note": message})
     entry = db.session.get(MemberExpertise, (member.id, area.id))
     if entry is None:
@@ -221,8 +220,7 @@ def replace_expertise(actor, member, entries: list[tuple[ExpertiseArea, int, str
         if area.id in seen:
             message = _("Fagområdet %(name)s står to ganger.", name=area.name)
             raise ValidationFailed(message, {"expertise": message})
-        if len(note or "") > NOTE_MAX:
-            message = _("Kan ikke være lengre enn %(n)d tegn.", n=NOTE_MAX)
+        if message := too_long(note or "", NOTE_MAX):
             raise ValidationFailed(message, {"note": message})
         seen.add(area.id)
     db.session.execute(sa.delete(MemberExpertise).filter_by(member_id=member.id))

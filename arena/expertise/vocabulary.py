@@ -14,6 +14,7 @@ from arena.expertise import concepts
 from arena.expertise.models import ALTERNATIVES_MAX, BROADER, RELATED, AreaLink, ExpertiseArea
 from arena.expertise.services import AREA_NAME_MAX, find_area_by_name, index_area
 from arena.extensions import db
+from arena.lines import check_length
 from arena.search import services as search
 
 
@@ -81,8 +82,7 @@ def update_area(actor, area: ExpertiseArea, change: AreaChange) -> None:
         ("name_en", change.name_en, AREA_NAME_MAX),
         ("synonyms", change.synonyms, ALTERNATIVES_MAX),
     ):
-        if len(value or "") > limit:
-            errors[key] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
+        check_length(errors, key, value, limit)
     broader = _concepts_named(area, change.broader, "broader", errors)
     related = _concepts_named(area, change.related, "related", errors)
     narrower = {a.id for a in concepts.links_of(area).get("narrower", [])}

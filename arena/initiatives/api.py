@@ -13,6 +13,7 @@ from arena.api.declare import (
     Answer,
     Body,
     Email,
+    IsoDate,
     Page,
     Paging,
     Slug,
@@ -110,8 +111,8 @@ class InitiativeQuery(Paging):
     organisation: Slug | None = Field(None, description="Lead or partner organisation (slug)")
     kind: Literal[ORGANISATION_KINDS] | None = Field(None, description="Lead organisation's kind")
     municipality: MunicipalityNumber | None = None
-    active_from: date | None = supported_date("Active on or after", alias="from")
-    active_to: date | None = supported_date("Active on or before", alias="to")
+    active_from: IsoDate | None = supported_date("Active on or after", alias="from")
+    active_to: IsoDate | None = supported_date("Active on or before", alias="to")
 
 
 class InitiativeFields(Body):
@@ -122,8 +123,8 @@ class InitiativeFields(Body):
     description: text(LIMITS["description"]) = None
     status: Literal[STATUSES] = None
     is_priority: bool = None
-    starts_on: date | None = supported_date("First day")
-    ends_on: date | None = supported_date("Last day")
+    starts_on: IsoDate | None = supported_date("First day")
+    ends_on: IsoDate | None = supported_date("Last day")
     contact_email: Email = Field(None, description="The contact person; default: you")
     lead_organisation: Slug = Field(None, description="Default: your organisation")
     partners: list[Slug] = None

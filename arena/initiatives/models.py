@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arena.accounts.models import Member
+from arena.changes import watch, watch_table
 from arena.dates import UTCDateTime, utcnow
 from arena.expertise.models import ExpertiseArea
 from arena.extensions import db
@@ -226,3 +227,9 @@ class CompetenceNotice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: "email" (told at once), "digest" (in a digest), or None while it waits for the digest.
     told_by: Mapped[str | None] = mapped_column(sa.String(10))
+
+
+#: What the collaboration map is kept for (themes: a merge of fields moves them in bulk).
+watch(Initiative, "initiatives")
+for _table in (initiative_partners, initiative_themes, initiative_municipalities):
+    watch_table(_table, "initiatives")

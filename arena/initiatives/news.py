@@ -6,6 +6,7 @@ jobs, so the request that causes them stays as fast however many hear of it."""
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -53,16 +54,12 @@ def tell_followers_of_update(update_id: int) -> None:
             continue
         with force_locale(language_of(member)):
             subject = _("Ny oppdatering: %(title)s", title=initiative.title)
-            body = (
-                _("Hei %(name)s,", name=member.name)
-                + "\n\n"
-                + _(
-                    "Det er skrevet en ny oppdatering på «%(title)s», som du følger:",
-                    title=initiative.title,
-                )
-                + f"\n\n{quoted(update.body)}\n\n"
-                + _("Les den i Arena")
-                + f": {link}\n"
+            body = render_template(
+                "initiatives/email/update.txt",
+                member=member,
+                initiative=initiative,
+                quoted=quoted(update.body),
+                link=link,
             )
         queue_email(member, "initiative_updates", subject, body)
 
@@ -145,17 +142,11 @@ def tell_competent_members(initiative_id: int, area_ids: list[int]) -> None:
 def _email_competence(member: Member, initiative: Initiative, areas: list[str], link: str) -> None:
     with force_locale(language_of(member)):
         subject = _("Noen trenger kompetansen din: %(title)s", title=initiative.title)
-        body = (
-            _("Hei %(name)s,", name=member.name)
-            + "\n\n"
-            + _(
-                "%(organisation)s har et initiativ som ønsker kompetanse på %(areas)s, som du "
-                "har oppgitt at du kan godt:",
-                organisation=initiative.lead_organisation.name,
-                areas=", ".join(areas),
-            )
-            + f"\n\n{initiative.title}\n{initiative.summary}\n\n"
-            + _("Les mer og ta kontakt")
-            + f": {link}\n"
+        body = render_template(
+            "initiatives/email/competence_wanted.txt",
+            member=member,
+            initiative=initiative,
+            areas=areas,
+            link=link,
         )
     queue_email(member, "competence_wanted", subject, body)

@@ -33,7 +33,7 @@ from arena.initiatives.models import (
     InitiativeLink,
     InitiativeUpdate,
 )
-from arena.lines import check_one_line
+from arena.lines import check_length, check_one_line, too_long
 from arena.organisations.models import Municipality, Organisation
 from arena.outbox import jobs
 from arena.search import services as search
@@ -97,8 +97,8 @@ def _clean(actor, data: InitiativeInput) -> dict:
         value = (getattr(data, name) or "").strip()
         if name != "description" and not value:
             errors[name] = _("Må fylles ut.")
-        elif len(value) > limit:
-            errors[name] = _("Kan ikke være lengre enn %(n)d tegn.", n=limit)
+        else:
+            check_length(errors, name, value, limit)
         cleaned[name] = value
     check_one_line(cleaned, ("title",), errors)
     if data.status not in STATUSES:
@@ -128,8 +128,8 @@ def _clean(actor, data: InitiativeInput) -> dict:
     elif any(not _URL.match(url) or len(url) > 500 or len(label) > 200 for url, label in links):
         errors["links"] = _("Hver lenke må begynne med https:// (eller http://).")
     for name in ("new_theme_names", "new_wanted_names"):
-        if any(len(n.strip()) > expertise.AREA_NAME_MAX for n in getattr(data, name)):
-            errors[name] = _("Kan ikke være lengre enn %(n)d tegn.", n=expertise.AREA_NAME_MAX)
+        longest = max(getattr(data, name), key=lambda n: len(n.strip()), default="")
+        check_length(errors, name, longest.strip(), expertise.AREA_NAME_MAX)
     if errors:
         raise ValidationFailed(_("Skjemaet har feil."), errors)
     return cleaned | {
@@ -275,8 +275,7 @@ def post_update(actor, initiative: Initiative, body: str) -> InitiativeUpdate:
     body = (body or "").strip()
     if not body:
         raise ValidationFailed(_("Skriv noe i oppdateringen."), {"body": _("Må fylles ut.")})
-    if len(body) > 5000:
-        message = _("Kan ikke være lengre enn %(n)d tegn.", n=5000)
+    if message := too_long(body, 5000):
         raise ValidationFailed(message, {"body": message})
     now = utcnow()
     update = InitiativeUpdate(initiative=initiative, author_id=actor.id, body=body, created_at=now)

@@ -4,6 +4,7 @@ the public meetings of the coming seven days, and the newest initiatives."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from arena import changes
 from arena.arenas import calendar_rows, meetings
 from arena.arenas import services as arenas
 from arena.declaration import services as declaration
@@ -37,7 +38,7 @@ def network_numbers(reader) -> NetworkNumbers:
     )
 
 
-#: The week's occurrences, worked out once an hour and again when a public calendar changes.
+#: The week's occurrences, worked out once an hour and again when an arena or meeting changes.
 _kept_weeks = Kept()
 
 
@@ -45,7 +46,7 @@ def coming_public_meetings(now: datetime) -> list[meetings.Occurrence]:
     """Occurrences of public arenas' meetings from now (wall clock) to COMING_DAYS ahead,
     cancelled ones included (marked on the page), earliest first."""
     hour = now.replace(minute=0, second=0, microsecond=0)
-    version = (calendar_rows.public_arenas_summary(), hour)  # a new hour drops the last
+    version = (changes.numbers("arenas", "meetings"), hour)  # a new hour drops the last
     week = _kept_weeks.get(version, "week", lambda: _occurrences_from(hour))
     until = now + timedelta(days=COMING_DAYS)
     return [o for o in week if now <= o.starts_at < until]

@@ -1,14 +1,13 @@
 """API route for the collaboration map: the same graph as /network, with the same filters."""
 
 import json
-from datetime import date
 from typing import Literal
 
 from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from pydantic import Field
 
-from arena.api.declare import Answer, Query, Slug, operation, supported_date
+from arena.api.declare import Answer, IsoDate, Query, Slug, operation, supported_date
 from arena.errors import ValidationFailed
 from arena.network.forms import filter_from_args
 from arena.network.graph import SHARED
@@ -23,8 +22,8 @@ class NetworkQuery(Query):
     )
     kind: Literal[ORGANISATION_KINDS] | None = Field(None, description="Organisations of this kind")
     theme: Slug | None = Field(None, description="Initiatives with this theme (then no arenas)")
-    start: date | None = supported_date("Shared on or after", alias="from")
-    end: date | None = supported_date("Shared on or before", alias="to")
+    start: IsoDate | None = supported_date("Shared on or after", alias="from")
+    end: IsoDate | None = supported_date("Shared on or before", alias="to")
     shared: Literal[SHARED] = Field("both", description="What counts as shared")
 
 

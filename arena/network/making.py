@@ -3,6 +3,7 @@ and after a change it is brought up to date rather than made anew: only the init
 and organisations changed are read again, and counted out of and into copies of its tables."""
 
 from collections import defaultdict
+from datetime import timedelta
 from itertools import combinations
 
 from arena.access import sees_members_only
@@ -10,7 +11,8 @@ from arena.keep import KeptUpToDate
 from arena.network import sources
 from arena.network.graph import Graph, Item, Link, NetworkFilter, collector_paused
 
-#: The graphs of the filters asked for lately (each reader scope its own).
+#: The graphs of the filters asked for lately: one per filter for everyone who may see
+#: members-only initiatives and arenas, one for everyone else (anonymous readers share it).
 _kept = KeptUpToDate(size=16)
 #: Above this many initiatives, arenas and organisations changed at once, a graph is made anew.
 MOST_CHANGES = 2000
@@ -21,11 +23,21 @@ def network(chosen: NetworkFilter, reader) -> Graph:
     count for verified members only): kept while nothing changes, and after a change brought up
     to date from what changed."""
     version = sources.version()
+    if not _whole_months(chosen):  # odd dates would push out the graphs most people ask for
+        return _made(chosen, reader, version)
     return _kept.get(
         version,
         (chosen.key, sees_members_only(reader)),
         make=lambda: _made(chosen, reader, version),
         update=lambda kept: _updated(kept, chosen, reader, version),
+    )
+
+
+def _whole_months(chosen: NetworkFilter) -> bool:
+    """Whether the period (if any) runs from the first of a month to the last of one (a year,
+    a quarter, a month: the periods people compare), kept; other dates are made each time."""
+    return (chosen.start is None or chosen.start.day == 1) and (
+        chosen.end is None or (chosen.end + timedelta(days=1)).day == 1
     )
 
 
@@ -95,9 +107,9 @@ def _present(members, organisations) -> tuple[int, ...]:
 
 
 def _updated(kept: Graph, chosen: NetworkFilter, reader, version: sources.Version):
-    """The kept graph with the initiatives, arenas and organisations changed since read again,
-    and those removed counted out; None when it must be made anew (much changed, or an
-    organisation was approved, merged, removed, or moved in or out of the focus)."""
+    """The kept graph with the initiatives, arenas and organisations changed since read again
+    (those removed are not found again: counted out); None when it must be made anew (much
+    changed, a bulk change, or an organisation approved, removed, or moved in or out of focus)."""
     changed = sources.changed_since(kept.version, version)
     if changed is None:
         return None
@@ -116,10 +128,6 @@ def _updated(kept: Graph, chosen: NetworkFilter, reader, version: sources.Versio
         organisations = {**organisations, **rows}
     with collector_paused():
         changes = _Changes(organisations, kept)
-        for is_arena, left in ((False, changed.initiatives_left), (True, changed.arenas_left)):
-            if left is not None:  # some removed
-                for item in [i for i in kept.taking_part if i[0] == is_arena and i[1] not in left]:
-                    changes.forget(item)
         counted = _counted(chosen, reader, initiatives, arenas)
         for item in sorted([(False, i) for i in initiatives] + [(True, i) for i in arenas]):
             changes.forget(item)

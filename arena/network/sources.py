@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from arena import access
+from arena import access, changes
 from arena.access import arenas_seen_sql
 from arena.arenas.models import Arena, arena_organisations
 from arena.dates import OSLO
@@ -16,80 +16,41 @@ from arena.initiatives import listing
 from arena.initiatives.models import Initiative, initiative_partners
 from arena.organisations.models import Municipality, Organisation
 
-TABLES = {"initiatives": Initiative, "arenas": Arena, "organisations": Organisation}
-#: How much earlier than the newest change seen a change may be stamped and still be saved after.
-SAVED_LATE = timedelta(minutes=1)
-
-
-class Mark(NamedTuple):
-    """How many rows a table holds, the newest updated_at and the highest id."""
-
-    count: int
-    changed_at: datetime | None
-    last_id: int | None
+#: The subjects the map is made of (arena/changes.py), in Version's order.
+SUBJECTS = ("initiatives", "arenas", "organisations")
 
 
 class Version(NamedTuple):
-    """Moves whenever an initiative, arena or organisation is added, changed or removed (editing
-    partners, themes, dates, visibility or an arena's organisations moves updated_at)."""
+    """The change counters of initiatives (with their partners and themes), arenas (with their
+    organisations) and organisations: any change moves one."""
 
-    initiatives: Mark
-    arenas: Mark
-    organisations: Mark
+    initiatives: int
+    arenas: int
+    organisations: int
 
 
 def version() -> Version:
-    aggregates = [
-        sa.select(aggregate).scalar_subquery()
-        for table in TABLES.values()
-        for aggregate in (
-            sa.func.count(table.id),
-            sa.func.max(table.updated_at),
-            sa.func.max(table.id),
-        )
-    ]
-    values = db.session.execute(sa.select(*aggregates)).one()
-    return Version(*(Mark(*values[i : i + 3]) for i in range(0, 9, 3)))
+    return Version(*changes.numbers(*SUBJECTS))
 
 
 class Changed(NamedTuple):
-    """The ids of the rows added or changed in each table, and of the initiatives and arenas
-    that are left when some were removed (None: none removed)."""
+    """The ids of the initiatives, arenas and organisations added, changed or removed."""
 
     initiatives: list[int]
     arenas: list[int]
     organisations: list[int]
-    initiatives_left: set[int] | None
-    arenas_left: set[int] | None
 
 
 def changed_since(before: Version, now: Version) -> Changed | None:
-    """The initiatives, arenas and organisations added or changed since `before`, or None when
-    an organisation was removed."""
-    changed, left = [], []
-    for name, table in TABLES.items():
-        was, is_now = getattr(before, name), getattr(now, name)
-        if is_now == was:
-            changed.append([])
-            left.append(None)
-            continue
-        statement = sa.select(table.id)
-        if was.changed_at is not None:
-            # A change stamped earlier may be saved later (a longer transaction): those stamped
-            # a little before are read again. Added rows all have higher ids.
-            statement = statement.where(
-                sa.or_(table.updated_at >= was.changed_at - SAVED_LATE, table.id > was.last_id)
-            )
-        ids = list(db.session.scalars(statement))
-        changed.append(ids)
-        added = sum(1 for i in ids if was.last_id is None or i > was.last_id)
-        if is_now.count == was.count + added:
-            left.append(None)
-        elif table is Organisation:
-            return None  # merged or removed: its rows moved without a trace
-        else:
-            left.append(set(db.session.scalars(sa.select(table.id))))
-    return Changed(*changed, *left[:2])
+    """What changed between two versions, or None when that is not known row by row (a bulk
+    change such as a merge, or more changes than the log keeps)."""
+    found = []
+    for subject, was, is_now in zip(SUBJECTS, before, now, strict=True):
+        ids = changes.rows_changed(subject, was, is_now)
+        if ids is None:
+            return None
+        found.append(sorted(ids))
+    return Changed(*found)
 
 
 def organisations(only: list[int] | None = None) -> dict:

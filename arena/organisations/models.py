@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from arena.changes import watch
 from arena.dates import UTCDateTime, utcnow
 from arena.extensions import db
 
@@ -98,3 +99,6 @@ class OrganisationDomain(db.Model):
 
     def __repr__(self) -> str:
         return f"<OrganisationDomain {self.domain}>"
+
+
+watch(Organisation, "organisations")

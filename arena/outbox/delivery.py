@@ -3,16 +3,20 @@ happened. Temporary trouble (4xx, refused or lost connections, timeouts) is retr
 growing pause, from a minute up to six hours, and given up after 48 hours; a permanent refusal
 (5xx) fails at once.
 
-Delivery is at least once: a worker that dies between the server's «250 OK» and recording it
-sends that one message again, with the same Message-ID. Every other message is sent once:
-claims are taken with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite, with one writer, needs no
-such clause), and a claim lapses after OUTBOX_LEASE_SECONDS, so messages a dead worker held go
-out later instead of never. A worker renews its claim on the rest of its batch while a slow
-server takes its time, sends only what it still holds, and records an outcome only for a
-message it still holds (a worker whose claim lapsed and was taken over records nothing).
+Delivery is at least once. What was sent is recorded in one durable commit for up to
+MARKS_AT_ONCE messages a fast server took within MARKS_WAIT (a slow server's one by one): a
+worker that dies between the server's «250 OK» and that commit sends those messages (one, when
+the server is slow) once more, with the same Message-ID, so mail programs show each once.
+Every other message is sent once: claims are taken with FOR UPDATE SKIP LOCKED on PostgreSQL
+(SQLite, with one writer, needs no such clause), and a claim lapses after OUTBOX_LEASE_SECONDS,
+so messages a dead worker held go out later instead of never. A worker renews its claim on the
+rest of its batch while a slow server takes its time, sends only what it still holds, and
+records an outcome only for a message it still holds (a worker whose claim lapsed and was taken
+over records nothing).
 """
 
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.errors import MessageError
@@ -28,6 +32,13 @@ from arena.extensions import db
 from arena.outbox.models import OPTIONAL_KINDS, OutboxMessage
 
 BATCH = 20
+#: Sent messages recorded in one commit, at most this many and this long after the first, and
+#: one at a time from a server slower than SLOW_SEND a message.
+MARKS_AT_ONCE = 10
+MARKS_WAIT = 0.05  # seconds
+SLOW_SEND = 0.03  # seconds
+#: What became of one message handed to the server.
+ACCEPTED, REFUSED, CONNECTION_LOST = "accepted", "refused", "connection lost"
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_PAUSE = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(hours=48)
@@ -72,6 +83,9 @@ def claim(worker: str, limit: int = BATCH) -> list[OutboxMessage]:
     for message in due:
         message.claimed_until = now + lease
         message.claimed_by = worker
+    db.session.flush()
+    for message in due:  # kept as read: recording outcomes commits, which would expire them
+        db.session.expunge(message)
     db.session.commit()
     return due
 
@@ -96,37 +110,101 @@ def deliver_due(worker: str = "arena", stopping=lambda: False) -> Round:
         return done
     lease = timedelta(seconds=config["OUTBOX_LEASE_SECONDS"])
     held, held_until = {m.id for m in batch}, utcnow() + lease
+    sent = _SentMarks(done)
     with smtp:
-        for position, message in enumerate(batch):
-            if stopping():
-                _release(batch[position:], worker)
-                break
-            if utcnow() >= held_until - lease / 2:  # half the lease gone: renew the rest
-                held, held_until = _renew(batch[position:], worker, lease), utcnow() + lease
-            if message.id not in held:  # the claim lapsed and another worker took it
-                continue
-            try:
-                email = build_email(message)
-            except (ValueError, TypeError, MessageError) as error:  # no server would take it
-                _fail(message, _describe(error), done)
-                continue
-            try:
-                smtp.send_message(email)
-            except smtplib.SMTPRecipientsRefused as error:
-                code, text = next(iter(error.recipients.values()))
-                _refused(message, code, text, done)
-            except smtplib.SMTPResponseException as error:
-                _refused(message, error.smtp_code, error.smtp_error, done)
-            except smtplib.SMTPNotSupportedError as error:  # e.g. an address needing SMTPUTF8
-                _fail(message, _describe(error), done)
-            except (smtplib.SMTPException, OSError) as error:
-                # The connection is gone: this message waits, the others go in the next round.
-                _retry_later(message, _describe(error), done)
-                _release(batch[position + 1 :], worker)
-                break
-            else:
-                _sent(message, done)
+        try:
+            for position, message in enumerate(batch):
+                if stopping():
+                    _release(batch[position:], worker)
+                    break
+                if utcnow() >= held_until - lease / 2:  # half the lease gone: renew the rest
+                    held, held_until = _renew(batch[position:], worker, lease), utcnow() + lease
+                if message.id not in held:  # the claim lapsed and another worker took it
+                    continue
+                started = time.monotonic()
+                outcome = _send(smtp, message, done)
+                if outcome == ACCEPTED:
+                    sent.add(message, took=time.monotonic() - started)
+                elif outcome == CONNECTION_LOST:  # the others go in the next round
+                    _release(batch[position + 1 :], worker)
+                    break
+        finally:
+            sent.record()
     return done
+
+
+def _send(smtp: smtplib.SMTP, message: OutboxMessage, done: Round) -> str:
+    """Sends one message: ACCEPTED by the server (recorded with others), REFUSED (recorded at
+    once: failed, or tried again later) or CONNECTION_LOST (this message waits)."""
+    try:
+        email = build_email(message)
+    except (ValueError, TypeError, MessageError) as error:  # no server would take it
+        _fail(message, _describe(error), done)
+        return REFUSED
+    try:
+        smtp.send_message(email)
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = next(iter(error.recipients.values()))
+        _refused(message, code, text, done)
+        return REFUSED
+    except smtplib.SMTPResponseException as error:
+        _refused(message, error.smtp_code, error.smtp_error, done)
+        return REFUSED
+    except smtplib.SMTPNotSupportedError as error:  # e.g. an address needing SMTPUTF8
+        _fail(message, _describe(error), done)
+        return REFUSED
+    except (smtplib.SMTPException, OSError) as error:
+        _retry_later(message, _describe(error), done)
+        return CONNECTION_LOST
+    return ACCEPTED
+
+
+class _SentMarks:
+    """Messages the server accepted, recorded as sent a few at a time (one durable commit)."""
+
+    def __init__(self, done: Round) -> None:
+        self.done, self.waiting, self.since = done, [], 0.0
+
+    def add(self, message: OutboxMessage, took: float) -> None:
+        """A message the server accepted in `took` seconds. A slow server's are recorded at
+        once: the commit costs little beside the send, and only one is ever at risk."""
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting.append(message)
+        if (
+            took >= SLOW_SEND
+            or len(self.waiting) >= MARKS_AT_ONCE
+            or time.monotonic() - self.since >= MARKS_WAIT
+        ):
+            self.record()
+
+    def record(self) -> None:
+        """Records the waiting messages this worker still holds as sent."""
+        if not self.waiting:
+            return
+        ids = [m.id for m in self.waiting]
+        self.waiting = []
+        recorded = db.session.scalars(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.claimed_by == self.done.worker,
+                OutboxMessage.status == "queued",
+            )
+            .values(
+                status="sent",
+                sent_at=utcnow(),
+                last_error="",
+                claimed_until=None,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        db.session.commit()
+        self.done.sent += len(recorded)
+        for lost in set(ids) - set(recorded):
+            current_app.logger.warning("Message %s was taken over by another worker", lost)
 
 
 def _renew(messages: list[OutboxMessage], worker: str, lease: timedelta) -> set[int]:

@@ -286,10 +286,11 @@ def _near_terms(kind: str, q: str) -> list[str]:
     return sorted(t for t, d in distances.items() if d == best <= limit)
 
 
-def expanded_terms(kind: str, query: str) -> set[str]:
-    """Every index term that counts as some word of the query (for showing what matched)."""
+def expanded_terms(kind: str, words: list[text.QueryWord]) -> set[str]:
+    """Every index term that counts as some word of a query (its words: `text.parse_query`),
+    for showing what matched."""
     _current_vocabulary()
-    return {t for word in text.parse_query(query) for t in _matching_terms(kind, word)}
+    return {t for word in words for t in _matching_terms(kind, word)}
 
 
 def ranked(kind: str, query: str) -> sa.Subquery | None:

@@ -19,12 +19,13 @@ from arena.search.services import (
 
 def strongest_matches(
     kind: str,
-    query: str,
+    words: list[text.QueryWord],
     strongest: int,
     population: int | None = None,
     within: sa.Select | None = None,
 ) -> dict[int, Hit]:
-    """The objects that can be best for a query, scored in full, by object id.
+    """The objects that can be best for a query (its words: `text.parse_query`), scored in
+    full, by object id.
 
     Only objects among the strongest postings of some wanted term are considered (its top
     `strongest` by weight; fewer through a weaker match), so a top-k list with k <= strongest
@@ -38,7 +39,6 @@ def strongest_matches(
     postings are those of the allowed objects, so a filter never leaves out an object that would
     have been best among them (one academic among seventy municipal experts)."""
     _current_vocabulary()
-    words = text.parse_query(query)
     rarity = [1] * len(words)
     if population and len(words) > 1:
         rarity = _rarity(kind, words, population)
