@@ -185,6 +185,11 @@ def weekday_names(locale: str | None = None) -> list[str]:
     return [names[weekday] for weekday in range(7)]  # by weekday number, never by position
 
 
+def wall_clock_now() -> datetime:
+    """Now as a naive Europe/Oslo wall-clock time, as meetings are stored."""
+    return to_local(utcnow()).replace(tzinfo=None)
+
+
 def wall_clock_in_oslo(moment: datetime | None) -> datetime | None:
     """A naive Europe/Oslo wall-clock time as an aware one, for the date formatters."""
     return moment.replace(tzinfo=ZoneInfo(OSLO)) if moment is not None else None

@@ -9,7 +9,7 @@ from arena.access import require_manage_arena
 from arena.arenas import meetings
 from arena.arenas.models import Arena
 from arena.arenas.ownership import REVIEW_EVERY
-from arena.dates import utcnow
+from arena.dates import utcnow, wall_clock_now
 from arena.errors import ValidationFailed
 from arena.extensions import db
 
@@ -19,7 +19,7 @@ def archive_arena(actor, arena: Arena) -> int:
     require_manage_arena(actor, arena)
     if arena.archived:
         raise ValidationFailed(_("Arenaen er allerede arkivert."))
-    now = meetings.local_now()
+    now = wall_clock_now()
     coming = [
         meeting
         for meeting in arena.meetings

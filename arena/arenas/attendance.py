@@ -14,17 +14,13 @@ from arena.access import can_see_arena, is_signed_in, require_manage_arena
 from arena.accounts.models import Member
 from arena.arenas.models import ANSWERS, Meeting, MeetingAnswer
 from arena.arenas.recurrence import occurrence_starts
-from arena.dates import to_local, utcnow
+from arena.dates import utcnow, wall_clock_now
 from arena.errors import NotFound, PermissionDenied, ValidationFailed
 from arena.extensions import db
 from arena.links import absolute_url
 
 #: An occurrence can be answered until this long after it started.
 ANSWERABLE_AFTER_START = timedelta(hours=12)
-
-
-def _local_now() -> datetime:
-    return to_local(utcnow()).replace(tzinfo=None)
 
 
 def occurrence_start(meeting, occurrence: datetime) -> datetime:
@@ -43,7 +39,7 @@ def _cancelled(meeting, occurrence: datetime) -> bool:
 
 def next_occurrence(meeting) -> datetime | None:
     """The original start of the meeting's next occurrence that is not cancelled."""
-    now = _local_now()
+    now = wall_clock_now()
     starts = occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid)
     coming = [
         o for o in starts if occurrence_start(meeting, o) >= now and not _cancelled(meeting, o)
@@ -63,7 +59,7 @@ def _check(member, meeting: Meeting, occurrence: datetime, answer: str) -> None:
     if occurrence not in starts or _cancelled(meeting, occurrence):
         message = _("Møtet finnes ikke eller er avlyst.")
         raise ValidationFailed(message, {"occurrence": message})
-    if occurrence_start(meeting, occurrence) + ANSWERABLE_AFTER_START < _local_now():
+    if occurrence_start(meeting, occurrence) + ANSWERABLE_AFTER_START < wall_clock_now():
         message = _("Møtet er over.")
         raise ValidationFailed(message, {"occurrence": message})
 
@@ -179,7 +175,7 @@ def attendance(actor, meeting: Meeting) -> list[dict]:
     with answers, with who is coming and who is not."""
     require_manage_arena(actor, meeting.arena)
     answered = answers_by_occurrence([meeting.id])
-    since = _local_now() - timedelta(days=1)
+    since = wall_clock_now() - timedelta(days=1)
     starts = occurrence_starts(meeting.rrule, meeting.starts_at, meeting.tzid)
     shown = [
         o for o in starts if (meeting.id, o) in answered or occurrence_start(meeting, o) >= since

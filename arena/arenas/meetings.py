@@ -25,7 +25,7 @@ from arena.arenas.models import (
 )
 from arena.arenas.recurrence import occurrence_starts, parse_rule, wall_clock_problem
 from arena.arenas.repetitions import Recurrence, rrule_from_form
-from arena.dates import format_datetime, to_local, utcnow, wall_clock_in_oslo
+from arena.dates import format_datetime, utcnow, wall_clock_in_oslo, wall_clock_now
 from arena.errors import NotFound, ValidationFailed
 from arena.extensions import db
 from arena.lines import check_length, check_one_line
@@ -149,7 +149,7 @@ def update_meeting(actor, meeting: Meeting, data: MeetingInput) -> Meeting:
     cleaned = _clean_meeting(data)
     if all(getattr(meeting, key) == value for key, value in cleaned.items()):
         return meeting  # nothing changed: nothing to tell anyone
-    now = local_now()
+    now = wall_clock_now()
     soon_before = _soon_starts(meeting, now)
     first_before, rule_before = meeting.starts_at, meeting.rrule
     for key, value in cleaned.items():
@@ -235,7 +235,7 @@ def cancel_meeting(actor, meeting: Meeting) -> None:
 def withdraw(meeting: Meeting) -> None:
     """Cancels the meeting or series, tells followers of what was soon and takes it out of
     invitees' calendars (the caller has checked who may, and commits)."""
-    now = local_now()
+    now = wall_clock_now()
     soon = [o for o in occurrences([meeting], now, now + SOON) if not o.cancelled]
     meeting.status = "cancelled"
     meeting.sequence += 1
@@ -247,10 +247,6 @@ def withdraw(meeting: Meeting) -> None:
 
 #: Changes this close are emailed to followers: Google refreshes feeds only every 8-24 hours.
 SOON = timedelta(hours=48)
-
-
-def local_now() -> datetime:
-    return to_local(utcnow()).replace(tzinfo=None)
 
 
 def _tell_followers(meeting: Meeting, when: datetime, new_start: datetime | None) -> None:
@@ -362,7 +358,7 @@ def change_occurrence(
     exception.updated_at = meeting.updated_at = meeting.arena.calendar_changed_at = utcnow()
     if action == "move":  # windowed lookups find a series by its last start
         meeting.last_starts_at = max(meeting.last_starts_at, new_starts_at)
-    now = local_now()
+    now = wall_clock_now()
     if now <= occurrence <= now + SOON:
         _tell_followers(meeting, occurrence, exception.new_starts_at)
     invitations.meeting_changed(meeting, occurrence)

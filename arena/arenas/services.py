@@ -119,6 +119,14 @@ def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     )
 
 
+def arenas_with_owner(reader) -> int:
+    """How many arenas the register shows this reader with an owner: counted from the
+    register's own kept order (the reader `arena_register`), without loading a page of it."""
+    members_only = sees_members_only(reader)
+    order = register_kept.get(register_version(), members_only, lambda: _register_order(reader))
+    return sum(1 for _arena_id, orphan in order if not orphan)
+
+
 @access.reader("arena_page", "an arena's page and API answer")
 def get_arena(slug: str, reader=None) -> Arena:
     arena = db.session.scalar(sa.select(Arena).filter_by(slug=slug))

@@ -22,7 +22,7 @@ from arena.arenas.forms import (
     visibility_labels,
 )
 from arena.arenas.models import Meeting
-from arena.dates import FIRST_YEAR, LAST_YEAR, is_supported, to_local, utcnow
+from arena.dates import FIRST_YEAR, LAST_YEAR, is_supported, wall_clock_now
 from arena.errors import ServiceError, ValidationFailed
 from arena.forms import show_service_errors
 from arena.links import absolute_url
@@ -35,16 +35,12 @@ bp.add_app_template_global(repetitions.describe, "describe_repetition")
 UPCOMING = timedelta(days=183)
 
 
-def _now_local() -> datetime:
-    return to_local(utcnow()).replace(tzinfo=None)
-
-
 @bp.get("/arenas")
 def index():
     """The arena register, a page at a time: without owner first, with owner, deputy and next
     meeting; and the responsibility map."""
     register = services.arena_register(current_user, page_number(request.args))
-    now = _now_local()
+    now = wall_clock_now()
     return render_template(
         "arenas/index.html",
         register=register,
@@ -65,7 +61,7 @@ def calendar():
     try:
         chosen = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        chosen = _now_local().date()
+        chosen = wall_clock_now().date()
     if not is_supported(chosen):
         message = _(
             "Velg en dato mellom år %(first)d og %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
@@ -98,7 +94,7 @@ def calendar():
         by_day=by_day,
         previous=previous,
         following=following,
-        today=_now_local().date(),
+        today=wall_clock_now().date(),
     )
 
 
@@ -136,7 +132,7 @@ def create():
 def show(slug: str):
     """One arena: who is responsible (and was), upcoming meetings, following, subscribing."""
     arena = services.get_arena(slug, current_user)
-    now = _now_local()
+    now = wall_clock_now()
     can_manage = access.can_manage_arena(current_user, arena)
     meeting_ids = [m.id for m in arena.meetings]
     return render_template(

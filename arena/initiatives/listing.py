@@ -126,7 +126,7 @@ def list_initiatives(chosen: InitiativeFilter, reader, page: int = 1, per_page: 
         chosen_ids = ids[(page - 1) * per_page : page * per_page]
         by_id = load_many(chosen_ids)
         return Page([by_id[i] for i in chosen_ids], len(ids), page, per_page)
-    total = db.session.scalar(sa.select(sa.func.count(Initiative.id)).where(*conditions))
+    total = _count(conditions)
     statement = (
         sa.select(Initiative)
         .where(*conditions)
@@ -135,6 +135,15 @@ def list_initiatives(chosen: InitiativeFilter, reader, page: int = 1, per_page: 
         .offset((page - 1) * per_page)
     )
     return Page(list(db.session.scalars(statement.options(*list_options()))), total, page, per_page)
+
+
+def count_initiatives(chosen: InitiativeFilter, reader) -> int:
+    """How many initiatives the list would show (no search words: those rank, see above)."""
+    return _count(filter_conditions(chosen, reader))
+
+
+def _count(conditions: list) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Initiative.id)).where(*conditions))
 
 
 def newest_initiatives(reader, limit: int = 5) -> list[Initiative]:

@@ -29,12 +29,11 @@ def network_numbers(reader) -> NetworkNumbers:
     """Counted as the lists behind them count: the organisations list, the ambassador list, the
     initiatives with status «ongoing» and the arena register, as this reader sees them."""
     ongoing = listing.InitiativeFilter(statuses=["ongoing"])
-    register = arenas.arena_register(reader)
     return NetworkNumbers(
         organisations=organisations.count_organisations(),
         ambassadors=declaration.count_public_ambassadors(),
-        ongoing_initiatives=listing.list_initiatives(ongoing, reader, per_page=1).total,
-        arenas_with_owner=register.page.total - register.orphaned_total,
+        ongoing_initiatives=listing.count_initiatives(ongoing, reader),
+        arenas_with_owner=arenas.arenas_with_owner(reader),
     )
 
 
