@@ -129,6 +129,24 @@ def test_area_page_lists_people_by_level(client, make_member, login_as):
     assert html.index("Ekspert Eva") < html.index("Interessert Ida")
 
 
+def test_a_field_held_by_many_names_the_first_and_counts_the_rest(
+    client, make_member, login_as, monkeypatch
+):
+    """A field held by thousands is one page: the first by name at each level, how many there
+    are, and the way to the rest through the finder."""
+    monkeypatch.setattr(expertise, "PEOPLE_SHOWN", 3)
+    area = make_area("Folkehelse")
+    for n in range(5):
+        member = make_member(name=f"Kyndig {n}")
+        expertise.set_expertise(member, member, area, 2)
+    login_as(make_member())
+    html = client.get(f"/areas/{area.slug}").get_data(as_text=True)
+    assert [f"Kyndig {n}" in html for n in range(5)] == [True, True, True, False, False]
+    assert "(5)" in html
+    assert "Og 2 til: søk blant dem i «Finn en kollega»" in html
+    assert "/experts?q=Folkehelse&amp;level_min=2&amp;include_own_organisation=1" in html
+
+
 # --- the finder page ----------------------------------------------------------------------------
 
 

@@ -1,12 +1,14 @@
 """Fields of expertise (rule 8): the areas, suggesting and proposing them, members' expertise and
 the colleague finder's index of it, and keeping profiles complete and current."""
 
+from dataclasses import dataclass
 from datetime import time, timedelta
 
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from arena import text
 from arena.access import can_see_area, require_self
@@ -260,17 +262,45 @@ def members_with_area(area, exclude_organisation_ids=(), limit: int = 50) -> lis
     return list(db.session.scalars(statement))
 
 
-def people_by_level(area) -> dict[int, list[tuple]]:
-    """Everyone with this area, grouped by level (3, 2, 1), with their note."""
-    rows = db.session.execute(
-        sa.select(Member, MemberExpertise)
-        .join(MemberExpertise, MemberExpertise.member_id == Member.id)
-        .where(MemberExpertise.area_id == area.id, Member.active, Member.verified_at.is_not(None))
-        .order_by(MemberExpertise.level.desc(), Member.name)
-    ).all()
-    grouped: dict[int, list[tuple]] = {3: [], 2: [], 1: []}
-    for member, entry in rows:
-        grouped[entry.level].append((member, entry))
+#: How many holders of a field its page names per level; the finder shows the rest.
+PEOPLE_SHOWN = 20
+
+
+@dataclass
+class Holders:
+    """The first holders of a field at one level (with their note), and how many there are."""
+
+    shown: list[tuple]
+    total: int
+
+
+def people_by_level(area) -> dict[int, Holders]:
+    """Who holds this area, by level (3, 2, 1): the first PEOPLE_SHOWN by name, and the count
+    (a field held by thousands stays one page)."""
+    holding = [
+        MemberExpertise.area_id == area.id,
+        Member.active,
+        Member.verified_at.is_not(None),
+    ]
+    counts = dict(
+        db.session.execute(
+            sa.select(MemberExpertise.level, sa.func.count())
+            .join(Member, Member.id == MemberExpertise.member_id)
+            .where(*holding)
+            .group_by(MemberExpertise.level)
+        ).all()
+    )
+    grouped = {}
+    for level in (3, 2, 1):
+        rows = db.session.execute(
+            sa.select(Member, MemberExpertise)
+            .join(MemberExpertise, MemberExpertise.member_id == Member.id)
+            .where(*holding, MemberExpertise.level == level)
+            .order_by(Member.name, Member.id)
+            .limit(PEOPLE_SHOWN)
+            .options(joinedload(Member.organisation))
+        ).all()
+        grouped[level] = Holders([tuple(row) for row in rows], counts.get(level, 0))
     return grouped
 
 
