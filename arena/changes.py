@@ -91,7 +91,7 @@ def rows_changed(subject: str, after: int, upto: int) -> set[int] | None:
         )
     ).all()
     if {number for number, _ in logged} != set(range(after + 1, upto + 1)):
-        return None  # a change logged before this database was counted (or pruned)
+        return None  # older than the log keeps (pruned)
     ids = {row_id for _, row_id in logged}
     return None if EVERYTHING in ids else ids
 
