@@ -1,12 +1,14 @@
 """Archiving an arena that has finished its work: what the owner, its followers, calendar
 subscribers and everyone browsing see afterwards, and who may do it."""
 
+import time
 from datetime import datetime
 
 import pytest
 from conftest import csrf_token, to_of
 from icalendar import Calendar
 from test_invitations import invitations_on, parts
+from test_two_tabs import TABS, at_once
 
 from arena.arenas import meetings, services
 from arena.arenas.meetings import MeetingInput
@@ -14,6 +16,15 @@ from arena.arenas.models import Arena
 from arena.arenas.services import ArenaInput
 from arena.errors import ValidationFailed
 from arena.extensions import db
+
+
+def press(client, arena, action: str) -> str:
+    """The owner presses «Arkiver» or «Åpne igjen» on the arena's page; the page that follows."""
+    token = csrf_token(client, f"/arenas/{arena.slug}")
+    answer = client.post(
+        f"/arenas/{arena.slug}/{action}", data={"csrf_token": token}, follow_redirects=True
+    )
+    return answer.get_data(as_text=True)
 
 
 def test_an_archived_arena_cancels_what_is_to_come_and_leaves_the_lists(
@@ -50,11 +61,7 @@ def test_an_archived_arena_cancels_what_is_to_come_and_leaves_the_lists(
     assert not db.session.get(Arena, arena.id).archived
 
     login_as(owner)
-    page = client.post(
-        f"/arenas/{arena.slug}/archive",
-        data={"csrf_token": csrf_token(client, f"/arenas/{arena.slug}")},
-        follow_redirects=True,
-    ).get_data(as_text=True)
+    page = press(client, arena, "archive")
     assert "Arenaen er arkivert. 2 kommende møter er avlyst." in page
     assert "Denne arenaen er arkivert" in page
     assert "Nytt møte" not in page
@@ -80,11 +87,41 @@ def test_an_archived_arena_cancels_what_is_to_come_and_leaves_the_lists(
         )
 
     # Opened again, it is back in the register; what was cancelled stays cancelled.
-    page = client.post(
-        f"/arenas/{arena.slug}/reopen",
-        data={"csrf_token": csrf_token(client, f"/arenas/{arena.slug}")},
-        follow_redirects=True,
-    ).get_data(as_text=True)
+    page = press(client, arena, "reopen")
     assert "Arenaen er åpnet igjen." in page
     assert arena.name in client.get("/arenas").get_data(as_text=True)
     assert db.session.get(meetings.Meeting, coming.id).status == "cancelled"
+
+
+def test_archiving_from_two_tabs_cancels_each_meeting_once(
+    app, smtp_server, make_member, clock, monkeypatch
+):
+    owner = make_member()
+    arena, _ = services.create_arena(owner, ArenaInput(name="Nettverk for berekraft"))
+    tomorrow = datetime(2026, 11, 27, 9)  # soon: followers are emailed about it
+    meetings.create_meeting(owner, arena, MeetingInput(title="Sluttmøte", starts_at=tomorrow))
+    with_invitations = make_member(email="per@example.no")
+    invitations_on(with_invitations)
+    services.follow_arena(with_invitations, arena)
+    services.follow_arena(make_member(email="ola@example.no"), arena)
+    before = len(smtp_server)
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # each tab had its form
+    withdraw = meetings.withdraw
+
+    def slowly(meeting):  # a busy server: every tab has read the arena before any writes
+        time.sleep(0.3)
+        withdraw(meeting)
+
+    monkeypatch.setattr(meetings, "withdraw", slowly)
+    address = f"/arenas/{arena.slug}/archive"
+    codes = at_once(app, owner, lambda tab: tab.post(address))
+
+    assert codes == [302] * TABS
+    # Per's calendar takes the cancellation; Ola, who has no invitations, is emailed.
+    received = {to_of(m): m for m in smtp_server[before:]}
+    assert len(smtp_server) - before == 2
+    assert parts(received["per@example.no"])["method"] == "CANCEL"
+    assert "er avlyst" in received["ola@example.no"]["Subject"]
+    db.session.expire_all()
+    assert db.session.get(Arena, arena.id).archived

@@ -56,8 +56,6 @@ def _followers_and_holders(arena: Arena):
 @access.reader("invitations", "calendar invitations into members' own calendars")
 def _members_of(arena: Arena, member_ids=None) -> set[int]:
     """Members following or holding the arena who may see it (all, or among `member_ids`)."""
-    if arena.archived:
-        return set()
     query = sa.select(Member.id).where(
         Member.id.in_(_followers_and_holders(arena)),
         Member.active,
@@ -70,8 +68,17 @@ def _members_of(arena: Arena, member_ids=None) -> set[int]:
 
 def invited_ids(arena: Arena, member_ids=None) -> set[int]:
     """Who should get the arena's meetings as invitations: they follow or hold it, may see it,
-    and turned invitations on."""
+    and turned invitations on (nobody, once it is archived)."""
+    if arena.archived:
+        return set()
     return settings.members_choosing(_members_of(arena, member_ids), KIND, "on")
+
+
+def told_by_invitation(arena: Arena) -> set[int]:
+    """Whose calendars hear of the arena's changes and cancellations by invitation, at once:
+    those invited, and for an archived arena those who were (its cancellations went out as
+    it was archived)."""
+    return settings.members_choosing(_members_of(arena), KIND, "on")
 
 
 def _anyone_wants(arena: Arena) -> bool:

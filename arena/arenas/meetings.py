@@ -278,9 +278,9 @@ def tell_followers(meeting_id: int, when: str, new_start: str | None) -> None:
             readers_of_arena_sql(meeting.arena, Member),
         )
     ).all()
-    invited = invitations.invited_ids(meeting.arena)  # their calendars are told at once
+    told = invitations.told_by_invitation(meeting.arena)
     for member in followers:
-        if member.id in invited:
+        if member.id in told:
             continue
         locale = language_of(member)
         with force_locale(locale):

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from arena.access import require_admin
-from arena.dates import to_local, utcnow
+from arena.dates import utcnow, wall_clock_now
 from arena.expertise import vocabulary
 from arena.extensions import db
 from arena.initiatives import listing
@@ -22,7 +22,7 @@ def index():
     """Signed in, first what is the member's (arena/main/personal.py); for everyone what Arena
     is for, the network in numbers, the coming week's public meetings and the newest
     initiatives, and the way to each of the rules."""
-    now = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    now = wall_clock_now().replace(second=0, microsecond=0)
     signed_in = current_user.is_authenticated
     return render_template(
         "main/index.html",
