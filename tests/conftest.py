@@ -32,7 +32,8 @@ from arena.outbox.models import OutboxMessage
 #: the database-bound suite runs in both passes; the browser tests, which check what pages say and
 #: how they work for people rather than what a database does, run once, shared out so the two
 #: passes finish together: `--browser-share sqlite` takes these files, `postgresql` the others.
-#: Without the option (plain `pytest`) every browser test runs.
+#: Tests marked `database_free` (their own SQLite file, or no database) run in the SQLite pass
+#: only. Without the option (plain `pytest`) every test runs.
 BROWSER_FILES_ON_SQLITE = {
     "test_accessibility.py",
     "test_expertise_journey.py",
@@ -55,6 +56,8 @@ def pytest_collection_modifyitems(config, items):
         return
 
     def in_share(item) -> bool:
+        if item.get_closest_marker("database_free"):  # the same in both passes: run it once
+            return share == "sqlite"
         path = item.path
         if path.parent.name != "browser":
             return True

@@ -3,12 +3,16 @@ row of every table; bad input is refused with a clear message and changes nothin
 PostgreSQL the commands explain pg_dump and pg_restore."""
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 from live import ROOT, flask
+
+pytestmark = pytest.mark.database_free
 
 
 def cli(env: dict, *command: str) -> subprocess.CompletedProcess:
@@ -37,17 +41,26 @@ def every_row(url: str) -> dict[str, list]:
         engine.dispose()
 
 
-def demo_database(tmp_path) -> tuple[str, dict]:
-    """A migrated SQLite database with the demo data, and the environment that points at it."""
-    url = f"sqlite:///{tmp_path / 'arena.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url}
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    """A migrated SQLite database with the demo data, made once (by the commands) for the
+    module's tests, which each work on a copy."""
+    path = tmp_path_factory.mktemp("demo") / "arena.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")
-    return url, env
+    return path
 
 
-def test_backup_and_restore_give_back_every_row(tmp_path):
-    url, env = demo_database(tmp_path)
+def demo_database(tmp_path, demo_file) -> tuple[str, dict]:
+    """A copy of the demo database, and the environment that points at it."""
+    shutil.copy(demo_file, tmp_path / "arena.sqlite3")
+    url = f"sqlite:///{tmp_path / 'arena.sqlite3'}"
+    return url, {**os.environ, "DATABASE_URL": url}
+
+
+def test_backup_and_restore_give_back_every_row(tmp_path, demo_file):
+    url, env = demo_database(tmp_path, demo_file)
     before = every_row(url)
     assert all(before[t] for t in ("members", "initiatives", "arenas", "meetings", "signatures"))
 
@@ -70,8 +83,8 @@ def test_backup_and_restore_give_back_every_row(tmp_path):
     assert every_row(url) == before
 
 
-def test_restore_refuses_what_is_not_a_backup(tmp_path):
-    url, env = demo_database(tmp_path)
+def test_restore_refuses_what_is_not_a_backup(tmp_path, demo_file):
+    url, env = demo_database(tmp_path, demo_file)
     before = every_row(url)
     not_a_database = tmp_path / "notes.txt"
     not_a_database.write_text("ikke en database")

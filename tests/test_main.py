@@ -81,6 +81,7 @@ def test_unknown_language_falls_back_to_bokmal(client):
     assert '<html lang="nb"' in html
 
 
+@pytest.mark.database_free
 def test_make_run_serves_on_the_port_asked_for(tmp_path):
     """`PORT=... make run` sets up, seeds and serves there (5000 when not asked)."""
     import os

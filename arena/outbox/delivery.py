@@ -19,8 +19,9 @@ import smtplib
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from email import policy
 from email.errors import MessageError
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -43,6 +44,25 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_PAUSE = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(hours=48)
 SMTP_TIMEOUT = 10
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, making each header's class once: the standard one makes a
+    new class for every header set, half the time an email took to build."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        if key not in self._made:
+            self._made[key] = super().__getitem__(name)
+        return self._made[key]
+
+
+#: The standard library's default policy (headers checked and encoded as it does), built faster.
+EMAIL_POLICY = policy.default.clone(header_factory=_HeaderClasses())
 
 
 class TemporaryFailure(Exception):
@@ -259,7 +279,7 @@ def _connect() -> smtplib.SMTP:
 
 def build_email(message: OutboxMessage) -> EmailMessage:
     """The email as it goes out: text and HTML, stable Message-ID, headers for mail programs."""
-    email = EmailMessage()
+    email = EmailMessage(policy=EMAIL_POLICY)
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = Address(display_name=message.to_name, addr_spec=message.to_address)
     email["Subject"] = message.subject
