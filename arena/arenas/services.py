@@ -74,16 +74,24 @@ def register_version() -> tuple[int, ...]:
     return changes.numbers("arenas", "arena_roles", "members", "organisations")
 
 
-def _register_order(reader) -> list[tuple[int, bool]]:
-    """(arena id, orphaned) of every visible arena: without owner first, then by name."""
+@dataclass
+class _Order:
+    """The register's order: the visible arenas' ids, those without owner first (`orphans` of
+    them), then by name."""
+
+    ids: list[int]
+    orphans: int
+
+
+def _register_order(reader) -> _Order:
     visible = [Arena.archived.is_(False), arenas_seen_sql(reader, Arena)]
     owned = ~Arena.is_orphaned
     rows = db.session.execute(
         sa.select(Arena.id, owned)
         .where(*visible)
         .order_by(sa.case((owned, 1), else_=0), Arena.name, Arena.id)
-    )
-    return [(arena_id, not owned) for arena_id, owned in rows]
+    ).all()
+    return _Order([arena_id for arena_id, _ in rows], sum(1 for _, has in rows if not has))
 
 
 def _arenas_by_id(ids: list[int]) -> list[Arena]:
@@ -108,14 +116,13 @@ def arena_register(reader, page: int = 1, per_page: int = 25) -> Register:
     # Kept per rule's answer: what the reader sees depends only on whether they see members-only.
     members_only = sees_members_only(reader)
     order = register_kept.get(register_version(), members_only, lambda: _register_order(reader))
-    total = len(order)
+    total = len(order.ids)
     page = min(max(page, 1), max(1, -(-total // per_page)))
-    on_page = [arena_id for arena_id, _ in order[(page - 1) * per_page : page * per_page]]
-    orphaned = [arena_id for arena_id, orphan in order if orphan]
+    on_page = order.ids[(page - 1) * per_page : page * per_page]
     return Register(
         page=Page(_arenas_by_id(on_page), total, page, per_page),
-        orphaned=_arenas_by_id(orphaned[:ORPHANS_NAMED]),
-        orphaned_total=len(orphaned),
+        orphaned=_arenas_by_id(order.ids[: min(order.orphans, ORPHANS_NAMED)]),
+        orphaned_total=order.orphans,
     )
 
 
@@ -124,7 +131,7 @@ def arenas_with_owner(reader) -> int:
     register's own kept order (the reader `arena_register`), without loading a page of it."""
     members_only = sees_members_only(reader)
     order = register_kept.get(register_version(), members_only, lambda: _register_order(reader))
-    return sum(1 for _arena_id, orphan in order if not orphan)
+    return len(order.ids) - order.orphans
 
 
 @access.reader("arena_page", "an arena's page and API answer")

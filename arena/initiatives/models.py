@@ -69,7 +69,7 @@ class Initiative(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("members.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: When the contact person last confirmed the initiative is current.
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
