@@ -208,58 +208,53 @@ def _first_meeting(today: date, weekday: int, nth: int | None) -> date:
 
 
 def _seed_arenas(rng: random.Random) -> None:
-    """The demo arenas: an owner and a deputy (but for one without owner), and a series of
-    meetings on the weekdays such arenas meet."""
-    from arena.arenas.models import Arena, ArenaRole, Meeting
-    from arena.arenas.recurrence import occurrence_starts
-    from arena.arenas.services import index_arena
+    """The demo arenas, made as members make them (the arena services): the owner registers it
+    and proposes a deputy, who accepts; the one without owner was registered by the
+    administrator for someone who has not accepted yet. Each meets in a series on the weekday
+    such arenas meet."""
+    from arena.arenas import meetings, ownership, services
+    from arena.arenas.models import Arena
     from arena.demo.arenas import ARENAS
 
     existing = set(db.session.scalars(sa.select(Arena.name)))
     orgs = {o.name: o for o in db.session.scalars(sa.select(Organisation))}
-    now = utcnow()
-    today = now.date()
+    admin = db.session.scalar(sa.select(Member).filter_by(email=DEMO_ADMIN_EMAIL))
+    today = utcnow().date()
     for name, kind, cadence, visibility, owner_org, members in ARENAS:
         if name in existing:
             continue
-        arena = Arena(
-            name=name,
-            slug=slugify(name),
-            kind=kind,
-            cadence=cadence,
-            visibility=visibility,
-            purpose=f"{name} samler {', '.join(members)}.",
-            organisations=[orgs[m] for m in members],
-            review_due_on=today.replace(year=today.year + 1),
-            created_at=now,
-            updated_at=now,
-            calendar_changed_at=now,
-        )
-        db.session.add(arena)
-        db.session.flush()
-        index_arena(arena)
+        colleague = _deputy_for(orgs, members)  # the deputy, or the owner asked
         if owner_org:
-            owner, deputy = _verified_staff(orgs[owner_org])[0], _deputy_for(orgs, members)
-            for role, member in (("owner", owner), ("deputy", deputy)):
-                db.session.add(
-                    ArenaRole(arena_id=arena.id, role=role, member_id=member.id, started_at=now)
-                )
+            creator, asked = _verified_staff(orgs[owner_org])[0], {"deputy_email": colleague.email}
+        else:
+            creator, asked = admin, {"owner_email": colleague.email}
+        arena, proposals = services.create_arena(
+            creator,
+            services.ArenaInput(
+                name=name,
+                purpose=f"{name} samler {', '.join(members)}.",
+                kind=kind,
+                cadence=cadence,
+                visibility=visibility,
+                organisation_ids=[orgs[m].id for m in members],
+                **asked,
+            ),
+        )
+        for proposal in proposals:
+            if proposal.role == "deputy":
+                ownership.accept_proposal(colleague, proposal.id)
         rule, weekday, nth, starts = DEMO_SERIES[cadence]
         first = datetime.combine(_first_meeting(today, weekday, nth), starts)
-        db.session.add(
-            Meeting(
-                arena=arena,
-                uid=f"demo-{arena.slug}@arena",
+        meetings.create_meeting(
+            creator,
+            arena,
+            meetings.MeetingInput(
                 title=name,
                 location=rng.choice(["Rådhuset", "Fylkeshuset", "Kunnskapsparken"]),
                 starts_at=first,
                 ends_at=first + timedelta(hours=2),
-                tzid="Europe/Oslo",
                 rrule=rule,
-                last_starts_at=occurrence_starts(rule, first, "Europe/Oslo")[-1],
-                created_at=now,
-                updated_at=now,
-            )
+            ),
         )
 
 

@@ -110,7 +110,7 @@ def live_server(tmp_path_factory, live_mail):
     ]:
         command = ["create-user", email, "--name", name, "--organisation", org, *extra]
         flask(env, *command, stdin=TEST_PASSWORD + "\n")
-    # The demo's stale initiatives: their contact persons' reminders fill the outbox (ids 1-).
+    # The demo's stale initiatives: reminders to their contacts join the demo's proposals.
     flask(env, "send-reminders")
     server = start_gunicorn(env, port, tmp_path_factory.getbasetemp() / "gunicorn.log")
     worker = start_worker(env, tmp_path_factory.getbasetemp() / "worker.log")

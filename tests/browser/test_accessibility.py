@@ -84,7 +84,7 @@ ADMIN_PAGES = [
     "/admin/outbox/1",
 ]
 #: An email as its recipient sees it: in the message's language, whatever the admin reads.
-EMAIL_PAGES = ["/admin/outbox/1/preview", "/admin/outbox/3/preview"]
+EMAIL_PAGE = "/admin/outbox/{message_id}/preview"
 #: A newcomer whose organisation has not confirmed them yet sees these differently.
 UNVERIFIED_PAGES = ["/profile", "/members/{member_id}", "/experts?q=klimatilpasningen", "/arenas"]
 #: Pages that are not HTML for people: machine endpoints and downloads.
@@ -150,14 +150,15 @@ def test_admin_pages(admin_page, lang):
 
 
 def test_emails_as_their_recipients_see_them(admin_page, live_server):
-    """The HTML part of an email (the demo's review reminders: message 1 in bokmål, 3 in
-    nynorsk) passes axe and reflows; its language is the recipient's."""
-    for path in EMAIL_PAGES:
-        message_id = int(path.split("/")[3])
-        language, subject = live_server.query(
-            "SELECT language, subject FROM outbox_messages WHERE id = :id", id=message_id
+    """The HTML part of an email (the demo's first in bokmål and first in nynorsk) passes axe
+    and reflows; its language is the recipient's."""
+    for language in ("nb", "nn"):
+        message_id, subject = live_server.query(
+            "SELECT id, subject FROM outbox_messages WHERE language = :language"
+            " ORDER BY id LIMIT 1",
+            language=language,
         )[0]
-        admin_page.goto(path)
+        admin_page.goto(EMAIL_PAGE.format(message_id=message_id))
         assert admin_page.locator("html").get_attribute("lang") == language
         assert admin_page.title() == subject
         assert_accessible(admin_page)
@@ -216,9 +217,9 @@ def test_every_page_of_the_app_is_checked(app):
     """A new page must be added to one of the lists above."""
     adapter = app.url_map.bind("localhost")
     visited = set()
-    for path in ANONYMOUS_PAGES + MEMBER_PAGES + ADMIN_PAGES + EMAIL_PAGES:
+    for path in ANONYMOUS_PAGES + MEMBER_PAGES + ADMIN_PAGES + [EMAIL_PAGE]:
         try:
-            endpoint, _args = adapter.match(path.format(member_id=1).split("?")[0])
+            endpoint, _args = adapter.match(path.format(member_id=1, message_id=1).split("?")[0])
         except NotFound:
             continue
         visited.add(endpoint)
